@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cardcheck/cardcheck/app/config"
+	"github.com/cardcheck/cardcheck/app/report"
+	"github.com/cardcheck/cardcheck/token"
+)
+
+// tokensOutput is `tokens --json`: the contract's modules and tokens, plus
+// the outcome of the optional login.
+type tokensOutput struct {
+	report.Tokens
+	Login *loginResult `json:"login,omitempty"`
+}
+
+type loginResult struct {
+	Token string     `json:"token"`
+	OK    bool       `json:"ok"`
+	Error *errorJSON `json:"error"`
+}
+
+type errorJSON struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+func tokensCmd(args []string, io IO) exitCode {
+	fs := newFlags("tokens", io.Stderr)
+	var modules listFlag
+	fs.Var(&modules, "module", "PKCS#11 module `PATH` (repeatable; default: discover)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pinStdin := fs.Bool("pin-stdin", false, "read the PIN from standard input and log in, so private keys are checked")
+	finalTry := fs.Bool("final-try", false, "allow a login when the token has one PIN try left")
+	tokenSel := fs.String("token", "", "only the token with this `LABEL or SERIAL`")
+	if err := parse(fs, args); err != nil {
+		return exitCode{ExitUsage, err}
+	}
+	var pin string
+	if *pinStdin {
+		var err error
+		if pin, err = readPIN(io.Stdin); err != nil {
+			return exitCode{ExitUsage, err}
+		}
+	}
+	mgr := token.NewManager(token.Options{})
+	defer mgr.Close()
+	inv := mgr.Scan(token.Discover(token.DiscoverOptions{Explicit: modules, User: config.UserModules()}))
+	filterTokens(inv, *tokenSel)
+	res := exitCode{}
+	if err := explicitModuleErrors(inv); err != nil {
+		res = exitCode{ExitUsage, err}
+	}
+	var login *loginResult
+	if *pinStdin {
+		var err error
+		login, err = loginAndReread(inv, pin, *finalTry)
+		if err != nil && res.code == 0 {
+			res = exitCode{ExitFail, err}
+			var ue usageError
+			if errors.As(err, &ue) {
+				res.code = ExitUsage
+			}
+		}
+	}
+	if *asJSON {
+		writeJSON(io, tokensOutput{Tokens: report.FromInventory(inv), Login: login})
+	} else {
+		report.WriteTokensText(io.Stdout, inv, time.Now())
+	}
+	return res
+}
+
+func writeJSON(io IO, v any) {
+	enc := json.NewEncoder(io.Stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// filterTokens keeps the tokens whose label or serial is sel.
+func filterTokens(inv *token.Inventory, sel string) {
+	if sel == "" {
+		return
+	}
+	var keep []*token.Token
+	for _, t := range inv.Tokens {
+		if t.Label == sel || t.Serial == sel {
+			keep = append(keep, t)
+		}
+	}
+	inv.Tokens = keep
+}
+
+// explicitModuleErrors turns a --module that cannot be loaded into a setup
+// error (exit 2); the listing still shows the other modules.
+func explicitModuleErrors(inv *token.Inventory) error {
+	var msgs []string
+	for _, m := range inv.Modules {
+		if m.Err != nil && m.Source == token.SourceExplicit && token.KindOf(m.Err) == token.KindModule {
+			msgs = append(msgs, fmt.Sprintf("module %s: %v", m.Path, m.Err))
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return usageError{strings.Join(msgs, "\ncardcheck: ")}
+}
+
+// loginAndReread logs in to the one token that needs a PIN and reads it
+// again so has_private_key becomes definite. One PIN is never sent to
+// several tokens: a second card would count it as a wrong try.
+func loginAndReread(inv *token.Inventory, pin string, finalTry bool) (*loginResult, error) {
+	var cands []int
+	for i, t := range inv.Tokens {
+		if t.Flags.LoginRequired {
+			cands = append(cands, i)
+		}
+	}
+	switch len(cands) {
+	case 0:
+		return nil, usagef("--pin-stdin: no token needs a PIN")
+	case 1:
+	default:
+		var names []string
+		for _, i := range cands {
+			names = append(names, fmt.Sprintf("%q (serial %s)", inv.Tokens[i].Label, inv.Tokens[i].Serial))
+		}
+		return nil, usagef("--pin-stdin: %d tokens need a PIN; choose one with --token so the PIN is not sent to the wrong card: %s",
+			len(cands), strings.Join(names, ", "))
+	}
+	t := inv.Tokens[cands[0]]
+	res := &loginResult{Token: t.Label}
+	s, err := t.Module.Open(t.Ref())
+	if err == nil {
+		defer s.Close()
+		err = s.Login(token.LoginOptions{PIN: pin, ConfirmFinalTry: finalTry})
+	}
+	if err != nil {
+		res.Error = &errorJSON{Kind: string(token.KindOf(err)), Message: err.Error()}
+		return res, fmt.Errorf("login to %q: %w", t.Label, err)
+	}
+	fresh, err := s.Token()
+	if fresh != nil {
+		inv.Tokens[cands[0]] = fresh
+	}
+	res.OK = err == nil
+	if err != nil {
+		res.Error = &errorJSON{Kind: string(token.KindOf(err)), Message: err.Error()}
+	}
+	return res, err
+}

@@ -1,0 +1,128 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cardcheck/cardcheck/token"
+)
+
+// WriteTokensText prints the inventory as a readable listing: modules, then
+// each token with its PIN state and a table of certificates.
+func WriteTokensText(w io.Writer, inv *token.Inventory, now time.Time) {
+	for _, m := range inv.Modules {
+		if m.Err != nil {
+			fmt.Fprintf(w, "Module %s\n  cannot be used: %v\n\n", m.Path, m.Err)
+			continue
+		}
+		fmt.Fprintf(w, "Module %s\n  %s, %s, version %s (%s)\n\n", m.Path, m.Info.Description, m.Info.Manufacturer, m.Info.LibraryVersion, m.Source)
+	}
+	if len(inv.Tokens) == 0 {
+		fmt.Fprintln(w, "No tokens found. Insert a smart card or USB token, or give its module with --module PATH.")
+		return
+	}
+	for _, t := range inv.Tokens {
+		writeTokenText(w, t, now)
+	}
+}
+
+func writeTokenText(w io.Writer, t *token.Token, now time.Time) {
+	fmt.Fprintf(w, "Token %q  serial %s  (%s %s, firmware %s)\n", t.Label, t.Serial, t.Manufacturer, t.Model, t.FirmwareVersion)
+	fmt.Fprintf(w, "  module %s\n", t.Module.Path)
+	fmt.Fprintf(w, "  PIN: %s\n", PINStateText(t.Flags))
+	if t.Err != nil {
+		fmt.Fprintf(w, "  problem reading the token: %v\n", t.Err)
+	}
+	if len(t.Certificates) == 0 {
+		fmt.Fprintf(w, "  no certificates\n\n")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  \tSUBJECT\tKEY\tVALIDITY\tID\tPRIVATE KEY\tPROBLEMS\n")
+	for _, c := range t.Certificates {
+		mark := "ok"
+		if !c.Usable() {
+			mark = "--"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%x\t%s\t%s\n", mark, certName(c), c.KeyDescription(),
+			ValidityText(c, now), c.ID, tristate(c.HasPrivateKey), problemsText(c.Problems))
+	}
+	tw.Flush()
+	if !t.PrivateObjectsVisible {
+		fmt.Fprintln(w, "  (private keys are hidden until you log in: run with --pin-stdin to check them)")
+	}
+	fmt.Fprintln(w)
+}
+
+func certName(c *token.Certificate) string {
+	if c.X509 == nil {
+		return fmt.Sprintf("%q (unreadable: %v)", c.Label, c.ParseError)
+	}
+	if c.X509.Subject.CommonName != "" {
+		return c.X509.Subject.CommonName
+	}
+	return c.X509.Subject.String()
+}
+
+// ValidityText says how long a certificate is (or was) valid, in days.
+func ValidityText(c *token.Certificate, now time.Time) string {
+	if c.X509 == nil {
+		return "-"
+	}
+	x := c.X509
+	switch {
+	case now.Before(x.NotBefore):
+		return fmt.Sprintf("valid from %s", x.NotBefore.Format("2006-01-02"))
+	case now.After(x.NotAfter):
+		return fmt.Sprintf("expired %s (%d days ago)", x.NotAfter.Format("2006-01-02"), days(now.Sub(x.NotAfter)))
+	}
+	return fmt.Sprintf("until %s (%d days)", x.NotAfter.Format("2006-01-02"), days(x.NotAfter.Sub(now)))
+}
+
+func days(d time.Duration) int { return int(d.Hours() / 24) }
+
+func tristate(b *bool) string {
+	switch {
+	case b == nil:
+		return "unknown"
+	case *b:
+		return "yes"
+	}
+	return "no"
+}
+
+func problemsText(ps []token.Problem) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = string(p)
+	}
+	return strings.Join(s, ", ")
+}
+
+// PINStateText describes the token's PIN state in a few words.
+func PINStateText(f token.Flags) string {
+	var s string
+	switch f.PINState() {
+	case token.PINLocked:
+		s = "LOCKED - contact your helpdesk"
+	case token.PINFinalTry:
+		s = "FINAL TRY - one more wrong PIN locks the card"
+	case token.PINCountLow:
+		s = "count low - a wrong PIN was entered recently"
+	default:
+		s = "ok"
+	}
+	if f.ProtectedAuthPath {
+		s += "; the reader has a PIN pad"
+	}
+	if !f.LoginRequired {
+		s += "; no login required"
+	}
+	return s
+}

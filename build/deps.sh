@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages cardcheck needs, idempotently:
+#   build/deps.sh run    what building and running needs (C toolchain and
+#                        X11/Wayland/GL headers for Fyne, PKCS#11 modules)
+#   build/deps.sh test   the above plus the test rig: SoftHSM2, OpenSC tools,
+#                        nginx, openssl, Xvfb, xdotool, ImageMagick, D-Bus
+# Quiet when everything is there; uses sudo only when not root.
+set -euo pipefail
+
+run_pkgs=(gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev
+  libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev libegl-dev
+  p11-kit p11-kit-modules opensc-pkcs11 softhsm2)
+test_pkgs=(opensc openssl nginx-light xvfb xdotool imagemagick x11-utils dbus
+  gnome-keyring xauth)
+
+want=("${run_pkgs[@]}")
+[ "${1:-run}" = test ] && want+=("${test_pkgs[@]}")
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "build/deps.sh: not a Debian/Ubuntu system; install the equivalents of: ${want[*]}" >&2
+  exit 0
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "Installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,207 @@
+package token
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/miekg/pkcs11"
+)
+
+// Options configure a Manager. The zero value loads real libraries and uses
+// the wall clock.
+type Options struct {
+	Loader Loader           // default LoadLibrary
+	Now    func() time.Time // default time.Now; certificate validity is judged against it
+}
+
+// Manager owns the PKCS#11 modules loaded by this process. Cryptoki allows
+// one C_Initialize per library per process, so a module is loaded once and
+// shared by every caller; use one Manager per process and Close it at exit.
+type Manager struct {
+	opt     Options
+	mu      sync.Mutex
+	modules map[string]*Module // by resolved path
+}
+
+// NewManager returns a Manager; nothing is loaded until asked.
+func NewManager(opt Options) *Manager {
+	if opt.Loader == nil {
+		opt.Loader = LoadLibrary
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	return &Manager{opt: opt, modules: map[string]*Module{}}
+}
+
+// ModuleInfo is what C_GetInfo says about a library.
+type ModuleInfo struct {
+	Description     string
+	Manufacturer    string
+	LibraryVersion  string
+	CryptokiVersion string
+}
+
+// Module is one loaded and initialized PKCS#11 library.
+type Module struct {
+	Path string
+	Info ModuleInfo
+
+	mu  sync.Mutex // serializes all calls into the library (sessions are not thread-safe)
+	be  Backend
+	now func() time.Time
+	pin pinGuard
+}
+
+// Load loads and initializes the module at path, or returns the one already
+// loaded. Failures are not cached: the user may fix the problem and retry.
+func (m *Manager) Load(path string) (*Module, error) {
+	key := realPath(path)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if mod, ok := m.modules[key]; ok {
+		return mod, nil
+	}
+	be, err := m.opt.Loader(path)
+	if err != nil {
+		return nil, withOp(err, "load")
+	}
+	mod := &Module{Path: path, be: be, now: m.opt.Now}
+	if err := mod.initialize(); err != nil {
+		return nil, err
+	}
+	m.modules[key] = mod
+	return mod, nil
+}
+
+func withOp(err error, op string) error {
+	var e *Error
+	if errors.As(err, &e) {
+		if e.Op == "" {
+			e.Op = op
+		}
+		return e
+	}
+	return &Error{Kind: KindModule, Op: op, Msg: "The module could not be loaded.", Err: err}
+}
+
+// initialize runs C_Initialize and C_GetInfo. A library already initialized
+// in this process (by another component) is accepted as it is.
+func (mod *Module) initialize() error {
+	err := mod.be.Initialize()
+	if err != nil && !errors.Is(err, pkcs11.Error(pkcs11.CKR_CRYPTOKI_ALREADY_INITIALIZED)) {
+		e := fromPKCS11("initialize", err).(*Error)
+		e.Kind, e.Msg = KindModule, "The module failed to start (C_Initialize)."
+		return e
+	}
+	info, err := mod.be.GetInfo()
+	if err != nil {
+		return fromPKCS11("get module info", err)
+	}
+	mod.Info = ModuleInfo{
+		Description:     info.LibraryDescription,
+		Manufacturer:    info.ManufacturerID,
+		LibraryVersion:  version(info.LibraryVersion),
+		CryptokiVersion: version(info.CryptokiVersion),
+	}
+	return nil
+}
+
+func version(v pkcs11.Version) string { return fmt.Sprintf("%d.%d", v.Major, v.Minor) }
+
+// Close finalizes every loaded module. The Manager can be used again
+// afterwards; modules are then loaded anew.
+func (m *Manager) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var errs []error
+	for key, mod := range m.modules {
+		mod.mu.Lock()
+		if err := mod.be.Finalize(); err != nil {
+			errs = append(errs, fromPKCS11("finalize", err))
+		}
+		mod.mu.Unlock()
+		delete(m.modules, key)
+	}
+	return errors.Join(errs...)
+}
+
+// ModuleStatus is one discovered module with its information or the
+// reason it could not be used; a failing module never hides the others.
+type ModuleStatus struct {
+	Path   string
+	Source Source
+	Info   ModuleInfo
+	Err    error
+}
+
+// Inventory is everything a scan found.
+type Inventory struct {
+	Modules []ModuleStatus
+	Tokens  []*Token
+}
+
+// Scan loads every candidate and lists its tokens, certificates and keys.
+// Modules are scanned in parallel so that a slow reader does not hold up the
+// others; the result keeps the order of the candidates.
+func (m *Manager) Scan(cands []Candidate) *Inventory {
+	type result struct {
+		status ModuleStatus
+		tokens []*Token
+	}
+	res := make([]result, len(cands))
+	var wg sync.WaitGroup
+	for i, c := range cands {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i].status = ModuleStatus{Path: c.Path, Source: c.Source}
+			mod, err := m.Load(c.Path)
+			if err != nil {
+				res[i].status.Err = err
+				return
+			}
+			res[i].status.Info = mod.Info
+			res[i].tokens, res[i].status.Err = mod.Tokens()
+		}()
+	}
+	wg.Wait()
+	inv := &Inventory{}
+	for _, r := range res {
+		inv.Modules = append(inv.Modules, r.status)
+		inv.Tokens = append(inv.Tokens, r.tokens...)
+	}
+	return inv
+}
+
+// Tokens lists the initialized tokens present in the module's slots with
+// their certificates and keys. Uninitialized tokens (SoftHSM always shows a
+// free one) are skipped: nothing on them can be used.
+func (mod *Module) Tokens() ([]*Token, error) {
+	mod.mu.Lock()
+	defer mod.mu.Unlock()
+	slots, err := mod.be.GetSlotList(true)
+	if err != nil {
+		return nil, fromPKCS11("list slots", err)
+	}
+	sort.Slice(slots, func(i, j int) bool { return slots[i] < slots[j] })
+	var toks []*Token
+	var errs []error
+	for _, slot := range slots {
+		tok, err := mod.readToken(slot)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if tok != nil {
+			toks = append(toks, tok)
+		}
+	}
+	if len(toks) == 0 && len(errs) > 0 {
+		return nil, errs[0]
+	}
+	return toks, nil
+}

@@ -1,0 +1,102 @@
+package token
+
+import (
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/x509"
+	"time"
+)
+
+// Problem is a short, stable code for something that makes a certificate
+// unusable for TLS client authentication. The codes appear in the JSON
+// (`problems`); Describe gives the sentence people read.
+type Problem string
+
+// Problems a certificate can have.
+const (
+	ProblemParseError        Problem = "unreadable"
+	ProblemExpired           Problem = "expired"
+	ProblemNotYetValid       Problem = "not-yet-valid"
+	ProblemNoClientAuth      Problem = "no-client-auth"
+	ProblemNoDigitalSig      Problem = "no-digital-signature"
+	ProblemNoPrivateKey      Problem = "no-private-key"
+	ProblemKeyCannotSign     Problem = "key-cannot-sign"
+	ProblemCACertificate     Problem = "ca-certificate"
+	ProblemUnsupportedKey    Problem = "unsupported-key"
+)
+
+// Describe returns an English sentence for the problem (the UI translates it).
+func (p Problem) Describe() string {
+	switch p {
+	case ProblemParseError:
+		return "The certificate data on the card cannot be read."
+	case ProblemExpired:
+		return "The certificate has expired."
+	case ProblemNotYetValid:
+		return "The certificate is not valid yet."
+	case ProblemNoClientAuth:
+		return "The certificate is not meant for client authentication (no TLS client EKU)."
+	case ProblemNoDigitalSig:
+		return "The certificate's key usage does not allow digital signatures."
+	case ProblemNoPrivateKey:
+		return "There is no private key for this certificate on the card."
+	case ProblemKeyCannotSign:
+		return "The private key on the card is not allowed to sign."
+	case ProblemCACertificate:
+		return "This is a CA certificate (for example an intermediate), not a personal certificate."
+	case ProblemUnsupportedKey:
+		return "The certificate's key type cannot be used by cardcheck (only RSA and ECDSA)."
+	}
+	return string(p)
+}
+
+// problemsOf lists what stops c being used for client authentication at
+// time now. An unknown private key (before login) is not a problem yet.
+func problemsOf(c *Certificate, now time.Time) []Problem {
+	if c.X509 == nil {
+		return []Problem{ProblemParseError}
+	}
+	var ps []Problem
+	x := c.X509
+	if x.IsCA {
+		ps = append(ps, ProblemCACertificate)
+	}
+	if now.After(x.NotAfter) {
+		ps = append(ps, ProblemExpired)
+	}
+	if now.Before(x.NotBefore) {
+		ps = append(ps, ProblemNotYetValid)
+	}
+	if !allowsClientAuth(x) {
+		ps = append(ps, ProblemNoClientAuth)
+	}
+	if x.KeyUsage != 0 && x.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
+		ps = append(ps, ProblemNoDigitalSig)
+	}
+	switch x.PublicKey.(type) {
+	case *rsa.PublicKey, *ecdsa.PublicKey:
+	default:
+		ps = append(ps, ProblemUnsupportedKey)
+	}
+	if c.HasPrivateKey != nil && !*c.HasPrivateKey {
+		ps = append(ps, ProblemNoPrivateKey)
+	}
+	if c.Key != nil && !c.Key.CanSign {
+		ps = append(ps, ProblemKeyCannotSign)
+	}
+	return ps
+}
+
+// allowsClientAuth follows RFC 5280 §4.2.1.12: no EKU extension means any
+// use; otherwise clientAuth or anyExtendedKeyUsage must be listed.
+func allowsClientAuth(x *x509.Certificate) bool {
+	if len(x.ExtKeyUsage) == 0 && len(x.UnknownExtKeyUsage) == 0 {
+		return true
+	}
+	for _, u := range x.ExtKeyUsage {
+		if u == x509.ExtKeyUsageClientAuth || u == x509.ExtKeyUsageAny {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,242 @@
+package token
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/tls"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"sync"
+	"time"
+
+	"github.com/miekg/pkcs11"
+)
+
+// Signer is a crypto.Signer whose private key stays on the token. It is
+// safe for concurrent use (calls are serialized by the module).
+type Signer struct {
+	s          *Session
+	cert       *Certificate
+	key        *KeyInfo
+	pub        crypto.PublicKey
+	mechs      map[uint]bool
+	alwaysAuth bool
+
+	mu    sync.Mutex
+	count int
+	spent time.Duration
+}
+
+// Signer returns a signer for the certificate's private key. The session
+// must be logged in (keys are private objects) and the token must be the
+// certificate's. The key is found again by CKA_ID, or by public key.
+func (s *Session) Signer(c *Certificate) (*Signer, error) {
+	if c.X509 == nil {
+		return nil, &Error{Kind: KindCertificate, Op: "find key", Msg: "The certificate cannot be read, so its key cannot be used."}
+	}
+	tok, err := s.Token()
+	if err != nil {
+		return nil, err
+	}
+	var found *Certificate
+	fp := c.SHA256()
+	for _, tc := range tok.Certificates {
+		if tc.SHA256() == fp {
+			found = tc
+			break
+		}
+	}
+	if found == nil || found.Key == nil {
+		return nil, &Error{Kind: KindCertificate, Op: "find key",
+			Msg: "There is no private key for this certificate on the card."}
+	}
+	mechs := map[uint]bool{}
+	for _, m := range tok.Mechanisms {
+		mechs[m.Type] = true
+	}
+	return &Signer{s: s, cert: found, key: found.Key, pub: found.X509.PublicKey, mechs: mechs,
+		alwaysAuth: found.Key.AlwaysAuthenticate}, nil
+}
+
+// Public returns the certificate's public key.
+func (k *Signer) Public() crypto.PublicKey { return k.pub }
+
+// Certificate is the certificate the key belongs to.
+func (k *Signer) Certificate() *Certificate { return k.cert }
+
+// Stats reports how many signatures the card made and the time they took.
+func (k *Signer) Stats() (count int, spent time.Duration) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.count, k.spent
+}
+
+// SignatureSchemes lists the TLS signature schemes this key can really
+// produce on this token, derived from the token's mechanism list, so the
+// probe never offers a scheme the card cannot sign (SPEC §2).
+func (k *Signer) SignatureSchemes() []tls.SignatureScheme {
+	var out []tls.SignatureScheme
+	switch pub := k.pub.(type) {
+	case *rsa.PublicKey:
+		if k.mechs[pkcs11.CKM_RSA_PKCS_PSS] {
+			for _, s := range []tls.SignatureScheme{tls.PSSWithSHA256, tls.PSSWithSHA384, tls.PSSWithSHA512} {
+				// PSS needs emLen >= hLen + sLen + 2 with sLen = hLen.
+				if pub.Size() >= 2*hashOf(s).Size()+2 {
+					out = append(out, s)
+				}
+			}
+		}
+		if k.mechs[pkcs11.CKM_RSA_PKCS] {
+			out = append(out, tls.PKCS1WithSHA256, tls.PKCS1WithSHA384, tls.PKCS1WithSHA512)
+		}
+	case *ecdsa.PublicKey:
+		if k.mechs[pkcs11.CKM_ECDSA] {
+			switch pub.Curve.Params().BitSize {
+			case 256:
+				out = append(out, tls.ECDSAWithP256AndSHA256)
+			case 384:
+				out = append(out, tls.ECDSAWithP384AndSHA384)
+			case 521:
+				out = append(out, tls.ECDSAWithP521AndSHA512)
+			}
+		}
+	}
+	return out
+}
+
+// TLS13Capable reports whether the key can sign any scheme TLS 1.3 allows
+// (RSA keys need RSA-PSS there; PKCS#1 v1.5 is not allowed, RFC 8446 §4.2.3).
+func (k *Signer) TLS13Capable() bool {
+	for _, s := range k.SignatureSchemes() {
+		switch s {
+		case tls.PKCS1WithSHA256, tls.PKCS1WithSHA384, tls.PKCS1WithSHA512:
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+func hashOf(s tls.SignatureScheme) crypto.Hash {
+	switch s {
+	case tls.PSSWithSHA384, tls.PKCS1WithSHA384, tls.ECDSAWithP384AndSHA384:
+		return crypto.SHA384
+	case tls.PSSWithSHA512, tls.PKCS1WithSHA512, tls.ECDSAWithP521AndSHA512:
+		return crypto.SHA512
+	}
+	return crypto.SHA256
+}
+
+// Sign signs digest on the token: RSA PKCS#1 v1.5 (CKM_RSA_PKCS with the
+// DigestInfo prefix), RSA-PSS (CKM_RSA_PKCS_PSS, salt = hash length) or
+// ECDSA (CKM_ECDSA, raw r||s converted to ASN.1 DER as crypto.Signer
+// requires).
+func (k *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	mech, input, err := k.mechanism(digest, opts)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	sig, err := k.signOnToken(mech, input)
+	k.mu.Lock()
+	k.count++
+	k.spent += time.Since(start)
+	k.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := k.pub.(*ecdsa.PublicKey); ok {
+		return rawToDER(sig)
+	}
+	return sig, nil
+}
+
+func (k *Signer) mechanism(digest []byte, opts crypto.SignerOpts) (*pkcs11.Mechanism, []byte, error) {
+	h := opts.HashFunc()
+	if h != 0 && len(digest) != h.Size() {
+		return nil, nil, fmt.Errorf("token: digest is %d bytes, %v needs %d", len(digest), h, h.Size())
+	}
+	switch k.pub.(type) {
+	case *rsa.PublicKey:
+		if pss, ok := opts.(*rsa.PSSOptions); ok {
+			return k.pssMechanism(h, pss, digest)
+		}
+		prefix, ok := digestInfoPrefix[h]
+		if !ok {
+			return nil, nil, fmt.Errorf("token: hash %v is not supported for RSA PKCS#1 v1.5", h)
+		}
+		return pkcs11.NewMechanism(pkcs11.CKM_RSA_PKCS, nil), append(append([]byte{}, prefix...), digest...), nil
+	case *ecdsa.PublicKey:
+		return pkcs11.NewMechanism(pkcs11.CKM_ECDSA, nil), digest, nil
+	}
+	return nil, nil, errors.New("token: unsupported key type")
+}
+
+func (k *Signer) pssMechanism(h crypto.Hash, _ *rsa.PSSOptions, digest []byte) (*pkcs11.Mechanism, []byte, error) {
+	var hashMech, mgf uint
+	switch h {
+	case crypto.SHA256:
+		hashMech, mgf = pkcs11.CKM_SHA256, pkcs11.CKG_MGF1_SHA256
+	case crypto.SHA384:
+		hashMech, mgf = pkcs11.CKM_SHA384, pkcs11.CKG_MGF1_SHA384
+	case crypto.SHA512:
+		hashMech, mgf = pkcs11.CKM_SHA512, pkcs11.CKG_MGF1_SHA512
+	default:
+		return nil, nil, fmt.Errorf("token: hash %v is not supported for RSA-PSS", h)
+	}
+	// TLS uses salt length = hash length (RFC 8446 §4.2.3); so do we for
+	// every PSS caller, which also verifies under rsa.PSSSaltLengthAuto.
+	params := pkcs11.NewPSSParams(hashMech, mgf, uint(h.Size()))
+	return pkcs11.NewMechanism(pkcs11.CKM_RSA_PKCS_PSS, params), digest, nil
+}
+
+// signOnToken runs C_SignInit, the context-specific login when the key
+// demands one, and C_Sign. A vanished token marks the session dead.
+func (k *Signer) signOnToken(mech *pkcs11.Mechanism, input []byte) ([]byte, error) {
+	s := k.s
+	s.mod.mu.Lock()
+	defer s.mod.mu.Unlock()
+	if s.dead {
+		return nil, &Error{Kind: KindTokenRemoved, Op: "sign", Msg: "The card was removed."}
+	}
+	if err := s.mod.be.SignInit(s.sh, []*pkcs11.Mechanism{mech}, k.key.handle); err != nil {
+		return nil, s.fail("sign", err)
+	}
+	if k.alwaysAuth {
+		// CKA_ALWAYS_AUTHENTICATE: PKCS#11 v2.40 §4.9 — log in again for
+		// this one operation. The PIN was accepted moments ago by C_Login.
+		if err := s.mod.be.Login(s.sh, pkcs11.CKU_CONTEXT_SPECIFIC, string(s.pin)); err != nil {
+			return nil, s.fail("sign (PIN for this signature)", err)
+		}
+	}
+	sig, err := s.mod.be.Sign(s.sh, input)
+	if err != nil {
+		return nil, s.fail("sign", err)
+	}
+	return sig, nil
+}
+
+// digestInfoPrefix holds the DER DigestInfo headers of RFC 8017 §9.2 note 1.
+var digestInfoPrefix = map[crypto.Hash][]byte{
+	crypto.SHA1:   {0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14},
+	crypto.SHA256: {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20},
+	crypto.SHA384: {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30},
+	crypto.SHA512: {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40},
+	0:             {}, // raw: the caller supplies the complete DigestInfo
+}
+
+// rawToDER converts PKCS#11's ECDSA signature (r||s, each the size of the
+// curve order) into the ASN.1 SEQUENCE{r, s} that Go and TLS expect.
+func rawToDER(sig []byte) ([]byte, error) {
+	if len(sig) == 0 || len(sig)%2 != 0 {
+		return nil, fmt.Errorf("token: ECDSA signature from the card has odd length %d", len(sig))
+	}
+	n := len(sig) / 2
+	r := new(big.Int).SetBytes(sig[:n])
+	s := new(big.Int).SetBytes(sig[n:])
+	return asn1.Marshal(struct{ R, S *big.Int }{r, s})
+}

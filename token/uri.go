@@ -1,0 +1,87 @@
+package token
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	pkcs11uri "github.com/stefanberger/go-pkcs11uri"
+)
+
+// certURI builds the RFC 7512 URI that identifies a certificate object:
+// the token by model, manufacturer, serial and label, the object by id and
+// label. (The module is not part of it; add module-path when needed.)
+func certURI(tok *Token, c *Certificate) string {
+	u := pkcs11uri.New()
+	set := func(k, v string) {
+		if v != "" {
+			_ = u.AddPathAttribute(k, v)
+		}
+	}
+	set("model", tok.Model)
+	set("manufacturer", tok.Manufacturer)
+	set("serial", tok.Serial)
+	set("token", tok.Label)
+	if len(c.ID) > 0 {
+		_ = u.AddPathAttributeUnencoded("id", c.ID)
+	}
+	set("object", c.Label)
+	set("type", "cert")
+	s, err := u.Format()
+	if err != nil {
+		return ""
+	}
+	return s
+}
+
+// URIFilter selects certificates by the attributes of an RFC 7512 URI.
+type URIFilter struct {
+	attrs      map[string][]byte // path attributes, decoded
+	ModulePath string            // module-path query attribute, if any
+}
+
+// ParseURI parses a pkcs11: URI for selecting a certificate. A URI carrying
+// a PIN (pin-value, pin-source) is refused: cardcheck takes PINs only from
+// standard input or a PIN pad, so they never sit in shell history.
+func ParseURI(s string) (*URIFilter, error) {
+	if !strings.HasPrefix(s, "pkcs11:") {
+		return nil, fmt.Errorf("%q is not a PKCS#11 URI (it must start with \"pkcs11:\")", s)
+	}
+	u := pkcs11uri.New()
+	if err := u.Parse(s); err != nil {
+		return nil, fmt.Errorf("the PKCS#11 URI is malformed: %v", err)
+	}
+	if u.HasPIN() {
+		return nil, fmt.Errorf("the PKCS#11 URI contains a PIN (pin-value or pin-source); give the PIN on standard input with --pin-stdin instead")
+	}
+	f := &URIFilter{attrs: map[string][]byte{}}
+	for _, k := range []string{"token", "manufacturer", "serial", "model", "id", "object", "type",
+		"library-manufacturer", "library-description"} {
+		if v, ok := u.GetPathAttribute(k, false); ok {
+			f.attrs[k] = []byte(v)
+		}
+	}
+	if t, ok := f.attrs["type"]; ok && string(t) != "cert" {
+		return nil, fmt.Errorf("the PKCS#11 URI selects type=%s; cardcheck needs the certificate (type=cert, or leave type out)", t)
+	}
+	f.ModulePath, _ = u.GetQueryAttribute("module-path", false)
+	return f, nil
+}
+
+// Match reports whether the certificate has every attribute the URI names.
+func (f *URIFilter) Match(c *Certificate) bool {
+	t := c.Token
+	have := map[string][]byte{
+		"token": []byte(t.Label), "manufacturer": []byte(t.Manufacturer),
+		"serial": []byte(t.Serial), "model": []byte(t.Model),
+		"id": c.ID, "object": []byte(c.Label), "type": []byte("cert"),
+		"library-manufacturer": []byte(t.Module.Info.Manufacturer),
+		"library-description":  []byte(t.Module.Info.Description),
+	}
+	for k, want := range f.attrs {
+		if !bytes.Equal(have[k], want) {
+			return false
+		}
+	}
+	return true
+}
