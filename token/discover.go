@@ -187,7 +187,7 @@ func wellKnownPaths() []string {
 			sys + "opensc-pkcs11.dll",
 			pf + `\OpenSC Project\OpenSC\pkcs11\opensc-pkcs11.dll`,
 			pf + `\Yubico\Yubico PIV Tool\bin\libykcs11.dll`,
-			sys + "eTPKCS11.dll",     // SafeNet eToken
+			sys + "eTPKCS11.dll",      // SafeNet eToken
 			sys + "IDPrimePKCS11.dll", // Thales IDPrime
 			sys + "beidpkcs11.dll",    // Belgian eID
 			`C:\SoftHSM2\lib\softhsm2-x64.dll`,

@@ -14,15 +14,15 @@ type Problem string
 
 // Problems a certificate can have.
 const (
-	ProblemParseError        Problem = "unreadable"
-	ProblemExpired           Problem = "expired"
-	ProblemNotYetValid       Problem = "not-yet-valid"
-	ProblemNoClientAuth      Problem = "no-client-auth"
-	ProblemNoDigitalSig      Problem = "no-digital-signature"
-	ProblemNoPrivateKey      Problem = "no-private-key"
-	ProblemKeyCannotSign     Problem = "key-cannot-sign"
-	ProblemCACertificate     Problem = "ca-certificate"
-	ProblemUnsupportedKey    Problem = "unsupported-key"
+	ProblemParseError     Problem = "unreadable"
+	ProblemExpired        Problem = "expired"
+	ProblemNotYetValid    Problem = "not-yet-valid"
+	ProblemNoClientAuth   Problem = "no-client-auth"
+	ProblemNoDigitalSig   Problem = "no-digital-signature"
+	ProblemNoPrivateKey   Problem = "no-private-key"
+	ProblemKeyCannotSign  Problem = "key-cannot-sign"
+	ProblemCACertificate  Problem = "ca-certificate"
+	ProblemUnsupportedKey Problem = "unsupported-key"
 )
 
 // Describe returns an English sentence for the problem (the UI translates it).

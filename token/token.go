@@ -10,16 +10,16 @@ import (
 
 // Flags are the token flags people care about (CK_TOKEN_INFO.flags).
 type Flags struct {
-	LoginRequired       bool `json:"login_required"`
-	ProtectedAuthPath   bool `json:"protected_authentication_path"` // PIN pad on the reader
-	UserPINInitialized  bool `json:"user_pin_initialized"`
-	UserPINCountLow     bool `json:"user_pin_count_low"`
-	UserPINFinalTry     bool `json:"user_pin_final_try"`
-	UserPINLocked       bool `json:"user_pin_locked"`
-	UserPINToBeChanged  bool `json:"user_pin_to_be_changed"`
-	TokenInitialized    bool `json:"token_initialized"`
-	WriteProtected      bool `json:"write_protected"`
-	RemovableDevice     bool `json:"removable_device"`
+	LoginRequired      bool `json:"login_required"`
+	ProtectedAuthPath  bool `json:"protected_authentication_path"` // PIN pad on the reader
+	UserPINInitialized bool `json:"user_pin_initialized"`
+	UserPINCountLow    bool `json:"user_pin_count_low"`
+	UserPINFinalTry    bool `json:"user_pin_final_try"`
+	UserPINLocked      bool `json:"user_pin_locked"`
+	UserPINToBeChanged bool `json:"user_pin_to_be_changed"`
+	TokenInitialized   bool `json:"token_initialized"`
+	WriteProtected     bool `json:"write_protected"`
+	RemovableDevice    bool `json:"removable_device"`
 }
 
 func flagsFrom(tokenFlags, slotFlags uint) Flags {

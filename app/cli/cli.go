@@ -56,7 +56,7 @@ Exit status: 0 accepted, 1 any other verdict, 2 usage or setup error.
 // Commands holds the subcommands; the GUI launcher is injected by main so
 // that this package stays free of Fyne.
 type Commands struct {
-	GUI  func() int          // plain `cardcheck`
+	GUI  func() int                     // plain `cardcheck`
 	Demo func(args []string, io IO) int // `cardcheck demo` (needs the GUI unless --no-gui)
 }
 
