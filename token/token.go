@@ -194,3 +194,22 @@ func (mod *Module) findToken(ref Ref) (uint, pkcs11.TokenInfo, error) {
 	return 0, pkcs11.TokenInfo{}, &Error{Kind: KindTokenNotFound, Op: "find token",
 		Msg: fmt.Sprintf("The token %q (serial %s) is not present. Insert the card and try again.", ref.Label, ref.Serial)}
 }
+
+// Token reads the token identified by ref again (slot list, info,
+// mechanisms, objects), e.g. to refresh one token after a change.
+func (mod *Module) Token(ref Ref) (*Token, error) {
+	mod.mu.Lock()
+	defer mod.mu.Unlock()
+	slot, _, err := mod.findToken(ref)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := mod.readToken(slot)
+	if err != nil {
+		return nil, err
+	}
+	if tok == nil {
+		return nil, &Error{Kind: KindTokenNotFound, Op: "read token", Msg: "The token is not initialized."}
+	}
+	return tok, nil
+}

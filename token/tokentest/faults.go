@@ -55,7 +55,11 @@ func (f *Faults) Signs() int { f.mu.Lock(); defer f.mu.Unlock(); return f.signs 
 func (f *Faults) Remove() { f.mu.Lock(); defer f.mu.Unlock(); f.removed = true }
 
 // Reinsert makes a removed token appear again.
-func (f *Faults) Reinsert() { f.mu.Lock(); defer f.mu.Unlock(); f.removed, f.RemoveOnSign = false, false }
+func (f *Faults) Reinsert() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.removed, f.RemoveOnSign = false, false
+}
 
 // Backend is a token.Backend with faults.
 type Backend struct {
