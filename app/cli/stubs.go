@@ -3,7 +3,3 @@ package cli
 func checkCmd(args []string, io IO) exitCode {
 	return exitCode{ExitUsage, usagef("check is not implemented yet")}
 }
-
-func serveCmd(args []string, io IO) exitCode {
-	return exitCode{ExitUsage, usagef("serve is not implemented yet")}
-}
