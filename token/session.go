@@ -108,7 +108,7 @@ func (s *Session) Login(opt LoginOptions) error {
 	if err := checkBeforeLogin(flags, opt); err != nil {
 		return err
 	}
-	pinPad := opt.PIN == "" && flags.ProtectedAuthPath
+	pinPad := opt.PIN == "" // checkBeforeLogin allowed it: the reader has a PIN pad
 	if !pinPad && s.mod.pin.rejected(s.ref, opt.PIN) {
 		return &Error{Kind: KindPINIncorrect, Op: "login", Flags: &flags,
 			Msg: "The card already rejected this PIN; cardcheck did not send it again. Check the PIN and type it anew."}
@@ -135,7 +135,7 @@ func checkBeforeLogin(f Flags, opt LoginOptions) error {
 	case f.UserPINFinalTry && !opt.ConfirmFinalTry:
 		return &Error{Kind: KindPINFinalTry, Op: "login", Flags: &f,
 			Msg: "The card has one PIN try left: one more wrong PIN locks it. Confirm explicitly to try this PIN."}
-	case opt.PIN == "" && !f.ProtectedAuthPath:
+	case opt.PIN == "" && !(f.ProtectedAuthPath && opt.UsePINPad):
 		return &Error{Kind: KindPINRequired, Op: "login", Flags: &f, Msg: "Enter the card's PIN."}
 	}
 	return nil
