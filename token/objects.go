@@ -10,6 +10,7 @@ import (
 	"encoding/asn1"
 	"fmt"
 	"math/big"
+	"sort"
 
 	"github.com/miekg/pkcs11"
 )
@@ -191,6 +192,14 @@ func (mod *Module) readCerts(sh pkcs11.SessionHandle, tok *Token) ([]*Certificat
 		c.URI = certURI(tok, c)
 		certs = append(certs, c)
 	}
+	// Handles come in the module's internal order; list by CKA_ID, then
+	// label, so listings are stable and keys sit next to their certificates.
+	sort.SliceStable(certs, func(i, j int) bool {
+		if d := bytes.Compare(certs[i].ID, certs[j].ID); d != 0 {
+			return d < 0
+		}
+		return certs[i].Label < certs[j].Label
+	})
 	return certs, nil
 }
 

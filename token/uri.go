@@ -12,26 +12,28 @@ import (
 // the token by model, manufacturer, serial and label, the object by id and
 // label. (The module is not part of it; add module-path when needed.)
 func certURI(tok *Token, c *Certificate) string {
-	u := pkcs11uri.New()
-	set := func(k, v string) {
-		if v != "" {
-			_ = u.AddPathAttribute(k, v)
+	// go-pkcs11uri keeps attributes in a map, so Format's order varies from
+	// run to run; encode each attribute with the library and join them in
+	// a fixed order so URIs are stable in reports and scripts.
+	parts := []string{}
+	add := func(k string, v []byte) {
+		if len(v) == 0 {
+			return
+		}
+		u := pkcs11uri.New()
+		u.AddPathAttributeUnencoded(k, v)
+		if s, err := u.Format(); err == nil {
+			parts = append(parts, strings.TrimPrefix(s, "pkcs11:"))
 		}
 	}
-	set("model", tok.Model)
-	set("manufacturer", tok.Manufacturer)
-	set("serial", tok.Serial)
-	set("token", tok.Label)
-	if len(c.ID) > 0 {
-		_ = u.AddPathAttributeUnencoded("id", c.ID)
-	}
-	set("object", c.Label)
-	set("type", "cert")
-	s, err := u.Format()
-	if err != nil {
-		return ""
-	}
-	return s
+	add("model", []byte(tok.Model))
+	add("manufacturer", []byte(tok.Manufacturer))
+	add("serial", []byte(tok.Serial))
+	add("token", []byte(tok.Label))
+	add("id", c.ID)
+	add("object", []byte(c.Label))
+	add("type", []byte("cert"))
+	return "pkcs11:" + strings.Join(parts, ";")
 }
 
 // URIFilter selects certificates by the attributes of an RFC 7512 URI.
