@@ -1,0 +1,544 @@
+package tlstrace
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Record content types (RFC 8446 §5.1, RFC 6520 for heartbeat).
+const (
+	ctChangeCipherSpec = 20
+	ctAlert            = 21
+	ctHandshake        = 22
+	ctApplicationData  = 23
+	ctHeartbeat        = 24
+)
+
+const (
+	versionTLS12 = 0x0303
+	versionTLS13 = 0x0304
+
+	maxRecordPayload = 1<<14 + 2048 // TLSCiphertext.length limit, RFC 5246 §6.2.3
+	maxHandshakeMsg  = 256 << 10    // larger messages are skipped with a note
+	maxPendingBytes  = 1 << 20      // records held back waiting for a key, per direction
+	maxSteps         = 10000
+	maxAppDataSteps  = 100 // per direction; later application data is counted, not listed
+	maxNotes         = 100
+	maxAlerts        = 100
+	maxCertsListed   = 20
+)
+
+// keyPhase is where a TLS 1.3 direction is in the key schedule (RFC 8446 §7).
+type keyPhase int
+
+const (
+	phasePlain keyPhase = iota
+	phaseHandshake
+	phaseApplication
+)
+
+type record struct {
+	hdr     [5]byte
+	payload []byte
+	at      time.Duration
+}
+
+func (r record) typ() uint8 { return r.hdr[0] }
+
+// direction is the parsing state of one byte stream.
+type direction struct {
+	name string // "client" or "server"
+	buf  []byte // bytes not yet forming a whole record
+	dead bool   // stopped after malformed input
+
+	hs     []byte // handshake bytes not yet forming a whole message
+	hsEnc  bool   // some of hs came from an encrypted record
+	hsSkip int    // bytes of an oversized message still to skip
+
+	protected bool         // this side encrypts its records from now on
+	phase     keyPhase     // TLS 1.3 only
+	cipher    recordCipher // nil: cannot decrypt (see noKey)
+	prev      recordCipher // TLS 1.3: previous key, tried when the current one fails
+	noKey     string       // why protected records are not decrypted
+
+	await        string // key log label we are waiting for, "" if none
+	awaitCR      []byte // client random the awaited secret is logged under
+	awaitSR      []byte
+	awaitSuite   uint16
+	awaitVersion uint16
+
+	pending      []record // records waiting for a key (and everything after them)
+	pendingBytes int
+	pumping      bool
+
+	encHS    int // TLS 1.2 undecryptable handshake records since ChangeCipherSpec
+	appSteps int
+}
+
+// engine is the single-threaded core; Tracer adds locking and delivery.
+type engine struct {
+	now        func() time.Duration
+	client     direction
+	server     direction
+	keylogUsed bool
+	keys       keyLog
+
+	clientRandom, serverRandom []byte
+	version, suite             uint16
+
+	steps       []Step
+	stepsCapped bool
+	outbox      []Step // steps not yet handed to the callback
+	deliver     bool   // keep an outbox at all
+	alerts      []Alert
+	serverCerts [][]byte
+	certReq     *CertRequest
+	notes       []string
+}
+
+func newEngine(now func() time.Duration) *engine {
+	e := &engine{now: now}
+	e.client.name, e.server.name = "client", "server"
+	return e
+}
+
+func (e *engine) dirs() []*direction { return []*direction{&e.client, &e.server} }
+
+func (e *engine) note(format string, args ...any) {
+	if len(e.notes) < maxNotes {
+		e.notes = append(e.notes, fmt.Sprintf(format, args...))
+	}
+}
+
+func (e *engine) emit(s Step) {
+	if len(e.steps) >= maxSteps {
+		if !e.stepsCapped {
+			e.stepsCapped = true
+			e.note("more than %d steps; later messages are not listed", maxSteps)
+		}
+		return
+	}
+	s.Seq = len(e.steps) + 1
+	e.steps = append(e.steps, s)
+	if e.deliver {
+		e.outbox = append(e.outbox, s)
+	}
+}
+
+// feed takes bytes seen on the wire in direction d and splits them into
+// records (RFC 8446 §5.1: type, legacy_record_version, uint16 length).
+func (e *engine) feed(d *direction, p []byte) {
+	if d.dead || len(p) == 0 {
+		return
+	}
+	at := e.now()
+	d.buf = append(d.buf, p...)
+	off := 0
+	for !d.dead && len(d.buf)-off >= 5 {
+		hdr := [5]byte(d.buf[off : off+5])
+		n := int(hdr[3])<<8 | int(hdr[4])
+		if !validHeader(hdr) || n > maxRecordPayload {
+			e.malformed(d, d.buf[off:], at)
+			break
+		}
+		if len(d.buf)-off < 5+n {
+			break
+		}
+		r := record{hdr: hdr, payload: bytes.Clone(d.buf[off+5 : off+5+n]), at: at}
+		off += 5 + n
+		e.enqueue(d, r)
+	}
+	switch {
+	case d.dead:
+		d.buf = nil
+	case off == len(d.buf):
+		d.buf = d.buf[:0]
+	case off > 0: // keep the partial record at the front, without growing
+		d.buf = d.buf[:copy(d.buf, d.buf[off:])]
+	}
+}
+
+// validHeader accepts the content types of TLS 1.2/1.3 and versions 3.x; an
+// SSLv2 hello or a plain-text protocol fails here.
+func validHeader(h [5]byte) bool {
+	return h[0] >= ctChangeCipherSpec && h[0] <= ctHeartbeat && h[1] == 3 && h[2] <= 4
+}
+
+func (e *engine) malformed(d *direction, rest []byte, at time.Duration) {
+	d.dead = true
+	head := rest[:min(len(rest), 16)]
+	s := Step{From: d.name, Message: "Malformed", At: at, Bytes: len(rest),
+		Summary: "not a TLS record; parsing of this direction stopped",
+		Explain: explain("Malformed", d.name, "")}
+	if line := textLine(rest); line != "" {
+		s.Summary = fmt.Sprintf("not TLS: %q", line)
+	}
+	s.Fields.add("First bytes", fmt.Sprintf("% x", head))
+	e.emit(s)
+	e.note("%s stream is not TLS any more at record header % x", d.name, head)
+}
+
+// enqueue keeps records in order behind any record that waits for a key.
+func (e *engine) enqueue(d *direction, r record) {
+	d.pending = append(d.pending, r)
+	d.pendingBytes += len(r.payload)
+	if d.await != "" && d.pendingBytes > maxPendingBytes {
+		d.await, d.noKey = "", "too much data while waiting for the key"
+	}
+	e.pump(d)
+}
+
+// pump processes held-back records until one needs a key we do not have.
+func (e *engine) pump(d *direction) {
+	if d.pumping {
+		return // an outer pump of the same direction continues the loop
+	}
+	d.pumping = true
+	defer func() { d.pumping = false }()
+	for len(d.pending) > 0 && d.await == "" {
+		r := d.pending[0]
+		d.pending[0] = record{}
+		d.pending = d.pending[1:]
+		d.pendingBytes -= len(r.payload)
+		e.process(d, r)
+	}
+	if len(d.pending) == 0 {
+		d.pending, d.pendingBytes = nil, 0
+	}
+}
+
+// process decrypts a record when this side encrypts. In TLS 1.3 only
+// application_data records are protected; ChangeCipherSpec (RFC 8446 §5) and
+// alerts sent before keys exist stay in the clear.
+func (e *engine) process(d *direction, r record) {
+	if !d.protected || (e.version == versionTLS13 && r.typ() != ctApplicationData) {
+		e.content(d, r.typ(), r.payload, r.at, false)
+		return
+	}
+	if d.cipher == nil {
+		e.opaque(d, r)
+		return
+	}
+	typ, pt, err := d.cipher.open(r.hdr, r.payload)
+	if err != nil && d.prev != nil {
+		// A peer may still use its handshake key for an alert sent right
+		// after Finished; try it before giving up.
+		typ, pt, err = d.prev.open(r.hdr, r.payload)
+	}
+	if err != nil {
+		d.cipher, d.prev, d.noKey = nil, nil, "decryption failed: "+err.Error()
+		e.note("%s records could not be decrypted: %v", d.name, err)
+		e.opaque(d, r)
+		return
+	}
+	e.content(d, typ, pt, r.at, true)
+}
+
+func (e *engine) content(d *direction, typ uint8, data []byte, at time.Duration, enc bool) {
+	switch typ {
+	case ctChangeCipherSpec:
+		e.changeCipherSpec(d, data, at, enc)
+	case ctAlert:
+		e.alert(d, data, at, enc)
+	case ctHandshake:
+		e.handshake(d, data, at, enc)
+	case ctApplicationData:
+		e.appData(d, data, at, enc)
+	default:
+		name := "Heartbeat"
+		if typ != ctHeartbeat {
+			name = fmt.Sprintf("Unknown(%d)", typ)
+		}
+		s := Step{From: d.name, Message: name, At: at, Bytes: len(data), Encrypted: enc,
+			Summary: fmt.Sprintf("%d bytes, not decoded", len(data)), Explain: explain(name, d.name, "")}
+		e.emit(s)
+	}
+}
+
+// expect switches d to a new key: the one logged under label for the current
+// client random. Without a key log, records are reported as not decrypted.
+func (e *engine) expect(d *direction, label string) {
+	d.protected = true
+	d.prev = nil
+	if e.version == versionTLS13 { // kept for a late record under the old key
+		d.prev = d.cipher
+	}
+	d.cipher = nil
+	d.await, d.noKey = label, ""
+	d.awaitCR, d.awaitSR = e.clientRandom, e.serverRandom
+	d.awaitSuite, d.awaitVersion = e.suite, e.version
+	switch {
+	case !e.keylogUsed:
+		d.await, d.noKey = "", "no key log"
+	case e.clientRandom == nil:
+		d.await, d.noKey = "", "no ClientHello seen"
+	default:
+		e.install(d)
+	}
+	if d.await != "" && d.awaitVersion != versionTLS13 {
+		// crypto/tls logs CLIENT_RANDOM before it sends its own
+		// ChangeCipherSpec, which precedes the server's in a full handshake;
+		// a line missing now never comes (it logs none for resumed sessions).
+		d.await, d.noKey = "", "no CLIENT_RANDOM line for this handshake in the key log (none is written for a resumed TLS 1.2 session)"
+	}
+}
+
+// install builds the cipher for the awaited secret if the key log has it.
+func (e *engine) install(d *direction) {
+	secret := e.keys.lookup(d.await, d.awaitCR)
+	if secret == nil {
+		return
+	}
+	d.await = ""
+	c, err := e.newCipher(d, secret)
+	if err != nil {
+		d.noKey = err.Error()
+		e.note("cannot decrypt %s records: %v", d.name, err)
+		return
+	}
+	d.cipher = c
+}
+
+func (e *engine) newCipher(d *direction, secret []byte) (recordCipher, error) {
+	switch d.awaitVersion {
+	case versionTLS13:
+		c, err := newCipher13(d.awaitSuite, secret)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	case versionTLS12:
+		return newCipher12(d.awaitSuite, secret, d.awaitCR, d.awaitSR, d == &e.client)
+	}
+	return nil, errors.New("only TLS 1.2 and 1.3 records can be decrypted")
+}
+
+// keyLog receives key log bytes and releases records that waited for them.
+func (e *engine) keyLog(p []byte) {
+	if !e.keys.write(p) {
+		return
+	}
+	for _, d := range e.dirs() {
+		if d.await != "" {
+			e.install(d)
+			e.pump(d)
+		}
+	}
+}
+
+// flush stops waiting for keys: held-back records are reported as encrypted
+// and not decrypted.
+func (e *engine) flush() {
+	for _, d := range e.dirs() {
+		if d.await != "" {
+			d.await, d.noKey = "", "the key never appeared in the key log"
+			e.pump(d)
+		}
+		if len(d.hs) > 0 {
+			e.note("%s: %d bytes of an unfinished handshake message", d.name, len(d.hs))
+		}
+	}
+}
+
+// opaque reports a record we cannot decrypt. TLS 1.2 shows the real content
+// type in the header; TLS 1.3 hides it (RFC 8446 §5.2).
+func (e *engine) opaque(d *direction, r record) {
+	name := "EncryptedRecord"
+	if e.version != versionTLS13 {
+		name = e.opaqueName12(d, r.typ())
+	}
+	if name == "EncryptedRecord" || name == "ApplicationData" {
+		if d.appSteps++; d.appSteps > maxAppDataSteps {
+			return
+		}
+	}
+	s := Step{From: d.name, Message: name, At: r.at, Bytes: len(r.payload), Encrypted: true,
+		Summary: "encrypted, not decrypted (" + d.noKey + ")", Explain: explain(name, d.name, "encrypted")}
+	s.Fields.add("Record type", recordTypeName(r.typ()))
+	s.Fields.add("Length", byteCount(len(r.payload)))
+	s.Fields.add("Not decrypted because", d.noKey)
+	e.emit(s)
+}
+
+// opaqueName12: after ChangeCipherSpec the first handshake record is
+// Finished (RFC 5246 §7.4.9); later ones belong to a renegotiation.
+func (e *engine) opaqueName12(d *direction, typ uint8) string {
+	switch typ {
+	case ctHandshake:
+		d.encHS++
+		if d.encHS == 1 {
+			return "Finished"
+		}
+		return "EncryptedHandshake"
+	case ctAlert:
+		return "Alert"
+	case ctApplicationData:
+		return "ApplicationData"
+	case ctChangeCipherSpec:
+		return "ChangeCipherSpec"
+	}
+	return fmt.Sprintf("Unknown(%d)", typ)
+}
+
+func recordTypeName(t uint8) string {
+	switch t {
+	case ctChangeCipherSpec:
+		return "change_cipher_spec (20)"
+	case ctAlert:
+		return "alert (21)"
+	case ctHandshake:
+		return "handshake (22)"
+	case ctApplicationData:
+		return "application_data (23)"
+	case ctHeartbeat:
+		return "heartbeat (24)"
+	}
+	return fmt.Sprintf("unknown (%d)", t)
+}
+
+// changeCipherSpec: in TLS 1.2 the sender encrypts everything after it
+// (RFC 5246 §7.1); in TLS 1.3 it is a dummy for middleboxes (RFC 8446 §D.4).
+func (e *engine) changeCipherSpec(d *direction, data []byte, at time.Duration, enc bool) {
+	s := Step{From: d.name, Message: "ChangeCipherSpec", At: at, Bytes: len(data), Encrypted: enc}
+	s.Fields.add("Payload", fmt.Sprintf("% x", data[:min(len(data), 8)]))
+	if e.version == versionTLS13 {
+		s.Summary = "compatibility record, no effect in TLS 1.3"
+		s.Explain = explain("ChangeCipherSpec", d.name, "tls13")
+		e.emit(s)
+		return
+	}
+	s.Summary = "from here on the " + d.name + " encrypts"
+	s.Explain = explain("ChangeCipherSpec", d.name, "")
+	e.emit(s)
+	d.encHS = 0
+	e.expect(d, labelTLS12)
+}
+
+// handshake reassembles handshake messages: one message may span records and
+// one record may hold several messages (RFC 8446 §5.1, RFC 5246 §6.2.1).
+func (e *engine) handshake(d *direction, data []byte, at time.Duration, enc bool) {
+	if d.hsSkip > 0 {
+		n := min(d.hsSkip, len(data))
+		d.hsSkip -= n
+		data = data[n:]
+	}
+	d.hs = append(d.hs, data...)
+	d.hsEnc = d.hsEnc || enc
+	for len(d.hs) >= 4 {
+		n := int(d.hs[1])<<16 | int(d.hs[2])<<8 | int(d.hs[3])
+		if n > maxHandshakeMsg {
+			e.tooBig(d, d.hs[0], n, at)
+			take := min(len(d.hs), 4+n)
+			d.hsSkip = 4 + n - take
+			d.hs = d.hs[take:]
+			continue
+		}
+		if len(d.hs) < 4+n {
+			break
+		}
+		msg := d.hs[:4+n]
+		d.hs = d.hs[4+n:]
+		e.message(d, msg, at, d.hsEnc)
+	}
+	if len(d.hs) == 0 {
+		d.hs, d.hsEnc = nil, false
+	}
+}
+
+func (e *engine) tooBig(d *direction, typ uint8, n int, at time.Duration) {
+	name := handshakeName(typ)
+	s := Step{From: d.name, Message: name, At: at, Bytes: 4 + n, Encrypted: d.hsEnc,
+		Summary: fmt.Sprintf("%d bytes, too large to decode", 4+n), Explain: explain(name, d.name, "")}
+	e.emit(s)
+	e.note("%s %s of %d bytes skipped (limit %d)", d.name, name, n, maxHandshakeMsg)
+}
+
+// message decodes one whole handshake message, reports it, then applies its
+// effect on the key schedule.
+func (e *engine) message(d *direction, msg []byte, at time.Duration, enc bool) {
+	dec := e.decode(d, msg[0], msg[4:])
+	e.emit(Step{From: d.name, Message: dec.name, At: at, Bytes: len(msg), Encrypted: enc,
+		Summary: dec.summary, Fields: dec.fields, Explain: explain(dec.name, d.name, dec.variant)})
+	if dec.ok {
+		e.keySchedule(d, dec.name)
+	}
+}
+
+// keySchedule moves TLS 1.3 keys forward: handshake keys after ServerHello
+// (RFC 8446 §7.1), application keys after each side's Finished, the next
+// generation after KeyUpdate (§4.6.3, §7.2).
+func (e *engine) keySchedule(d *direction, name string) {
+	if e.version != versionTLS13 {
+		return
+	}
+	switch {
+	case name == "ServerHello" && d == &e.server:
+		e.server.phase, e.client.phase = phaseHandshake, phaseHandshake
+		e.expect(&e.server, labelServerHandshake)
+		e.expect(&e.client, labelClientHandshake)
+		e.pump(&e.client)
+	case name == "Finished" && d.phase == phaseHandshake:
+		d.phase = phaseApplication
+		label := labelClientTraffic
+		if d == &e.server {
+			label = labelServerTraffic
+		}
+		e.expect(d, label)
+	case name == "KeyUpdate" && d.phase == phaseApplication:
+		e.keyUpdate(d)
+	}
+}
+
+func (e *engine) keyUpdate(d *direction) {
+	c, ok := d.cipher.(*cipher13)
+	if !ok {
+		return
+	}
+	n, err := c.next()
+	if err != nil {
+		d.cipher, d.noKey = nil, "key update failed: "+err.Error()
+		return
+	}
+	d.cipher, d.prev = n, nil
+}
+
+// alert reports each 2-byte alert of the record (RFC 8446 §6, RFC 5246 §7.2).
+func (e *engine) alert(d *direction, data []byte, at time.Duration, enc bool) {
+	for len(data) >= 2 {
+		level := data[0]
+		a := Alert{From: d.name, Level: alertLevelName(level), Code: int(data[1]), Name: AlertName(int(data[1]))}
+		data = data[2:]
+		if len(e.alerts) < maxAlerts {
+			e.alerts = append(e.alerts, a)
+		}
+		s := Step{From: d.name, Message: "Alert", At: at, Bytes: 2, Encrypted: enc, Alert: &a,
+			Summary: fmt.Sprintf("%s alert %s (%d)", a.Level, a.Name, a.Code),
+			Explain: explain("Alert", d.name, fmt.Sprint(a.Code))}
+		s.Fields.add("Level", fmt.Sprintf("%s (%d)", a.Level, level))
+		s.Fields.add("Description", fmt.Sprintf("%s (%d)", a.Name, a.Code))
+		e.emit(s)
+	}
+	if len(data) == 1 {
+		e.note("%s sent a truncated alert", d.name)
+	}
+}
+
+// appData reports application data; decrypted HTTP shows its first line.
+func (e *engine) appData(d *direction, data []byte, at time.Duration, enc bool) {
+	if d.appSteps++; d.appSteps > maxAppDataSteps {
+		if d.appSteps == maxAppDataSteps+1 {
+			e.note("%s: more than %d application data records; later ones are not listed", d.name, maxAppDataSteps)
+		}
+		return
+	}
+	s := Step{From: d.name, Message: "ApplicationData", At: at, Bytes: len(data), Encrypted: enc,
+		Summary: byteCount(len(data)), Explain: explain("ApplicationData", d.name, "")}
+	s.Fields.add("Length", byteCount(len(data)))
+	if line := httpFirstLine(data); line != "" {
+		s.Summary = line
+		s.Fields.add("First line", line)
+	}
+	e.emit(s)
+}
