@@ -33,4 +33,3 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		}
 	}
 }
-
