@@ -8,8 +8,19 @@ import (
 	"github.com/cardcheck/cardcheck/app/pki"
 )
 
+// crls makes the intermediate's CRL, listing the Revoked entry, and the
+// root's empty CRL: the files and the revocation endpoints share them.
+func (r *Rig) crls() (interCRL, rootCRL []byte, err error) {
+	interCRL, err = r.Intermediate.CRL([]*x509.Certificate{r.Entries[Revoked].Cert}, zero, zero)
+	if err != nil {
+		return nil, nil, err
+	}
+	rootCRL, err = r.Root.CRL(nil, zero, zero)
+	return interCRL, rootCRL, err
+}
+
 // writeFiles writes the PKI as PEM files into Dir.
-func (r *Rig) writeFiles() error {
+func (r *Rig) writeFiles(interCRL, rootCRL []byte) error {
 	path := func(name string) string { return filepath.Join(r.Dir, name) }
 	r.CAFile = path("ca.pem")
 	r.IntermediateFile = path("intermediate.pem")
@@ -22,14 +33,6 @@ func (r *Rig) writeFiles() error {
 	r.UntrustedServerCertFile = path("untrusted-server.pem")
 	r.UntrustedServerKeyFile = path("untrusted-server-key.pem")
 
-	interCRL, err := r.Intermediate.CRL([]*x509.Certificate{r.Entries[Revoked].Cert}, zero, zero)
-	if err != nil {
-		return err
-	}
-	rootCRL, err := r.Root.CRL(nil, zero, zero)
-	if err != nil {
-		return err
-	}
 	writes := []func() error{
 		func() error { return pki.WriteCerts(r.CAFile, r.Root.Cert) },
 		func() error { return pki.WriteCerts(r.IntermediateFile, r.Intermediate.Cert) },

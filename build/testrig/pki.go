@@ -119,7 +119,8 @@ func (r *Rig) buildCAs(rootKey crypto.Signer) error {
 	if r.Root, err = pki.NewRoot(RootCN, pki.RSA2048, pki.WithKey(rootKey), name(RootCN)); err != nil {
 		return err
 	}
-	if r.Intermediate, err = r.Root.NewIntermediate(IntermediateCN, pki.ECDSAP256, name(IntermediateCN)); err != nil {
+	if r.Intermediate, err = r.Root.NewIntermediate(IntermediateCN, pki.ECDSAP256, name(IntermediateCN),
+		pki.WithCRLDistributionPoints(r.RevocationURL+RootCRLPath)); err != nil {
 		return err
 	}
 	r.Untrusted, err = pki.NewRoot(UntrustedCN, pki.ECDSAP256, name(UntrustedCN))
@@ -188,6 +189,9 @@ func (r *Rig) issue(p plan, key crypto.Signer) (*Entry, error) {
 			Subject: pkix.Name{CommonName: p.cn, Organization: []string{organization}},
 			Key:     key,
 		}
+		if !p.untrusted {
+			r.revocationURLs(&spec)
+		}
 		if p.tweak != nil {
 			p.tweak(&spec)
 		}
@@ -222,7 +226,9 @@ func (r *Rig) buildBulk() error {
 		if i == 0 {
 			key = own
 		}
-		leaf, err := r.Intermediate.Issue(pki.LeafSpec{CommonName: fmt.Sprintf("Bulk %03d", n), Key: key})
+		spec := pki.LeafSpec{CommonName: fmt.Sprintf("Bulk %03d", n), Key: key}
+		r.revocationURLs(&spec)
+		leaf, err := r.Intermediate.Issue(spec)
 		if err != nil {
 			return err
 		}
@@ -232,4 +238,12 @@ func (r *Rig) buildBulk() error {
 	}
 	r.Bulk[0].Key = own
 	return nil
+}
+
+// revocationURLs points a client leaf of the intermediate at the rig's
+// revocation endpoints.
+func (r *Rig) revocationURLs(spec *pki.LeafSpec) {
+	spec.CRLDistributionPoints = []string{r.RevocationURL + IntermediateCRLPath}
+	spec.OCSPServer = []string{r.RevocationURL + OCSPPath}
+	spec.IssuingCertificateURL = []string{r.RevocationURL + IntermediateCertPath}
 }

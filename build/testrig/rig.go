@@ -18,8 +18,20 @@
 // Shared sets SOFTHSM2_CONF for the whole process, so SoftHSM loaded later
 // in the process sees the rig's tokens; subprocesses get it from Rig.Env.
 // The rig lives on tmpfs (/dev/shm) when it can, see MkdirTemp.
-// Certificates carry no CRL, OCSP or AIA URLs: tests never touch the
-// network.
+//
+// Revocation endpoints. New also starts an HTTP server on 127.0.0.1 (a
+// random port, Rig.RevocationURL) that runs until Cleanup. It serves the
+// intermediate's CRL listing the Revoked entry (IntermediateCRLPath), the
+// root's empty CRL (RootCRLPath), the intermediate's certificate for AIA
+// caIssuers (IntermediateCertPath) and an OCSP responder for the
+// intermediate's certificates (OCSPPath: revoked for Revoked, good for the
+// others, signed by the intermediate). Every client certificate issued by
+// the intermediate (the entries and Bulk) names these URLs as CRL
+// distribution point, OCSP responder and caIssuers, and the intermediate
+// names RootCRLPath; the server certificates and the untrusted root's
+// certificates name none. So revocation checks run against real
+// endpoints, and never leave the machine. SetRevocationOffline makes them
+// unreachable, to test the "unknown" answer.
 package testrig
 
 import (
@@ -62,7 +74,7 @@ const (
 	NotYet       = "notyet"       // NotBefore 30 days ahead
 	NoClientAuth = "noclientauth" // EKU serverAuth only
 	Unicode      = "unicode"      // CN "张三", RSA-2048, label "unicode-张三"
-	Revoked      = "revoked"      // listed in CRLFile
+	Revoked      = "revoked"      // listed in CRLFile and revoked at the revocation endpoints
 	Untrusted    = "untrusted"    // issued by the untrusted root
 	CertOnly     = "certonly"     // certificate only, no key on the token
 	KeyOnly      = "keyonly"      // private and public key, no certificate
@@ -125,6 +137,12 @@ type Rig struct {
 	UntrustedServerCertFile string // UntrustedServer
 	UntrustedServerKeyFile  string // UntrustedServer's key, PKCS#8
 
+	// RevocationURL is the base URL of the revocation endpoints
+	// ("http://127.0.0.1:PORT", no trailing slash); see the package doc
+	// and the *Path constants.
+	RevocationURL string
+	revocation    *revocationServer
+
 	// Entries maps the entry names to what MainToken holds.
 	Entries map[string]*Entry
 	// Bulk lists BigToken's certificates "Bulk 001".."Bulk 200" (labels
@@ -136,7 +154,8 @@ type Rig struct {
 }
 
 // New builds a rig in dir, which is created if needed and must not hold
-// an earlier rig. It does not change the process environment (Provision
+// an earlier rig, and starts its revocation endpoints (stop them with
+// Cleanup). It does not change the process environment (Provision
 // sets SOFTHSM2_CONF only while it runs) and must not run while this
 // process has SoftHSM initialized.
 func New(dir string) (*Rig, error) {
@@ -149,21 +168,46 @@ func New(dir string) (*Rig, error) {
 		Dir: env.Dir, Module: env.Module, Conf: env.Conf,
 		PIN: PIN, SOPIN: SOPIN, Env: env.Environ(),
 	}
-	if err := r.buildPKI(); err != nil {
-		return nil, fmt.Errorf("testrig: %w", err)
-	}
-	if err := r.writeFiles(); err != nil {
-		return nil, fmt.Errorf("testrig: %w", err)
-	}
-	if err := env.Provision(r.tokenSpecs()); err != nil {
+	if err := r.build(env); err != nil {
+		if r.revocation != nil {
+			r.revocation.close()
+		}
 		return nil, fmt.Errorf("testrig: %w", err)
 	}
 	r.BuildTime = time.Since(start)
 	return r, nil
 }
 
-// Cleanup removes the rig's directory.
+// build makes everything after the environment. The revocation server
+// listens first, because the leaves carry its URL; it serves once the CRLs
+// exist.
+func (r *Rig) build(env *softhsm.Env) error {
+	var err error
+	if r.revocation, err = listenRevocation(); err != nil {
+		return err
+	}
+	r.RevocationURL = r.revocation.url
+	if err := r.buildPKI(); err != nil {
+		return err
+	}
+	interCRL, rootCRL, err := r.crls()
+	if err != nil {
+		return err
+	}
+	if err := r.writeFiles(interCRL, rootCRL); err != nil {
+		return err
+	}
+	if err := r.revocation.serve(r.Intermediate, interCRL, rootCRL); err != nil {
+		return err
+	}
+	return env.Provision(r.tokenSpecs())
+}
+
+// Cleanup stops the revocation endpoints and removes the rig's directory.
 func (r *Rig) Cleanup() error {
+	if r.revocation != nil {
+		r.revocation.close()
+	}
 	return os.RemoveAll(r.Dir)
 }
 

@@ -142,12 +142,34 @@ func TestEntries(t *testing.T) {
 		if e.Cert != nil && !bytes.Equal(e.DER, e.Cert.Raw) {
 			t.Errorf("%s: DER is not the certificate", n)
 		}
-		if e.Cert != nil && (len(e.Cert.CRLDistributionPoints)+len(e.Cert.OCSPServer)+len(e.Cert.IssuingCertificateURL)) > 0 {
-			t.Errorf("%s: certificate carries network URLs", n)
-		}
+		checkURLs(t, r, e)
 	}
 	checkEntryCases(t, r)
 	checkVerification(t, r)
+}
+
+// checkURLs: client certificates of the intermediate point at the rig's
+// endpoints, the intermediate at the root's CRL, the rest nowhere.
+func checkURLs(t *testing.T, r *Rig, e *Entry) {
+	t.Helper()
+	if e.Cert == nil {
+		return
+	}
+	c := e.Cert
+	var crl, ocspURL, aia []string
+	switch {
+	case e.Name == Intermediate:
+		crl = []string{r.RevocationURL + RootCRLPath}
+	case e.Name != Untrusted:
+		crl = []string{r.RevocationURL + IntermediateCRLPath}
+		ocspURL = []string{r.RevocationURL + OCSPPath}
+		aia = []string{r.RevocationURL + IntermediateCertPath}
+	}
+	if !slices.Equal(c.CRLDistributionPoints, crl) || !slices.Equal(c.OCSPServer, ocspURL) ||
+		!slices.Equal(c.IssuingCertificateURL, aia) {
+		t.Errorf("%s: URLs CRL %v OCSP %v AIA %v, want %v %v %v", e.Name,
+			c.CRLDistributionPoints, c.OCSPServer, c.IssuingCertificateURL, crl, ocspURL, aia)
+	}
 }
 
 func checkEntryCases(t *testing.T, r *Rig) {
@@ -230,6 +252,12 @@ func TestBulk(t *testing.T) {
 	}
 	if r.Bulk[1].Cert.PublicKey.(*ecdsa.PublicKey).Equal(r.Bulk[0].Key.Public()) {
 		t.Error("Bulk 002 shares the key that is on the token")
+	}
+	checkURLs(t, r, r.Bulk[BigCount-1])
+	for _, l := range []*pki.Leaf{r.Server, r.UntrustedServer} {
+		if n := len(l.Cert.CRLDistributionPoints) + len(l.Cert.OCSPServer) + len(l.Cert.IssuingCertificateURL); n > 0 {
+			t.Errorf("server certificate %s carries %d URLs", l.Cert.Subject.CommonName, n)
+		}
 	}
 }
 
@@ -332,10 +360,11 @@ func BenchmarkNew(b *testing.B) {
 					b.Fatal(err)
 				}
 				r, err := New(dir)
-				os.RemoveAll(dir)
 				if err != nil {
+					os.RemoveAll(dir)
 					b.Fatal(err)
 				}
+				r.Cleanup()
 				b.ReportMetric(float64(r.BuildTime.Milliseconds()), "build-ms")
 			}
 		})

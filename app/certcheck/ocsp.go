@@ -1,0 +1,87 @@
+package certcheck
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
+)
+
+// checkOCSP asks one OCSP responder about leaf and verifies the answer
+// against issuer (or a responder that issuer delegated to).
+func checkOCSP(ctx context.Context, client *http.Client, u string, leaf, issuer *x509.Certificate, now time.Time) Check {
+	// SHA-1 CertIDs are what responders are guaranteed to understand
+	// (RFC 5019 §2.1.1); the hash only identifies, it protects nothing.
+	req, err := ocsp.CreateRequest(leaf, issuer, &ocsp.RequestOptions{Hash: crypto.SHA1})
+	if err != nil {
+		return result(NameRevocation, Unknown, "could not build an OCSP request for the certificate (%v)", err)
+	}
+	body, err := askOCSP(ctx, client, u, req)
+	if err != nil {
+		return result(NameRevocation, Unknown, "could not reach the OCSP responder at %s (%s)", u, why(err))
+	}
+	resp, err := ocsp.ParseResponseForCert(body, leaf, issuer)
+	var refused ocsp.ResponseError
+	switch {
+	case errors.As(err, &refused):
+		return result(NameRevocation, Unknown, "the OCSP responder at %s gave no status but answered “%s”", u, refused.Status)
+	case err != nil:
+		return result(NameRevocation, Unknown, "the answer of the OCSP responder at %s cannot be trusted (%v)", u, err)
+	}
+	if err := checkOCSPResponse(resp, issuer, now); err != nil {
+		return result(NameRevocation, Unknown, "the answer of the OCSP responder at %s cannot be trusted (%v)", u, err)
+	}
+	return ocspVerdict(resp, u)
+}
+
+func ocspVerdict(resp *ocsp.Response, u string) Check {
+	switch resp.Status {
+	case ocsp.Good:
+		return result(NameRevocation, Pass, "the OCSP responder at %s says the certificate is not revoked", u)
+	case ocsp.Revoked:
+		return result(NameRevocation, Fail, "the certificate was revoked on %s (%s), says the OCSP responder at %s",
+			date(resp.RevokedAt), reason(resp.RevocationReason), u)
+	}
+	return result(NameRevocation, Unknown, "the OCSP responder at %s does not know this certificate", u)
+}
+
+// askOCSP POSTs the request (RFC 6960 §A.1) and falls back to GET for
+// responders that refuse POST with an HTTP error.
+func askOCSP(ctx context.Context, client *http.Client, u string, req []byte) ([]byte, error) {
+	body, err := post(ctx, client, u, "application/ocsp-request", req, maxOCSPSize)
+	var status *httpStatusError
+	if !errors.As(err, &status) {
+		return body, err
+	}
+	get := strings.TrimSuffix(u, "/") + "/" + url.QueryEscape(base64.StdEncoding.EncodeToString(req))
+	return fetch(ctx, client, get, maxOCSPSize)
+}
+
+// checkOCSPResponse does what ocsp.ParseResponseForCert leaves to the
+// caller: a delegated responder must be authorized for OCSP signing
+// (RFC 6960 §4.2.2.2) and the answer must be current.
+func checkOCSPResponse(resp *ocsp.Response, issuer *x509.Certificate, now time.Time) error {
+	if rc := resp.Certificate; rc != nil && !rc.Equal(issuer) {
+		if !slices.Contains(rc.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {
+			return errors.New("its signer is not authorized to answer for the CA")
+		}
+		if now.Before(rc.NotBefore) || now.After(rc.NotAfter) {
+			return errors.New("its signer's certificate is outside its validity period")
+		}
+	}
+	if resp.ThisUpdate.After(now.Add(clockSkew)) {
+		return errors.New("it is dated in the future")
+	}
+	if !resp.NextUpdate.IsZero() && resp.NextUpdate.Before(now.Add(-clockSkew)) {
+		return errors.New("it is out of date")
+	}
+	return nil
+}

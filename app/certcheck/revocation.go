@@ -1,0 +1,108 @@
+package certcheck
+
+import (
+	"context"
+	"crypto/x509"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// clockSkew is how far the times in OCSP answers may be off this
+// computer's clock before the answer counts as out of date.
+const clockSkew = 5 * time.Minute
+
+// Revocation asks whether the leaf was revoked: its OCSP responders first
+// (AIA, RFC 6960), then its CRL distribution points (RFC 5280 §4.2.1.13).
+// The first clear answer (good or revoked) wins; otherwise the most useful
+// of the unclear ones is returned. issuer is the CA certificate that issued
+// leaf (see Chain); without it no answer can be verified. Every download
+// uses ctx, so its deadline bounds the whole check.
+func Revocation(ctx context.Context, leaf, issuer *x509.Certificate, client *http.Client, now time.Time) Check {
+	if leaf == nil {
+		return result(NameRevocation, Skipped, "no certificate was chosen")
+	}
+	if client == nil {
+		client = defaultClient(DefaultTimeout)
+	}
+	ocspURLs, crlURLs := httpURLs(leaf.OCSPServer), httpURLs(leaf.CRLDistributionPoints)
+	switch {
+	case len(ocspURLs)+len(crlURLs) == 0 && len(leaf.OCSPServer)+len(leaf.CRLDistributionPoints) > 0:
+		return result(NameRevocation, Unknown, "the certificate names revocation servers cardcheck cannot use (only HTTP is supported)")
+	case len(ocspURLs)+len(crlURLs) == 0:
+		return result(NameRevocation, Unknown, "the certificate names no OCSP responder or CRL, so its revocation status cannot be checked")
+	case issuer == nil:
+		return result(NameRevocation, Unknown, "the CA certificate that issued yours is missing, so its revocation status cannot be checked")
+	}
+	var answers []Check
+	for _, u := range ocspURLs {
+		if decisive(answers) {
+			break
+		}
+		answers = append(answers, checkOCSP(ctx, client, u, leaf, issuer, now))
+	}
+	for _, u := range crlURLs {
+		if decisive(answers) {
+			break
+		}
+		answers = append(answers, checkCRL(ctx, client, u, leaf, issuer, now))
+	}
+	return best(answers)
+}
+
+func httpURLs(urls []string) []string {
+	var out []string
+	for _, u := range urls {
+		if fetchable(u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+func decisive(answers []Check) bool {
+	for _, a := range answers {
+		if a.Status == Pass || a.Status == Fail {
+			return true
+		}
+	}
+	return false
+}
+
+// best picks the answer to report: a clear one, else a warning, else the
+// first (the OCSP responder's, when there is one).
+func best(answers []Check) Check {
+	for _, a := range answers {
+		if a.Status == Pass || a.Status == Fail {
+			return a
+		}
+	}
+	for _, a := range answers {
+		if a.Status == Warn {
+			return a
+		}
+	}
+	return answers[0]
+}
+
+// reasonWords are the CRLReason codes of RFC 5280 §5.3.1, which OCSP
+// shares (RFC 6960 §4.2.1).
+var reasonWords = map[int]string{
+	0:  "no reason given",
+	1:  "key compromise",
+	2:  "CA compromise",
+	3:  "affiliation changed",
+	4:  "superseded",
+	5:  "cessation of operation",
+	6:  "certificate on hold",
+	8:  "removed from CRL",
+	9:  "privilege withdrawn",
+	10: "attribute authority compromise",
+}
+
+func reason(code int) string {
+	if w, ok := reasonWords[code]; ok {
+		return w
+	}
+	return "reason code " + strconv.Itoa(code)
+}

@@ -1,0 +1,95 @@
+package certcheck
+
+import (
+	"context"
+	"crypto/x509"
+	"net/http"
+	"time"
+)
+
+// DefaultTimeout bounds all network fetches of one Run together when
+// Input.Timeout is zero. Revocation servers that take longer than this are
+// too slow for a TLS server too, which usually gives up after a few seconds.
+const DefaultTimeout = 5 * time.Second
+
+// Input is everything the checks look at.
+type Input struct {
+	// Leaf is the client certificate. Without it every check is skipped.
+	Leaf *x509.Certificate
+	// Intermediates are CA certificates that may complete the chain: found
+	// on the token, sent as hints by the server, or fetched earlier by
+	// BuildChain (pass them back so they are not downloaded again).
+	Intermediates []*x509.Certificate
+	// AcceptableCAs are the raw DER distinguished names of the server's
+	// CertificateRequest; empty when the request named none.
+	AcceptableCAs [][]byte
+	// Requested reports that the server sent a CertificateRequest.
+	Requested bool
+	// Roots are the trusted roots from the CA file; nil means the
+	// system's trust store.
+	Roots *x509.CertPool
+	// Signatures are what the card signed during the handshake.
+	Signatures []SignatureRecord
+	// Challenge signs a random challenge on the card (see SignChallenge).
+	// It is called only when Signatures is empty, at most once.
+	Challenge func() (SignatureRecord, error)
+	// Now is the time the checks judge validity at; zero means time.Now().
+	Now time.Time
+	// HTTPClient fetches AIA, OCSP and CRL data; nil means a client with
+	// a DefaultTimeout timeout.
+	HTTPClient *http.Client
+	// Timeout bounds all network fetches together; zero means
+	// DefaultTimeout.
+	Timeout time.Duration
+}
+
+func (in Input) withDefaults() Input {
+	if in.Now.IsZero() {
+		in.Now = time.Now()
+	}
+	if in.Timeout <= 0 {
+		in.Timeout = DefaultTimeout
+	}
+	if in.HTTPClient == nil {
+		in.HTTPClient = defaultClient(in.Timeout)
+	}
+	return in
+}
+
+// defaultClient uses the default transport (proxy from the environment,
+// connection reuse) with an overall timeout as a second safety net behind
+// the context deadline.
+func defaultClient(timeout time.Duration) *http.Client {
+	return &http.Client{Timeout: timeout}
+}
+
+// Run performs all checks and returns them in a fixed order: key-possession,
+// validity, chain, revocation, key-usage, acceptable-ca. Network fetches
+// share one deadline of in.Timeout; ctx cancels everything.
+func Run(ctx context.Context, in Input) []Check {
+	in = in.withDefaults()
+	if in.Leaf == nil {
+		return skippedAll("no certificate was chosen")
+	}
+	ctx, cancel := context.WithTimeout(ctx, in.Timeout)
+	defer cancel()
+	possession := KeyPossession(in.Leaf, in.Signatures, in.Challenge)
+	chainCheck, path := Chain(ctx, in.Leaf, in.Intermediates, in.Roots, in.HTTPClient, in.Now)
+	return []Check{
+		possession,
+		Validity(in.Leaf, in.Now),
+		chainCheck,
+		Revocation(ctx, in.Leaf, issuerIn(in.Leaf, path), in.HTTPClient, in.Now),
+		KeyUsage(in.Leaf),
+		AcceptableCA(in.Requested, in.AcceptableCAs, path),
+	}
+}
+
+func skippedAll(why string) []Check {
+	names := []string{NameKeyPossession, NameValidity, NameChain, NameRevocation, NameKeyUsage, NameAcceptableCA}
+	out := make([]Check, len(names))
+	for i, n := range names {
+		out[i] = result(n, Skipped, "%s", why)
+	}
+	return out
+}

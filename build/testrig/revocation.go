@@ -1,0 +1,211 @@
+package testrig
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/cardcheck/cardcheck/app/pki"
+	"golang.org/x/crypto/ocsp"
+)
+
+// Paths of the revocation endpoints under Rig.RevocationURL.
+const (
+	IntermediateCRLPath  = "/intermediate.crl" // Intermediate's CRL (DER), listing the Revoked entry
+	RootCRLPath          = "/root.crl"         // Root's empty CRL (DER)
+	IntermediateCertPath = "/intermediate.crt" // Intermediate's certificate (DER), for AIA caIssuers
+	OCSPPath             = "/ocsp"             // OCSP responder for Intermediate's certificates (POST, or GET /ocsp/<base64>)
+)
+
+// maxOCSPRequest bounds what the responder reads: a request is ~100 bytes.
+const maxOCSPRequest = 64 << 10
+
+// revocationServer serves the rig's CRLs, the intermediate for AIA and an
+// OCSP responder, on 127.0.0.1. It listens before the PKI is built (the
+// leaves need its URL) and serves once the content exists (serve).
+type revocationServer struct {
+	ln      net.Listener
+	srv     *http.Server
+	url     string
+	offline atomic.Bool
+
+	// Set by serve, read-only afterwards.
+	ca        *pki.CA
+	interCRL  []byte
+	rootCRL   []byte
+	revokedAt map[string]time.Time // serial number → revocation time, from interCRL
+}
+
+func listenRevocation() (*revocationServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	return &revocationServer{ln: ln, url: "http://" + ln.Addr().String()}, nil
+}
+
+// serve starts answering with the intermediate ca and the two CRLs.
+func (s *revocationServer) serve(ca *pki.CA, interCRL, rootCRL []byte) error {
+	crl, err := x509.ParseRevocationList(interCRL)
+	if err != nil {
+		return err
+	}
+	s.ca, s.interCRL, s.rootCRL = ca, interCRL, rootCRL
+	s.revokedAt = map[string]time.Time{}
+	for _, e := range crl.RevokedCertificateEntries {
+		s.revokedAt[e.SerialNumber.String()] = e.RevocationTime
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+IntermediateCRLPath, s.file("application/pkix-crl", s.interCRL))
+	mux.HandleFunc("GET "+RootCRLPath, s.file("application/pkix-crl", s.rootCRL))
+	mux.HandleFunc("GET "+IntermediateCertPath, s.file("application/pkix-cert", ca.Cert.Raw))
+	mux.HandleFunc("POST "+OCSPPath, s.ocsp)
+	mux.HandleFunc("GET "+OCSPPath+"/", s.ocsp)
+	s.srv = &http.Server{Handler: s.unlessOffline(mux), ReadHeaderTimeout: 10 * time.Second}
+	go s.srv.Serve(s.ln)
+	return nil
+}
+
+// close stops the server, or only the listener when serve never ran.
+func (s *revocationServer) close() {
+	if s.srv != nil {
+		s.srv.Close()
+		return
+	}
+	s.ln.Close()
+}
+
+// unlessOffline drops the connection without an answer while the rig is
+// offline: to a client that is what an unreachable server looks like
+// after connecting.
+func (s *revocationServer) unlessOffline(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.offline.Load() {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+		http.Error(w, "revocation endpoints offline", http.StatusServiceUnavailable)
+	})
+}
+
+func (s *revocationServer) file(contentType string, body []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.Write(body)
+	}
+}
+
+// ocsp answers RFC 6960 requests: revoked for the serials on the
+// intermediate's CRL, good for any other serial of the intermediate, and
+// "unauthorized" for other issuers. The intermediate signs the answers
+// itself, so no responder certificate is needed.
+func (s *revocationServer) ocsp(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/ocsp-response")
+	req, err := readOCSPRequest(r)
+	if err != nil {
+		w.Write(ocsp.MalformedRequestErrorResponse)
+		return
+	}
+	if !s.issuedByCA(req) {
+		w.Write(ocsp.UnauthorizedErrorResponse)
+		return
+	}
+	resp, err := s.respond(req)
+	if err != nil {
+		w.Write(ocsp.InternalErrorErrorResponse)
+		return
+	}
+	w.Write(resp)
+}
+
+// readOCSPRequest takes the DER request from a POST body or from the path
+// of a GET (RFC 6960 §A.1: /ocsp/<url-encoded base64>).
+func readOCSPRequest(r *http.Request) (*ocsp.Request, error) {
+	var raw []byte
+	var err error
+	if r.Method == http.MethodPost {
+		raw, err = io.ReadAll(io.LimitReader(r.Body, maxOCSPRequest))
+	} else {
+		raw, err = base64.StdEncoding.DecodeString(strings.TrimPrefix(r.URL.Path, OCSPPath+"/"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ocsp.ParseRequest(raw)
+}
+
+// issuedByCA compares the request's CertID issuer hashes with the
+// intermediate's name and key.
+func (s *revocationServer) issuedByCA(req *ocsp.Request) bool {
+	h := req.HashAlgorithm
+	if !h.Available() {
+		return false
+	}
+	key, err := subjectPublicKey(s.ca.Cert)
+	if err != nil {
+		return false
+	}
+	return bytes.Equal(req.IssuerNameHash, sum(h, s.ca.Cert.RawSubject)) &&
+		bytes.Equal(req.IssuerKeyHash, sum(h, key))
+}
+
+func (s *revocationServer) respond(req *ocsp.Request) ([]byte, error) {
+	now := time.Now()
+	tmpl := ocsp.Response{
+		Status:       ocsp.Good,
+		SerialNumber: req.SerialNumber,
+		IssuerHash:   req.HashAlgorithm, // answer with the CertID the client asked about
+		ThisUpdate:   now.Add(-time.Minute),
+		NextUpdate:   now.Add(time.Hour),
+	}
+	if at, ok := s.revokedAt[req.SerialNumber.String()]; ok {
+		// Same time and (absent) reason as the CRL entry, so both
+		// sources tell the same story.
+		tmpl.Status, tmpl.RevokedAt, tmpl.RevocationReason = ocsp.Revoked, at, ocsp.Unspecified
+	}
+	return ocsp.CreateResponse(s.ca.Cert, s.ca.Cert, tmpl, s.ca.Key)
+}
+
+func sum(h crypto.Hash, data []byte) []byte {
+	d := h.New()
+	d.Write(data)
+	return d.Sum(nil)
+}
+
+// subjectPublicKey returns the key bits an OCSP CertID hashes (RFC 6960
+// §4.1.1: the BIT STRING value, without tag and length).
+func subjectPublicKey(c *x509.Certificate) ([]byte, error) {
+	var spki struct {
+		Algorithm pkix.AlgorithmIdentifier
+		PublicKey asn1.BitString
+	}
+	if rest, err := asn1.Unmarshal(c.RawSubjectPublicKeyInfo, &spki); err != nil || len(rest) > 0 {
+		return nil, errors.New("testrig: bad SubjectPublicKeyInfo")
+	}
+	return spki.PublicKey.RightAlign(), nil
+}
+
+// SetRevocationOffline makes the revocation endpoints drop every
+// connection without an answer (true) or serve again (false), so tests can
+// check the "unknown" revocation result. It affects every test of the
+// process that uses the rig: do not call it from parallel tests, and
+// restore it with t.Cleanup.
+func (r *Rig) SetRevocationOffline(offline bool) {
+	r.revocation.offline.Store(offline)
+}
