@@ -1,0 +1,219 @@
+// Package cardtest is the use case both front ends share: choose the
+// certificate, log in to its token (PIN safety is enforced by the token
+// layer), hand the key to the probe, and fill in the parts of the result
+// that only the token side knows (client certificate, login time).
+package cardtest
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cardcheck/cardcheck/app/probe"
+	"github.com/cardcheck/cardcheck/app/report"
+	"github.com/cardcheck/cardcheck/app/tlstrace"
+	"github.com/cardcheck/cardcheck/token"
+)
+
+// Select returns the certificate the URI names, or, without a URI, the
+// only usable one. Errors list the candidates with their URIs so the user
+// can copy one into --cert.
+func Select(inv *token.Inventory, uri string) (*token.Certificate, error) {
+	var filter *token.URIFilter
+	if uri != "" {
+		f, err := token.ParseURI(uri)
+		if err != nil {
+			return nil, err
+		}
+		filter = f
+	}
+	var matches []*token.Certificate
+	for _, t := range inv.Tokens {
+		for _, c := range t.Certificates {
+			if filter != nil && filter.Match(c) || filter == nil && c.Usable() && c.X509 != nil {
+				matches = append(matches, c)
+			}
+		}
+	}
+	switch {
+	case len(matches) == 1:
+		return matches[0], nil
+	case len(matches) == 0 && filter != nil:
+		return nil, fmt.Errorf("no certificate matches %s%s", uri, candidates(inv, nil))
+	case len(matches) == 0:
+		return nil, fmt.Errorf("no usable certificate was found on any token%s", candidates(inv, nil))
+	case filter != nil:
+		return nil, fmt.Errorf("%d certificates match %s; make the URI more precise (add id= or serial=)%s", len(matches), uri, candidates(inv, matches))
+	}
+	return nil, fmt.Errorf("%d usable certificates were found; choose one with --cert URI%s", len(matches), candidates(inv, matches))
+}
+
+// candidates lists certificates with their URIs for an error message.
+func candidates(inv *token.Inventory, only []*token.Certificate) string {
+	var b strings.Builder
+	list := only
+	if list == nil {
+		for _, t := range inv.Tokens {
+			list = append(list, t.Certificates...)
+		}
+	}
+	if len(list) == 0 {
+		return ". No token with certificates was found: insert the card, or give its module with --module PATH."
+	}
+	b.WriteString(":")
+	for i, c := range list {
+		if i == 20 {
+			fmt.Fprintf(&b, "\n  … and %d more (see cardcheck tokens)", len(list)-20)
+			break
+		}
+		name := c.Label
+		if c.X509 != nil {
+			name = c.X509.Subject.CommonName
+		}
+		state := "usable"
+		if !c.Usable() {
+			state = strings.Join(problemCodes(c.Problems), ", ")
+		}
+		fmt.Fprintf(&b, "\n  %s [%s] (%s)\n    %s", name, c.KeyDescription(), state, c.URI)
+	}
+	return b.String()
+}
+
+func problemCodes(ps []token.Problem) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = string(p)
+	}
+	return out
+}
+
+// Prepared is a card logged in and ready for a test.
+type Prepared struct {
+	Session       *token.Session
+	Signer        *token.Signer
+	Cert          *token.Certificate
+	Intermediates []*x509.Certificate
+	LoginTime     time.Duration
+}
+
+// Login opens a session on the certificate's token and logs in once
+// (tokens that need no login, such as some HSMs, are used as they are).
+func Login(cert *token.Certificate, opt token.LoginOptions) (*Prepared, error) {
+	s, err := cert.Token.Module.Open(cert.Token.Ref())
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if cert.Token.Flags.LoginRequired {
+		if err := s.Login(opt); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	p := &Prepared{Session: s, Cert: cert, LoginTime: time.Since(start)}
+	if p.Signer, err = s.Signer(cert); err != nil {
+		s.Close()
+		return nil, err
+	}
+	p.Cert = p.Signer.Certificate() // the fresh snapshot: has_private_key is now definite
+	p.Intermediates = IssuersOnToken(p.Cert)
+	return p, nil
+}
+
+// NeedsLogin reports whether the certificate's token needs a PIN.
+func NeedsLogin(cert *token.Certificate) bool { return cert.Token.Flags.LoginRequired }
+
+// Close logs out (by closing the session) and forgets the PIN.
+func (p *Prepared) Close() { p.Session.Close() }
+
+// Run runs the probe with the card's key.
+func (p *Prepared) Run(ctx context.Context, opt probe.Options) *probe.Result {
+	res := probe.Run(ctx, opt, probe.Credential{Leaf: p.Cert.X509, Intermediates: p.Intermediates, Card: p.Signer})
+	res.ClientCertificate = report.FromCertificate(p.Cert)
+	res.Timings.LoginMs = float64(p.LoginTime.Microseconds()) / 1000
+	res.Timings.TotalMs += res.Timings.LoginMs
+	return res
+}
+
+// Failed builds the result of a test that stopped on the token side
+// (no certificate, wrong PIN, locked card, removed card).
+func Failed(url string, cert *token.Certificate, err error) *probe.Result {
+	kind := string(token.KindOf(err))
+	if kind == "" {
+		kind = string(probe.KindCertificate)
+	}
+	res := probe.Failure(url, kind, err.Error())
+	if cert != nil {
+		res.ClientCertificate = report.FromCertificate(cert)
+	}
+	return res
+}
+
+// IssuersOnToken returns the chain above the leaf built from the CA
+// certificates stored on the same token (cards usually carry their
+// intermediates; servers usually trust only the root). Self-signed roots
+// are left out: the server has its own copy.
+func IssuersOnToken(leaf *token.Certificate) []*x509.Certificate {
+	var cas []*x509.Certificate
+	for _, c := range leaf.Token.Certificates {
+		if c.X509 != nil && c.X509.IsCA {
+			cas = append(cas, c.X509)
+		}
+	}
+	var chain []*x509.Certificate
+	cur := leaf.X509
+	for len(chain) < 8 {
+		next := issuerOf(cur, cas)
+		if next == nil || isSelfSigned(next) {
+			break
+		}
+		chain = append(chain, next)
+		cur = next
+	}
+	return chain
+}
+
+func issuerOf(c *x509.Certificate, cas []*x509.Certificate) *x509.Certificate {
+	for _, ca := range cas {
+		if string(ca.RawSubject) == string(c.RawIssuer) && c.CheckSignatureFrom(ca) == nil {
+			return ca
+		}
+	}
+	return nil
+}
+
+func isSelfSigned(c *x509.Certificate) bool {
+	return string(c.RawSubject) == string(c.RawIssuer) && c.CheckSignatureFrom(c) == nil
+}
+
+// Card is a logged-in certificate as the front ends use it.
+type Card interface {
+	// Test runs one test; it always returns a result.
+	Test(ctx context.Context, opt Options) *probe.Result
+	// Close logs out and forgets the PIN.
+	Close()
+}
+
+// Options are the user's test settings in the terms of the GUI: a CA file
+// path rather than a certificate pool.
+type Options struct {
+	URL               string
+	TLSVersion        string // auto, 1.2, 1.3
+	CAFile            string
+	ContinueUntrusted bool
+	Timeout           time.Duration
+	OnStep            func(tlstrace.Step) // called from the test's goroutine
+}
+
+// Test loads the CA file and runs the probe.
+func (p *Prepared) Test(ctx context.Context, o Options) *probe.Result {
+	roots, err := probe.LoadRoots(o.CAFile)
+	if err != nil {
+		return Failed(o.URL, p.Cert, &token.Error{Kind: token.KindCertificate, Op: "load CA file",
+			Msg: "The CA file cannot be used: " + err.Error()})
+	}
+	return p.Run(ctx, probe.Options{URL: o.URL, TLSVersion: o.TLSVersion, Roots: roots,
+		ContinueUntrusted: o.ContinueUntrusted, Timeout: o.Timeout, OnStep: o.OnStep})
+}

@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/config"
+	"github.com/cardcheck/cardcheck/app/probe"
+	"github.com/cardcheck/cardcheck/app/report"
+	"github.com/cardcheck/cardcheck/token"
+)
+
+// checkFlags are the options of `cardcheck check`.
+type checkFlags struct {
+	url, cert, tls, ca, keylog string
+	modules                    listFlag
+	pinStdin, finalTry, asJSON bool
+	continueUntrusted          bool
+	timeout                    time.Duration
+}
+
+func parseCheck(args []string, io IO) (*checkFlags, error) {
+	f := &checkFlags{}
+	fs := newFlags("check", io.Stderr)
+	fs.StringVar(&f.url, "url", "", "server `URL`: https://host[:port]/path or tls://host:port")
+	fs.StringVar(&f.cert, "cert", "", "certificate as a PKCS#11 `URI` (default: the only usable one)")
+	fs.Var(&f.modules, "module", "PKCS#11 module `PATH` (repeatable; default: discover)")
+	fs.BoolVar(&f.pinStdin, "pin-stdin", false, "read the PIN from standard input")
+	fs.StringVar(&f.tls, "tls", "auto", "TLS version: auto, 1.2 or 1.3")
+	fs.StringVar(&f.ca, "ca", "", "PEM `FILE` with CAs to trust for the server, besides the system's")
+	fs.BoolVar(&f.continueUntrusted, "continue-untrusted", false, "go on when the server's certificate is not trusted")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "time limit for the whole test")
+	fs.StringVar(&f.keylog, "keylog", "", "write the TLS key log (NSS format, for Wireshark) to `FILE`")
+	fs.BoolVar(&f.finalTry, "final-try", false, "allow a login when the card has one PIN try left")
+	fs.BoolVar(&f.asJSON, "json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return nil, err
+	}
+	if f.url == "" {
+		return nil, usagef("--url is required, e.g. --url https://server.example.org/")
+	}
+	if _, err := probe.ParseTarget(f.url); err != nil {
+		return nil, usagef("--url: %v", err)
+	}
+	if f.tls != "auto" && f.tls != "1.2" && f.tls != "1.3" {
+		return nil, usagef("--tls must be auto, 1.2 or 1.3, not %q", f.tls)
+	}
+	if f.timeout <= 0 {
+		return nil, usagef("--timeout must be positive, e.g. 30s")
+	}
+	return f, nil
+}
+
+func checkCmd(args []string, io IO) exitCode {
+	f, err := parseCheck(args, io)
+	if err != nil {
+		return exitCode{ExitUsage, err}
+	}
+	opt, closeKeylog, err := f.probeOptions()
+	if err != nil {
+		return exitCode{ExitUsage, err}
+	}
+	defer closeKeylog()
+	var pin string
+	if f.pinStdin {
+		if pin, err = readPIN(io.Stdin); err != nil {
+			return exitCode{ExitUsage, err}
+		}
+	}
+	mgr := token.NewManager(token.Options{})
+	defer mgr.Close()
+	cert, err := f.selectCertificate(mgr)
+	if err != nil {
+		return exitCode{ExitUsage, err}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res := runCheck(ctx, cert, token.LoginOptions{PIN: pin, ConfirmFinalTry: f.finalTry}, opt, f.pinStdin)
+	if f.asJSON {
+		writeJSON(io, res)
+	} else {
+		report.WriteCheckText(io.Stdout, res)
+	}
+	if res.Verdict == probe.Accepted {
+		return exitCode{}
+	}
+	return exitCode{code: ExitFail}
+}
+
+// probeOptions turns flags into probe options; the returned func closes
+// the key log file.
+func (f *checkFlags) probeOptions() (probe.Options, func(), error) {
+	opt := probe.Options{URL: f.url, TLSVersion: f.tls, ContinueUntrusted: f.continueUntrusted, Timeout: f.timeout}
+	roots, err := probe.LoadRoots(f.ca)
+	if err != nil {
+		return opt, nil, usagef("--ca %s: %v", f.ca, err)
+	}
+	opt.Roots = roots
+	closeFn := func() {}
+	if f.keylog != "" {
+		kf, err := os.OpenFile(f.keylog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return opt, nil, usagef("--keylog: %v", err)
+		}
+		opt.KeyLog, closeFn = kf, func() { kf.Close() }
+	}
+	return opt, closeFn, nil
+}
+
+// selectCertificate scans modules (plus a module-path named in --cert)
+// and picks the certificate.
+func (f *checkFlags) selectCertificate(mgr *token.Manager) (*token.Certificate, error) {
+	explicit := append([]string(nil), f.modules...)
+	if f.cert != "" {
+		u, err := token.ParseURI(f.cert)
+		if err != nil {
+			return nil, usagef("--cert: %v", err)
+		}
+		if u.ModulePath != "" {
+			explicit = append(explicit, u.ModulePath)
+		}
+	}
+	inv := mgr.Scan(token.Discover(token.DiscoverOptions{Explicit: explicit, User: config.UserModules()}))
+	if err := explicitModuleErrors(inv); err != nil {
+		return nil, err
+	}
+	cert, err := cardtest.Select(inv, f.cert)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return cert, nil
+}
+
+// runCheck logs in (PIN from stdin, or the reader's PIN pad) and runs the
+// probe. Token-side failures become an error result, not a usage error.
+func runCheck(ctx context.Context, cert *token.Certificate, login token.LoginOptions, opt probe.Options, havePIN bool) *probe.Result {
+	if !havePIN && cert.Token.Flags.LoginRequired && !cert.Token.Flags.ProtectedAuthPath {
+		return cardtest.Failed(opt.URL, cert, &token.Error{Kind: token.KindPINRequired, Op: "login",
+			Msg: "The card needs its PIN: pipe it to --pin-stdin (it is never accepted as an argument)."})
+	}
+	login.UsePINPad = !havePIN
+	p, err := cardtest.Login(cert, login)
+	if err != nil {
+		return cardtest.Failed(opt.URL, cert, err)
+	}
+	defer p.Close()
+	return p.Run(ctx, opt)
+}

@@ -1,0 +1,70 @@
+// Package desktop connects the GUI to the rest of cardcheck: it implements
+// the interfaces ui/ declares with the token layer and the probe, so that
+// ui/ itself never calls PKCS#11 or crypto/tls.
+package desktop
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/token"
+)
+
+// Backend is the GUI's view of tokens and tests.
+type Backend struct {
+	mgr      *token.Manager
+	explicit []string
+
+	mu   sync.Mutex
+	user []string
+}
+
+// New returns a backend. explicit modules (from the command line) replace
+// discovery, as in the CLI.
+func New(explicit []string) *Backend {
+	return &Backend{mgr: token.NewManager(token.Options{}), explicit: explicit}
+}
+
+// SetUserModules sets the modules the user added in the GUI.
+func (b *Backend) SetUserModules(paths []string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.user = append([]string(nil), paths...)
+}
+
+// Scan lists modules, tokens and certificates without logging in.
+func (b *Backend) Scan() *token.Inventory {
+	b.mu.Lock()
+	opt := token.DiscoverOptions{Explicit: b.explicit, User: b.user}
+	b.mu.Unlock()
+	return b.mgr.Scan(token.Discover(opt))
+}
+
+// Watch reports tokens appearing and disappearing, polling once a second.
+func (b *Backend) Watch(ctx context.Context) <-chan token.Event {
+	return token.Watch(ctx, b.mgr.Modules, time.Second)
+}
+
+// Flags reads a token's current PIN state.
+func (b *Backend) Flags(t *token.Token) (token.Flags, error) {
+	s, err := t.Module.Open(t.Ref())
+	if err != nil {
+		return token.Flags{}, err
+	}
+	defer s.Close()
+	return s.Flags()
+}
+
+// Login logs in to the certificate's token (at most one C_Login).
+func (b *Backend) Login(cert *token.Certificate, opt token.LoginOptions) (cardtest.Card, error) {
+	p, err := cardtest.Login(cert, opt)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Close finalizes the modules.
+func (b *Backend) Close() { b.mgr.Close() }

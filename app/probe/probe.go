@@ -1,0 +1,224 @@
+// Package probe runs cardcheck's test: a real mutual-TLS handshake with the
+// card's private key to a URL the user chose, traced message by message
+// (TLS 1.3 decrypted from the key log), followed by an HTTP request (or a
+// short read for tls:// services), local checks of the client certificate,
+// and a verdict in plain words. It knows nothing about windows: the GUI and
+// the CLI both drive it and receive steps through a callback.
+package probe
+
+import (
+	"context"
+	"crypto"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/tlstrace"
+)
+
+var timeZero time.Time
+
+// Card is the signing side: a key on a token, logged in already. token.Signer
+// satisfies it.
+type Card interface {
+	crypto.Signer
+	// SignatureSchemes are the schemes the token can really sign.
+	SignatureSchemes() []tls.SignatureScheme
+	// TLS13Capable reports whether any TLS 1.3 scheme is among them.
+	TLS13Capable() bool
+}
+
+// Credential is the client certificate with its key on the card.
+type Credential struct {
+	Leaf *x509.Certificate
+	// Intermediates found on the token; the probe adds AIA downloads.
+	Intermediates []*x509.Certificate
+	Card          Card
+}
+
+// Options are the user's choices for one test.
+type Options struct {
+	URL               string
+	TLSVersion        string         // "auto" (default), "1.2", "1.3"
+	Roots             *x509.CertPool // system roots plus --ca; nil = system roots only
+	ContinueUntrusted bool           // go on when the server's certificate fails verification
+	Timeout           time.Duration  // whole test; default 30 s
+	KeyLog            io.Writer      // NSS key log for Wireshark, only when the user asks
+	OnStep            func(tlstrace.Step)
+	Now               func() time.Time
+	// HTTPClient is used for AIA, OCSP and CRL downloads of the checks.
+	HTTPClient *http.Client
+	// LateAlertWait bounds the short read after a tls:// handshake.
+	LateAlertWait time.Duration
+	// Proxy picks the HTTP proxy for a target; default: HTTPS_PROXY and
+	// NO_PROXY from the environment (loopback addresses are never proxied).
+	Proxy func(Target) (*url.URL, error)
+}
+
+func (o *Options) defaults() {
+	if o.TLSVersion == "" {
+		o.TLSVersion = "auto"
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Proxy == nil {
+		o.Proxy = ProxyFromEnvironment
+	}
+	if o.LateAlertWait <= 0 {
+		o.LateAlertWait = 1500 * time.Millisecond
+	}
+}
+
+// run is the state of one test.
+type run struct {
+	opt    Options
+	target Target
+	cred   Credential
+	res    *Result
+	tracer *tlstrace.Tracer
+	start  time.Time
+
+	mu             sync.Mutex
+	requested      bool // GetClientCertificate fired
+	sentCert       bool // we answered with a certificate
+	cri            *tls.CertificateRequestInfo
+	serverErr      error                 // server verification failure
+	schemeMismatch []tls.SignatureScheme // the server's schemes when none fits the card
+	sigs           []certcheck.SignatureRecord
+	signTime       time.Duration
+}
+
+// Run performs the test. It always returns a Result; failures are in its
+// verdict and Error. The caller has logged in to the card already (a
+// server will not wait while someone types a PIN).
+func Run(ctx context.Context, opt Options, cred Credential) *Result {
+	opt.defaults()
+	r := &run{opt: opt, cred: cred, start: time.Now(), res: &Result{URL: opt.URL, Advice: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
+	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	defer cancel()
+	r.execute(ctx)
+	r.finish(ctx)
+	return r.res
+}
+
+func (r *run) execute(ctx context.Context) {
+	t, err := ParseTarget(r.opt.URL)
+	if err != nil {
+		r.fail(KindNetwork, err.Error())
+		return
+	}
+	r.target = t
+	cfg, err := r.tlsConfig()
+	if err != nil {
+		r.fail(KindProtocol, err.Error())
+		return
+	}
+	r.tracer = tlstrace.New(r.opt.OnStep)
+	cfg.KeyLogWriter = r.tracer.KeyLogWriter(r.opt.KeyLog)
+	raw, via, err := dial(ctx, t, r.opt.Proxy)
+	if err != nil {
+		r.dialFailed(ctx, err)
+		return
+	}
+	if via != "" {
+		r.note("Connected " + via + ".")
+	}
+	conn := tls.Client(r.tracer.Wrap(raw), cfg)
+	defer conn.Close()
+	hsStart := time.Now()
+	err = conn.HandshakeContext(ctx)
+	r.res.Timings.HandshakeMs = ms(time.Since(hsStart))
+	r.recordTLS(conn)
+	if err != nil {
+		r.handshakeFailed(ctx, err)
+		return
+	}
+	r.afterHandshake(ctx, conn)
+}
+
+// tlsConfig builds the client configuration: our own server verification
+// (so an untrusted server can be reported and, if asked, passed), the
+// card's certificate offered through GetClientCertificate, and the
+// version policy.
+func (r *run) tlsConfig() (*tls.Config, error) {
+	cfg := &tls.Config{
+		ServerName:           r.target.ServerName(),
+		InsecureSkipVerify:   true, // verified in verifyServer, reported separately
+		VerifyConnection:     r.verifyServer,
+		GetClientCertificate: r.clientCertificate,
+		Renegotiation:        tls.RenegotiateOnceAsClient, // IIS asks for the certificate this way
+		MinVersion:           tls.VersionTLS12,
+	}
+	if r.target.IsHTTP {
+		cfg.NextProtos = []string{"http/1.1"}
+	}
+	return cfg, r.applyVersion(cfg)
+}
+
+// applyVersion implements auto / 1.2 / 1.3. TLS 1.3 allows RSA keys only
+// with RSA-PSS (RFC 8446 §4.2.3): a card without CKM_RSA_PKCS_PSS must use
+// TLS 1.2, and auto says why.
+func (r *run) applyVersion(cfg *tls.Config) error {
+	capable := r.cred.Card == nil || r.cred.Card.TLS13Capable()
+	switch r.opt.TLSVersion {
+	case "1.2":
+		cfg.MaxVersion = tls.VersionTLS12
+	case "1.3":
+		if !capable {
+			return errors.New("TLS 1.3 needs an RSA-PSS signature from an RSA key, and this card cannot make one (its module lacks CKM_RSA_PKCS_PSS). Test with TLS 1.2 (or auto) instead.")
+		}
+		cfg.MinVersion = tls.VersionTLS13
+	case "auto":
+		if !capable {
+			cfg.MaxVersion = tls.VersionTLS12
+			r.res.TLS.FallbackReason = "The card cannot make RSA-PSS signatures (no CKM_RSA_PKCS_PSS), which TLS 1.3 requires for RSA keys, so the test used TLS 1.2."
+		}
+	default:
+		return errors.New("the TLS version must be auto, 1.2 or 1.3")
+	}
+	return nil
+}
+
+func (r *run) note(s string) { r.res.Notes = append(r.res.Notes, s) }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// fail ends the test with verdict error.
+func (r *run) fail(kind ErrorKind, msg string) {
+	r.res.Verdict = Failed
+	r.res.Error = &ErrorInfo{Kind: string(kind), Message: msg}
+}
+
+// loadRoots returns the system roots plus the PEM certificates in file.
+func LoadRoots(file string) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if file == "" {
+		return pool, nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	if !pool.AppendCertsFromPEM(b) {
+		if c, err := x509.ParseCertificate(b); err == nil {
+			pool.AddCert(c)
+			return pool, nil
+		}
+		return nil, errors.New("the CA file holds no PEM or DER certificate")
+	}
+	return pool, nil
+}

@@ -1,0 +1,471 @@
+package probe_test
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/pkcs11"
+
+	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/probe"
+	"github.com/cardcheck/cardcheck/app/serve"
+	"github.com/cardcheck/cardcheck/app/tlstrace"
+	"github.com/cardcheck/cardcheck/build/testrig"
+	"github.com/cardcheck/cardcheck/build/testservers"
+	"github.com/cardcheck/cardcheck/token"
+	"github.com/cardcheck/cardcheck/token/tokentest"
+)
+
+func TestMain(m *testing.M) { testrig.Main(m) }
+
+// cards logs in to rig certificates through one token manager per test
+// (one C_Initialize per process), with optional faults.
+type cards struct {
+	t   testing.TB
+	rig *testrig.Rig
+	inv *token.Inventory
+	f   *tokentest.Faults
+}
+
+func newCards(t testing.TB, f *tokentest.Faults) *cards {
+	t.Helper()
+	rig := testrig.Shared(t)
+	if f == nil {
+		f = &tokentest.Faults{}
+	}
+	m := token.NewManager(token.Options{Loader: f.Loader()})
+	t.Cleanup(func() { m.Close() })
+	inv := m.Scan([]token.Candidate{{Path: rig.Module}})
+	if err := inv.Modules[0].Err; err != nil {
+		t.Fatal(err)
+	}
+	return &cards{t: t, rig: rig, inv: inv, f: f}
+}
+
+func (c *cards) cert(entry string) *token.Certificate {
+	c.t.Helper()
+	for _, tok := range c.inv.Tokens {
+		for _, cert := range tok.Certificates {
+			if tok.Label == testrig.MainToken && cert.Label == c.rig.Entries[entry].Label {
+				return cert
+			}
+		}
+	}
+	c.t.Fatalf("no certificate %q", entry)
+	return nil
+}
+
+func (c *cards) login(entry string) *cardtest.Prepared {
+	c.t.Helper()
+	p, err := cardtest.Login(c.cert(entry), token.LoginOptions{PIN: testrig.PIN})
+	if err != nil {
+		c.t.Fatalf("login for %s: %v", entry, err)
+	}
+	c.t.Cleanup(p.Close)
+	return p
+}
+
+func (c *cards) options(url string) probe.Options {
+	roots, err := probe.LoadRoots(c.rig.ChainFile)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return probe.Options{URL: url, Roots: roots, Timeout: 15 * time.Second}
+}
+
+// messages lists the handshake messages in wire order, leaving out what
+// differs between otherwise identical runs: TLS 1.3's compatibility
+// ChangeCipherSpec records, session tickets, application data and
+// close_notify.
+func messages(steps []tlstrace.Step, version string) []string {
+	var out []string
+	for _, s := range steps {
+		switch {
+		case s.Message == "ApplicationData", s.Message == "NewSessionTicket",
+			s.Message == "ChangeCipherSpec" && version == "1.3",
+			s.Message == "Alert" && s.Alert != nil && s.Alert.Name == "close_notify":
+			continue
+		}
+		out = append(out, s.From+":"+s.Message)
+	}
+	return out
+}
+
+var (
+	seq12 = []string{"client:ClientHello", "server:ServerHello", "server:Certificate", "server:ServerKeyExchange",
+		"server:CertificateRequest", "server:ServerHelloDone", "client:Certificate", "client:ClientKeyExchange",
+		"client:CertificateVerify", "client:ChangeCipherSpec", "client:Finished", "server:ChangeCipherSpec", "server:Finished"}
+	seq13 = []string{"client:ClientHello", "server:ServerHello", "server:EncryptedExtensions", "server:CertificateRequest",
+		"server:Certificate", "server:CertificateVerify", "server:Finished", "client:Certificate",
+		"client:CertificateVerify", "client:Finished"}
+	encrypted13 = []string{"EncryptedExtensions", "CertificateRequest", "Certificate", "CertificateVerify", "Finished"}
+)
+
+// servers starts the three real servers of the acceptance tests, all
+// trusting the rig's root for client certificates.
+func servers(t *testing.T, rig *testrig.Rig, version string) map[string]*testservers.Server {
+	return map[string]*testservers.Server{
+		"serve": testservers.Serve(t, serve.Config{CertFile: rig.ServerCertFile, KeyFile: rig.ServerKeyFile,
+			ClientCAFile: rig.CAFile, CRLFile: rig.CRLFile, TLS: version}),
+		"nginx": testservers.Nginx(t, testservers.NginxConfig{CertFile: rig.ServerCertFile, KeyFile: rig.ServerKeyFile,
+			ClientCAFile: rig.CAFile, CRLFile: rig.CRLAllFile, TLS: version}),
+		"s_server": testservers.SServer(t, testservers.SServerConfig{CertFile: rig.ServerCertFile, KeyFile: rig.ServerKeyFile,
+			CAFile: rig.CAFile, CRLFile: rig.CRLFile, CRLCheck: true, TLS: version, RequireCert: true}),
+	}
+}
+
+func check(t *testing.T, p *cardtest.Prepared, opt probe.Options) *probe.Result {
+	t.Helper()
+	res := p.Run(context.Background(), opt)
+	if t.Failed() || testing.Verbose() {
+		t.Logf("%s → %s (%s) %s %v", opt.URL, res.Verdict, res.CauseCode, res.Summary, res.Error)
+	}
+	return res
+}
+
+func TestGoodCertificatesAreAcceptedByAllServers(t *testing.T) {
+	c := newCards(t, nil)
+	for _, version := range []string{"1.2", "1.3"} {
+		srvs := servers(t, c.rig, version)
+		for _, entry := range []string{testrig.RSA, testrig.EC256, testrig.EC384} {
+			p := c.login(entry)
+			for name, srv := range srvs {
+				res := check(t, p, c.options(srv.URL))
+				if res.Verdict != probe.Accepted || res.TLS.Version != version {
+					t.Errorf("%s TLS %s %s: %s/%s %v %s", name, version, entry, res.Verdict, res.TLS.Version, res.Error, srv.Log())
+					continue
+				}
+				want := seq12
+				if version == "1.3" {
+					want = seq13
+				}
+				if got := messages(res.Steps, version); !slices.Equal(got, want) {
+					t.Errorf("%s TLS %s %s: messages\n got %v\nwant %v", name, version, entry, got, want)
+				}
+				if version == "1.3" {
+					assertEncrypted(t, res.Steps)
+				}
+				assertChecksPass(t, res, name)
+			}
+		}
+	}
+}
+
+func assertEncrypted(t *testing.T, steps []tlstrace.Step) {
+	t.Helper()
+	for _, s := range steps {
+		if slices.Contains(encrypted13, s.Message) && !s.Encrypted {
+			t.Errorf("%s from %s should be marked encrypted", s.Message, s.From)
+		}
+		if s.Message == "CertificateVerify" && s.Fields.Get("signature_scheme") == "" && s.Summary == "" {
+			t.Errorf("CertificateVerify from %s was not decoded", s.From)
+		}
+	}
+}
+
+func assertChecksPass(t *testing.T, res *probe.Result, server string) {
+	t.Helper()
+	for _, c := range res.Checks {
+		if c.Name == certcheck.NameKeyPossession && c.Status != certcheck.Pass {
+			t.Errorf("%s: key possession %s: %s", server, c.Status, c.Detail)
+		}
+	}
+	if res.Timings.SignMs <= 0 || res.Timings.HandshakeMs <= 0 || res.Timings.LoginMs <= 0 {
+		t.Errorf("%s: timings not filled: %+v", server, res.Timings)
+	}
+}
+
+func TestUntrustedClientCertificateIsRejected(t *testing.T) {
+	c := newCards(t, nil)
+	p := c.login(testrig.Untrusted)
+	for _, version := range []string{"1.2", "1.3"} {
+		srvs := servers(t, c.rig, version)
+		for name, srv := range srvs {
+			res := check(t, p, c.options(srv.URL))
+			if res.Verdict != probe.Rejected {
+				t.Errorf("%s %s: verdict %s, want rejected", name, version, res.Verdict)
+				continue
+			}
+			switch name {
+			case "nginx":
+				if res.HTTP == nil || res.HTTP.Status != 400 {
+					t.Errorf("nginx %s: HTTP %+v, want 400", version, res.HTTP)
+				}
+			default:
+				if res.CauseCode != "unknown_ca" || res.Alert == nil || res.Alert.Code != 48 {
+					t.Errorf("%s %s: cause %q alert %+v, want unknown_ca", name, version, res.CauseCode, res.Alert)
+				}
+			}
+			if st := checkStatus(res, certcheck.NameAcceptableCA); st != certcheck.Fail {
+				t.Errorf("%s %s: acceptable-ca %s, want fail", name, version, st)
+			}
+		}
+	}
+}
+
+func checkStatus(res *probe.Result, name string) certcheck.Status {
+	for _, c := range res.Checks {
+		if c.Name == name {
+			return c.Status
+		}
+	}
+	return ""
+}
+
+func TestRevokedCertificateIsRejected(t *testing.T) {
+	c := newCards(t, nil)
+	p := c.login(testrig.Revoked)
+	for _, version := range []string{"1.2", "1.3"} {
+		for name, srv := range servers(t, c.rig, version) {
+			res := check(t, p, c.options(srv.URL))
+			if res.Verdict != probe.Rejected {
+				t.Errorf("%s %s: verdict %s, want rejected", name, version, res.Verdict)
+			}
+			if name == "s_server" && res.CauseCode != "certificate_revoked" {
+				t.Errorf("s_server %s: cause %q, want certificate_revoked", version, res.CauseCode)
+			}
+			if st := checkStatus(res, certcheck.NameRevocation); st != certcheck.Fail {
+				t.Errorf("%s %s: revocation check %s with the CRL/OCSP reachable, want fail", name, version, st)
+			}
+		}
+	}
+}
+
+func TestExpiredCertificateIsRejected(t *testing.T) {
+	c := newCards(t, nil)
+	p := c.login(testrig.Expired)
+	srv := testservers.SServer(t, testservers.SServerConfig{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile,
+		CAFile: c.rig.CAFile, RequireCert: true})
+	res := check(t, p, c.options(srv.URL))
+	if res.Verdict != probe.Rejected || res.CauseCode != "certificate_expired" || checkStatus(res, certcheck.NameValidity) != certcheck.Fail {
+		t.Fatalf("expired: %s %q validity %s", res.Verdict, res.CauseCode, checkStatus(res, certcheck.NameValidity))
+	}
+}
+
+func TestServerThatAsksForNoCertificate(t *testing.T) {
+	c := newCards(t, nil)
+	p := c.login(testrig.EC256)
+	srv := testservers.SServer(t, testservers.SServerConfig{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile})
+	res := check(t, p, c.options(srv.URL))
+	if res.Verdict != probe.NotRequested || res.CertificateRequest != nil {
+		t.Fatalf("verdict %s, request %+v", res.Verdict, res.CertificateRequest)
+	}
+	for _, s := range res.Steps {
+		if s.From == "client" && s.Message == "Certificate" {
+			t.Fatal("a client certificate was sent although none was requested")
+		}
+	}
+	if st := checkStatus(res, certcheck.NameKeyPossession); st != certcheck.Pass {
+		t.Errorf("key possession without a handshake signature should sign a challenge: %s", st)
+	}
+}
+
+func TestUntrustedServerStopsBeforeTheCertificate(t *testing.T) {
+	c := newCards(t, nil)
+	p := c.login(testrig.EC256)
+	for _, version := range []string{"1.2", "1.3"} {
+		srv := testservers.Serve(t, serve.Config{CertFile: c.rig.UntrustedServerCertFile, KeyFile: c.rig.UntrustedServerKeyFile,
+			ClientCAFile: c.rig.CAFile, TLS: version})
+		res := check(t, p, c.options(srv.URL))
+		if res.Verdict != probe.ServerUntrusted || res.Server.Verified || res.Server.Error == nil {
+			t.Fatalf("TLS %s: verdict %s, server %+v", version, res.Verdict, res.Server)
+		}
+		for _, s := range res.Steps {
+			if s.From == "client" && s.Message == "Certificate" {
+				t.Fatalf("TLS %s: the client certificate was sent to an untrusted server", version)
+			}
+		}
+		opt := c.options(srv.URL)
+		opt.ContinueUntrusted = true
+		res = check(t, p, opt)
+		if res.Verdict != probe.Accepted || res.Server.Verified {
+			t.Fatalf("TLS %s, continue anyway: verdict %s, server verified %v", version, res.Verdict, res.Server.Verified)
+		}
+	}
+}
+
+func TestServerWithoutCANames(t *testing.T) {
+	c := newCards(t, nil)
+	p := c.login(testrig.EC256)
+	srv := testservers.Serve(t, serve.Config{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile,
+		ClientCAFile: c.rig.CAFile, OmitCANames: true})
+	res := check(t, p, c.options(srv.URL))
+	if res.Verdict != probe.Accepted || res.CertificateRequest == nil || len(res.CertificateRequest.AcceptableCAs) != 0 {
+		t.Fatalf("verdict %s, request %+v", res.Verdict, res.CertificateRequest)
+	}
+	if st := checkStatus(res, certcheck.NameAcceptableCA); st == certcheck.Fail {
+		t.Errorf("acceptable-ca must not fail when the server names no CAs")
+	}
+}
+
+func TestTLS12OnlyServerUnderAuto(t *testing.T) {
+	c := newCards(t, nil)
+	p := c.login(testrig.RSA)
+	srv := testservers.Nginx(t, testservers.NginxConfig{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile,
+		ClientCAFile: c.rig.CAFile, TLS: "1.2"})
+	res := check(t, p, c.options(srv.URL))
+	if res.Verdict != probe.Accepted || res.TLS.Version != "1.2" || res.TLS.FallbackReason != "" {
+		t.Fatalf("verdict %s, TLS %+v", res.Verdict, res.TLS)
+	}
+}
+
+func TestTokenWithoutPSSFallsBackToTLS12(t *testing.T) {
+	c := newCards(t, &tokentest.Faults{HideMechanisms: []uint{pkcs11.CKM_RSA_PKCS_PSS}})
+	p := c.login(testrig.RSA)
+	srv := testservers.Serve(t, serve.Config{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile, ClientCAFile: c.rig.CAFile})
+	res := check(t, p, c.options(srv.URL))
+	if res.Verdict != probe.Accepted || res.TLS.Version != "1.2" || !strings.Contains(res.TLS.FallbackReason, "PSS") {
+		t.Fatalf("auto without PSS: verdict %s, TLS %+v", res.Verdict, res.TLS)
+	}
+	for _, s := range res.Steps {
+		if s.From == "client" && s.Message == "CertificateVerify" && strings.Contains(s.Summary+s.Fields.Get("signature_scheme"), "pss") {
+			t.Errorf("the card was asked for a PSS signature it cannot make: %s", s.Summary)
+		}
+	}
+	opt := c.options(srv.URL)
+	opt.TLSVersion = "1.3"
+	res = check(t, p, opt)
+	if res.Verdict != probe.Failed || res.Error == nil || res.Error.Kind != "protocol" || !strings.Contains(res.Error.Message, "TLS 1.2") {
+		t.Fatalf("forced TLS 1.3 without PSS: %s %+v", res.Verdict, res.Error)
+	}
+}
+
+func TestWrongPINIsOneLoginAndAnErrorResult(t *testing.T) {
+	c := newCards(t, nil)
+	cert := c.cert(testrig.EC256)
+	_, err := cardtest.Login(cert, token.LoginOptions{PIN: "not-the-pin"})
+	res := cardtest.Failed("https://127.0.0.1:1/", cert, err)
+	if res.Verdict != probe.Failed || res.Error.Kind != "pin-incorrect" || c.f.Logins() != 1 {
+		t.Fatalf("wrong PIN: %s %+v after %d logins", res.Verdict, res.Error, c.f.Logins())
+	}
+	if strings.Contains(res.Error.Message+res.Summary, "not-the-pin") {
+		t.Fatal("the PIN appears in the result")
+	}
+}
+
+func TestBadTargetsGiveClearErrorsWithinTheTimeout(t *testing.T) {
+	c := newCards(t, nil)
+	p := c.login(testrig.EC256)
+	closed := testservers.FreePort(t)
+	cases := []struct {
+		name, url, kind, words string
+	}{
+		{"no scheme", "server.example.org", "network", "no scheme"},
+		{"port 0", "https://127.0.0.1:0/", "network", "port"},
+		{"port 70000", "https://127.0.0.1:70000/", "network", "port"},
+		{"closed port", "https://127.0.0.1:" + strconv.Itoa(closed) + "/", "network", "refused"},
+		{"unknown host", "https://no-such-host.invalid/", "", ""},
+		{"plain HTTP", testservers.Raw(t, testservers.PlainHTTP).URL, "protocol", "plain HTTP"},
+		{"not TLS", testservers.Raw(t, testservers.NotTLS).URL, "protocol", ""},
+		{"closes mid-handshake", testservers.Raw(t, testservers.CloseMidHandshake).URL, "protocol", "closed"},
+		{"malformed record", testservers.Raw(t, testservers.MalformedRecord).URL, "protocol", ""},
+		{"stalls", testservers.Raw(t, testservers.Stall).URL, "timeout", "in time"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			opt := c.options(tc.url)
+			opt.Timeout = 2 * time.Second
+			start := time.Now()
+			res := p.Run(context.Background(), opt)
+			if took := time.Since(start); took > opt.Timeout+9*time.Second { // checks have their own bounded budget
+				t.Errorf("took %v", took)
+			}
+			if res.Verdict != probe.Failed || res.Error == nil || res.Error.Message == "" {
+				t.Fatalf("verdict %s, error %+v", res.Verdict, res.Error)
+			}
+			if tc.kind != "" && res.Error.Kind != tc.kind {
+				t.Errorf("kind %s (%s), want %s", res.Error.Kind, res.Error.Message, tc.kind)
+			}
+			if tc.kind == "" && res.Error.Kind != "network" && res.Error.Kind != "timeout" {
+				t.Errorf("kind %s (%s)", res.Error.Kind, res.Error.Message)
+			}
+			if !strings.Contains(res.Error.Message, tc.words) {
+				t.Errorf("message %q does not say %q", res.Error.Message, tc.words)
+			}
+		})
+	}
+}
+
+func TestCancelStopsAStalledTest(t *testing.T) {
+	c := newCards(t, nil)
+	p := c.login(testrig.EC256)
+	srv := testservers.Raw(t, testservers.Stall)
+	ctx, cancel := context.WithCancel(context.Background())
+	opt := c.options(srv.URL)
+	opt.Timeout = time.Minute
+	opt.OnStep = func(s tlstrace.Step) {
+		if s.Message == "ClientHello" {
+			cancel() // the user presses Cancel while the server stalls
+		}
+	}
+	done := make(chan *probe.Result, 1)
+	go func() { done <- p.Run(ctx, opt) }()
+	select {
+	case res := <-done:
+		if res.Verdict != probe.Failed || res.Error.Kind != "canceled" {
+			t.Fatalf("canceled test: %s %+v", res.Verdict, res.Error)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("cancel did not stop the test")
+	}
+}
+
+func TestKeyLogOnlyWhenAsked(t *testing.T) {
+	c := newCards(t, nil)
+	p := c.login(testrig.EC256)
+	srv := testservers.Serve(t, serve.Config{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile, ClientCAFile: c.rig.CAFile})
+	var log strings.Builder
+	opt := c.options(srv.URL)
+	opt.KeyLog = &log
+	if res := check(t, p, opt); res.Verdict != probe.Accepted {
+		t.Fatalf("verdict %s", res.Verdict)
+	}
+	if !strings.Contains(log.String(), "CLIENT_HANDSHAKE_TRAFFIC_SECRET") {
+		t.Fatalf("key log not written: %q", log.String())
+	}
+}
+
+func TestTLSServiceURL(t *testing.T) {
+	c := newCards(t, nil)
+	for _, tc := range []struct {
+		entry   string
+		verdict probe.Verdict
+	}{{testrig.EC256, probe.Accepted}, {testrig.Untrusted, probe.Rejected}} {
+		p := c.login(tc.entry)
+		srv := testservers.SServer(t, testservers.SServerConfig{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile,
+			CAFile: c.rig.CAFile, RequireCert: true, TLS: "1.3"})
+		res := check(t, p, c.options(srv.TLSURL))
+		if res.Verdict != tc.verdict || res.HTTP != nil {
+			t.Errorf("%s on %s: %s %+v", tc.entry, srv.TLSURL, res.Verdict, res.Error)
+		}
+	}
+}
+
+func TestDeniedByApplication(t *testing.T) {
+	c := newCards(t, nil)
+	p := c.login(testrig.EC256)
+	srv := testservers.Serve(t, serve.Config{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile,
+		ClientCAFile: c.rig.CAFile, Status: 403})
+	if res := check(t, p, c.options(srv.URL)); res.Verdict != probe.Denied || res.HTTP.Status != 403 {
+		t.Fatalf("verdict %s, HTTP %+v", res.Verdict, res.HTTP)
+	}
+}
+
+func TestCertificateRequestIsRecorded(t *testing.T) {
+	c := newCards(t, nil)
+	p := c.login(testrig.EC256)
+	srv := testservers.Serve(t, serve.Config{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile, ClientCAFile: c.rig.CAFile})
+	res := check(t, p, c.options(srv.URL))
+	cr := res.CertificateRequest
+	if cr == nil || len(cr.AcceptableCAs) != 1 || !strings.Contains(cr.AcceptableCAs[0], testrig.RootCN) || len(cr.SignatureSchemes) == 0 {
+		t.Fatalf("certificate request %+v", cr)
+	}
+	if len(res.Server.Chain) < 1 || !res.Server.Verified {
+		t.Fatalf("server %+v", res.Server)
+	}
+}

@@ -1,0 +1,161 @@
+package probe
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/http/httpproxy"
+)
+
+// Target is a parsed test URL.
+type Target struct {
+	URL    *url.URL
+	Host   string // without brackets
+	Port   string
+	Path   string // request path for https (with query)
+	IsHTTP bool   // https:// (false: tls:// — handshake and a short read only)
+}
+
+// Addr is host:port for dialing.
+func (t Target) Addr() string { return net.JoinHostPort(t.Host, t.Port) }
+
+// ServerName is the SNI and verification name; empty for IP literals,
+// which TLS does not allow in SNI (RFC 6066 §3).
+func (t Target) ServerName() string {
+	if net.ParseIP(t.Host) != nil {
+		return ""
+	}
+	return t.Host
+}
+
+// ParseTarget checks a URL the user typed and says plainly what is wrong.
+// Accepted: https://host[:port][/path] and tls://host:port.
+func ParseTarget(raw string) (Target, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return Target{}, errors.New("enter the server's address, for example https://server.example.org/")
+	}
+	if !strings.Contains(raw, "://") {
+		return Target{}, fmt.Errorf("%q has no scheme: write https://%s (or tls://HOST:PORT for a non-HTTP service)", raw, raw)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return Target{}, fmt.Errorf("%q is not a valid address: %v", raw, unwrapURLError(err))
+	}
+	t := Target{URL: u, Host: u.Hostname(), Port: u.Port()}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		t.IsHTTP = true
+		if t.Port == "" {
+			t.Port = "443"
+		}
+	case "tls":
+		if t.Port == "" {
+			return Target{}, fmt.Errorf("%q needs a port: tls://HOST:PORT", raw)
+		}
+	case "http":
+		return Target{}, fmt.Errorf("%q is plain HTTP, which never uses client certificates: use https://", raw)
+	default:
+		return Target{}, fmt.Errorf("scheme %q is not supported: use https:// or tls://", u.Scheme)
+	}
+	if t.Host == "" {
+		return Target{}, fmt.Errorf("%q has no host name", raw)
+	}
+	if n, err := strconv.Atoi(t.Port); err != nil || n < 1 || n > 65535 {
+		return Target{}, fmt.Errorf("port %q is not valid: it must be a number from 1 to 65535", t.Port)
+	}
+	t.Path = u.RequestURI()
+	if t.Path == "" {
+		t.Path = "/"
+	}
+	return t, nil
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// dial connects to the target, through an HTTP proxy with CONNECT when the
+// environment names one for this host (HTTPS_PROXY, NO_PROXY).
+func dial(ctx context.Context, t Target, proxyFor func(Target) (*url.URL, error)) (net.Conn, string, error) {
+	proxy, err := proxyFor(t)
+	if err != nil {
+		return nil, "", err
+	}
+	var d net.Dialer
+	if proxy == nil {
+		c, err := d.DialContext(ctx, "tcp", t.Addr())
+		return c, "", err
+	}
+	c, err := d.DialContext(ctx, "tcp", proxyAddr(proxy))
+	if err != nil {
+		return nil, "", fmt.Errorf("proxy %s: %w", proxy.Host, err)
+	}
+	if err := connect(ctx, c, proxy, t.Addr()); err != nil {
+		c.Close()
+		return nil, "", err
+	}
+	return c, "through proxy " + proxy.Host, nil
+}
+
+// ProxyFromEnvironment reads HTTPS_PROXY and NO_PROXY anew on every call
+// (unlike http.ProxyFromEnvironment, which caches them for the process).
+func ProxyFromEnvironment(t Target) (*url.URL, error) {
+	u := &url.URL{Scheme: "https", Host: t.Addr()}
+	p, err := httpproxy.FromEnvironment().ProxyFunc()(u)
+	if err != nil {
+		return nil, fmt.Errorf("the proxy setting is not valid: %v", err)
+	}
+	if p != nil && p.Scheme != "http" && p.Scheme != "" {
+		return nil, fmt.Errorf("proxy %s: only http:// proxies (with CONNECT) are supported", p.Redacted())
+	}
+	return p, nil
+}
+
+func proxyAddr(p *url.URL) string {
+	if p.Port() == "" {
+		return net.JoinHostPort(p.Hostname(), "80")
+	}
+	return p.Host
+}
+
+// connect asks an HTTP proxy for a tunnel (RFC 9110 §9.3.6).
+func connect(ctx context.Context, c net.Conn, proxy *url.URL, addr string) error {
+	if dl, ok := ctx.Deadline(); ok {
+		c.SetDeadline(dl)
+		defer c.SetDeadline(timeZero)
+	}
+	req := "CONNECT " + addr + " HTTP/1.1\r\nHost: " + addr + "\r\n"
+	if u := proxy.User; u != nil {
+		pw, _ := u.Password()
+		req += "Proxy-Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(u.Username()+":"+pw)) + "\r\n"
+	}
+	if _, err := c.Write([]byte(req + "\r\n")); err != nil {
+		return fmt.Errorf("proxy %s: %w", proxy.Host, err)
+	}
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodConnect})
+	if err != nil {
+		return fmt.Errorf("proxy %s did not answer the CONNECT request: %w", proxy.Host, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("proxy %s refused the tunnel to %s: %s", proxy.Host, addr, resp.Status)
+	}
+	if br.Buffered() > 0 {
+		return fmt.Errorf("proxy %s sent data before the tunnel was open", proxy.Host)
+	}
+	return nil
+}

@@ -1,0 +1,210 @@
+package probe
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/tls"
+	"fmt"
+	"time"
+
+	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/tlstrace"
+)
+
+// challengeOpts picks a signature the card can make for the challenge:
+// PKCS#1 v1.5 or PSS for RSA keys, ECDSA with SHA-256 otherwise.
+func challengeOpts(c Card) crypto.SignerOpts {
+	if _, ok := c.Public().(*rsa.PublicKey); ok {
+		for _, s := range c.SignatureSchemes() {
+			if s == tls.PKCS1WithSHA256 {
+				return crypto.SHA256
+			}
+		}
+		return &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256}
+	}
+	return crypto.SHA256
+}
+
+// Rules for the words in this file: one sentence a person can act on;
+// say what happened, then what to do; name the server's own words (alert
+// names, HTTP codes) so helpdesk staff can search for them.
+
+// finish gathers the trace, runs the local certificate checks and writes
+// summary and advice for the verdict.
+func (r *run) finish(ctx context.Context) {
+	if r.tracer != nil {
+		r.tracer.Flush()
+		r.res.Steps = r.tracer.Steps()
+		r.res.Alert = r.firstAlert()
+		r.res.Notes = append(r.res.Notes, r.tracer.Notes()...)
+		r.res.CertificateRequest = r.certificateRequest()
+	}
+	r.serverResult()
+	r.runChecks(ctx)
+	_, spent := r.signStats()
+	r.res.Timings.SignMs = ms(spent)
+	r.res.Timings.TotalMs = ms(time.Since(r.start))
+	r.explain()
+}
+
+func (r *run) firstAlert() *tlstrace.Alert {
+	for _, a := range r.tracer.Alerts() {
+		if a.Name != "close_notify" {
+			return &a
+		}
+	}
+	return nil
+}
+
+func (r *run) serverResult() {
+	_, _, serr, _ := r.state()
+	r.res.Server.Verified = serr == nil && len(r.res.Server.Chain) > 0
+	if serr != nil {
+		s := serverErrorText(serr)
+		r.res.Server.Error = &s
+	}
+	if r.res.Server.Chain == nil {
+		r.res.Server.Chain = []ChainCert{}
+	}
+}
+
+// runChecks runs the client certificate checks. Key possession reuses the
+// signature the card made for CertificateVerify; only when the handshake
+// made none does it sign one random challenge (at most one signature on
+// the card per test).
+func (r *run) runChecks(ctx context.Context) {
+	if r.cred.Leaf == nil {
+		return
+	}
+	sigs, _ := r.signStats()
+	in := certcheck.Input{
+		Leaf: r.cred.Leaf, Intermediates: r.cred.Intermediates, Roots: r.opt.Roots,
+		Signatures: sigs, Now: r.opt.Now(), HTTPClient: r.opt.HTTPClient,
+	}
+	if r.res.CertificateRequest != nil {
+		in.Requested, in.AcceptableCAs = true, r.res.CertificateRequest.rawCAs
+		if in.AcceptableCAs == nil {
+			in.AcceptableCAs = [][]byte{}
+		}
+	}
+	if r.res.Error != nil && r.res.Error.Kind == string(KindCanceled) {
+		return // the user canceled: no more network or card work
+	}
+	if r.cred.Card != nil && len(sigs) == 0 {
+		in.Challenge = r.challenge
+	}
+	// The checks get their own time budget: a test that timed out on the
+	// server still deserves its local checks.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 8*time.Second)
+	defer cancel()
+	r.res.Checks = certcheck.Run(cctx, in)
+}
+
+// challenge signs a random SHA-256 digest on the card.
+func (r *run) challenge() (certcheck.SignatureRecord, error) {
+	if r.cred.Card == nil {
+		return certcheck.SignatureRecord{}, fmt.Errorf("no card")
+	}
+	var msg [32]byte
+	rand.Read(msg[:])
+	d := sha256.Sum256(msg[:])
+	opts := challengeOpts(r.cred.Card)
+	start := time.Now()
+	sig, err := r.cred.Card.Sign(rand.Reader, d[:], opts)
+	r.mu.Lock()
+	r.signTime += time.Since(start)
+	r.mu.Unlock()
+	return certcheck.SignatureRecord{Digest: d[:], Opts: opts, Signature: sig}, err
+}
+
+// explain writes summary and advice from the verdict, the cause and the
+// failed checks.
+func (r *run) explain() {
+	res := r.res
+	switch res.Verdict {
+	case Accepted:
+		res.Summary = "Your card works with this server: it accepted your certificate."
+		if res.HTTP != nil && res.HTTP.Status >= 400 {
+			res.Summary = fmt.Sprintf("Your card works with this server: it accepted your certificate (the page itself answered %d %s).", res.HTTP.Status, res.HTTP.Reason)
+		}
+	case Denied:
+		res.Summary = fmt.Sprintf("The server accepted your certificate, but the application refused access (HTTP %d).", res.HTTP.Status)
+		res.Advice = append(res.Advice, "Your card is fine. Ask the service's administrators to grant your account access.")
+	case Rejected:
+		res.Summary = "The server refused your certificate."
+		res.Advice = append(res.Advice, adviceFor(res.CauseCode)...)
+	case NotRequested:
+		res.Summary = "The server never asked for a client certificate, so your card was not used."
+		res.Advice = append(res.Advice, "Check the address: the service may use a different URL or port for smart-card login.",
+			"If this is the right address, the server is not set up for certificate login.")
+	case ServerUntrusted:
+		res.Summary = "The server's own certificate could not be verified, so the test stopped before your certificate was sent."
+		res.Cause = derefOr(res.Server.Error, "")
+		res.Advice = append(res.Advice, "If this is a test or internal server, give its CA with --ca FILE (or the CA file option).",
+			"To test your card anyway, allow continuing when the server is untrusted; the report will still mark the server as untrusted.")
+	case Failed:
+		res.Summary = "The test could not be completed."
+		if res.Error != nil {
+			res.Summary = "The test could not be completed: " + res.Error.Message
+		}
+		res.Advice = append(res.Advice, adviceForError(res.Error)...)
+	}
+	r.adviceFromChecks()
+	if res.Server.Error != nil && res.Verdict != ServerUntrusted {
+		res.Advice = append(res.Advice, "Note: the server's own certificate is not trusted ("+*res.Server.Error+").")
+	}
+}
+
+func derefOr(s *string, d string) string {
+	if s == nil {
+		return d
+	}
+	return *s
+}
+
+// adviceFromChecks adds what the local checks found, which often names the
+// real reason behind a terse alert.
+func (r *run) adviceFromChecks() {
+	if r.res.Verdict == Accepted || r.res.Verdict == NotRequested {
+		return
+	}
+	for _, c := range r.res.Checks {
+		if c.Status == certcheck.Fail {
+			r.res.Advice = append(r.res.Advice, "Local check \""+c.Name+"\": "+c.Detail)
+		}
+	}
+}
+
+func adviceForError(e *ErrorInfo) []string {
+	if e == nil {
+		return nil
+	}
+	switch e.Kind {
+	case "pin-incorrect":
+		return []string{"Type the PIN again carefully. cardcheck never retries a wrong PIN by itself."}
+	case "pin-locked":
+		return []string{"Contact your helpdesk to unblock the card with the PUK or an administrator PIN."}
+	case "pin-final-try":
+		return []string{"One more wrong PIN locks the card. Make sure of the PIN, then confirm the final try explicitly (--final-try)."}
+	case "token-removed", "token-not-found":
+		return []string{"Insert the card (firmly) and try again."}
+	case string(KindTimeout):
+		return []string{"Check that the server is reachable from this network (VPN, proxy, firewall), or allow more time."}
+	case string(KindNetwork):
+		return []string{"Check the address, your network connection, VPN and proxy settings."}
+	}
+	return nil
+}
+
+// Failure is the result of a test that could not start (token side or
+// setup): verdict error with kind and message, summary and advice filled.
+func Failure(url, kind, msg string) *Result {
+	r := &run{res: &Result{URL: url, Advice: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
+	r.fail(ErrorKind(kind), msg)
+	r.res.Server.Chain = []ChainCert{}
+	r.explain()
+	return r.res
+}

@@ -1,0 +1,133 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/cardcheck/cardcheck/app/probe"
+)
+
+// WriteCheckText prints a probe result for people: the verdict first, then
+// the message ladder, the server's chain, what the server asked for, and
+// the local checks. The GUI's "Copy report" uses the same text.
+func WriteCheckText(w io.Writer, res *probe.Result) {
+	writeVerdict(w, res)
+	writeConnection(w, res)
+	writeLadder(w, res)
+	writeServer(w, res)
+	writeRequest(w, res)
+	writeChecks(w, res)
+	t := res.Timings
+	fmt.Fprintf(w, "\nTimings: login %.1f ms, handshake %.1f ms, card signing %.1f ms, total %.1f ms\n", t.LoginMs, t.HandshakeMs, t.SignMs, t.TotalMs)
+	for _, n := range res.Notes {
+		fmt.Fprintf(w, "Note: %s\n", n)
+	}
+}
+
+func writeVerdict(w io.Writer, res *probe.Result) {
+	fmt.Fprintf(w, "VERDICT: %s\n%s\n", strings.ToUpper(string(res.Verdict)), res.Summary)
+	if res.Cause != "" {
+		fmt.Fprintf(w, "Cause: %s\n", res.Cause)
+	}
+	if res.Error != nil {
+		fmt.Fprintf(w, "Error (%s): %s\n", res.Error.Kind, res.Error.Message)
+	}
+	if len(res.Advice) > 0 {
+		fmt.Fprintln(w, "What to do:")
+		for _, a := range res.Advice {
+			fmt.Fprintf(w, "  - %s\n", a)
+		}
+	}
+}
+
+func writeConnection(w io.Writer, res *probe.Result) {
+	fmt.Fprintf(w, "\nURL: %s\n", res.URL)
+	if res.TLS.Version != "" {
+		fmt.Fprintf(w, "TLS %s, %s\n", res.TLS.Version, res.TLS.CipherSuite)
+	}
+	if res.TLS.FallbackReason != "" {
+		fmt.Fprintf(w, "TLS version: %s\n", res.TLS.FallbackReason)
+	}
+	if c, ok := res.ClientCertificate.(Certificate); ok {
+		fmt.Fprintf(w, "Client certificate: %s [%s], issued by %s, valid until %s\n  %s\n", c.Subject, c.Key, c.Issuer, c.NotAfter, c.URI)
+	}
+	if res.HTTP != nil {
+		fmt.Fprintf(w, "HTTP answer: %d %s\n", res.HTTP.Status, res.HTTP.Reason)
+	}
+	if res.Alert != nil {
+		fmt.Fprintf(w, "Alert: %s sent %s %s (%d)\n", res.Alert.From, res.Alert.Level, res.Alert.Name, res.Alert.Code)
+	}
+}
+
+func writeLadder(w io.Writer, res *probe.Result) {
+	if len(res.Steps) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nHandshake messages (%d):\n", len(res.Steps))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range res.Steps {
+		dir := "client -> server"
+		if s.From == "server" {
+			dir = "client <- server"
+		}
+		enc := ""
+		if s.Encrypted {
+			enc = "(encrypted)"
+		}
+		fmt.Fprintf(tw, "  %d\t%7.1f ms\t%s\t%s\t%s\t%d bytes\t%s\n", s.Seq, float64(s.At.Microseconds())/1000, dir, s.Message, enc, s.Bytes, s.Summary)
+	}
+	tw.Flush()
+}
+
+func writeServer(w io.Writer, res *probe.Result) {
+	if len(res.Server.Chain) == 0 {
+		return
+	}
+	if res.Server.Verified {
+		fmt.Fprintln(w, "\nServer certificate: verified")
+	} else {
+		fmt.Fprintf(w, "\nServer certificate: NOT verified: %s\n", derefStr(res.Server.Error))
+	}
+	for i, c := range res.Server.Chain {
+		fmt.Fprintf(w, "  %d. %s\n     issued by %s, valid until %s\n", i, c.Subject, c.Issuer, c.NotAfter)
+	}
+}
+
+func derefStr(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func writeRequest(w io.Writer, res *probe.Result) {
+	cr := res.CertificateRequest
+	if cr == nil {
+		fmt.Fprintln(w, "\nCertificate request: none (the server did not ask for a client certificate)")
+		return
+	}
+	fmt.Fprintln(w, "\nCertificate request:")
+	if len(cr.AcceptableCAs) == 0 {
+		fmt.Fprintln(w, "  Acceptable CAs: none named (any CA the server trusts)")
+	} else {
+		fmt.Fprintln(w, "  Acceptable CAs:")
+		for _, ca := range cr.AcceptableCAs {
+			fmt.Fprintf(w, "    - %s\n", ca)
+		}
+	}
+	fmt.Fprintf(w, "  Signature schemes: %s\n", strings.Join(cr.SignatureSchemes, ", "))
+}
+
+func writeChecks(w io.Writer, res *probe.Result) {
+	if len(res.Checks) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nClient certificate checks:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, c := range res.Checks {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", strings.ToUpper(string(c.Status)), c.Name, c.Detail)
+	}
+	tw.Flush()
+}
