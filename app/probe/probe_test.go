@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -467,5 +468,40 @@ func TestCertificateRequestIsRecorded(t *testing.T) {
 	}
 	if len(res.Server.Chain) < 1 || !res.Server.Verified {
 		t.Fatalf("server %+v", res.Server)
+	}
+}
+
+// TestRenegotiationAsksForTheCertificate plays a server that, like IIS,
+// asks for the client certificate by TLS 1.2 renegotiation after the first
+// handshake: the probe answers once with the card.
+func TestRenegotiationAsksForTheCertificate(t *testing.T) {
+	c := newCards(t, nil)
+	p := c.login(testrig.EC256)
+	srv := testservers.SServer(t, testservers.SServerConfig{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile,
+		CAFile: c.rig.CAFile, TLS: "1.2", Interactive: true, Args: []string{"-verify", "4"}})
+	opt := c.options(srv.TLSURL)
+	opt.LateAlertWait = 3 * time.Second
+	var once sync.Once
+	opt.OnStep = func(s tlstrace.Step) {
+		if s.From == "server" && s.Message == "Finished" {
+			// The first handshake is over: renegotiate, asking for the certificate.
+			once.Do(func() { srv.Command("R") })
+		}
+	}
+	res := check(t, p, opt)
+	if res.Verdict != probe.Accepted {
+		t.Fatalf("verdict %s %+v\n%s", res.Verdict, res.Error, srv.Log())
+	}
+	var hellos, certs int
+	for _, s := range res.Steps {
+		if s.From == "client" && s.Message == "ClientHello" {
+			hellos++
+		}
+		if s.From == "client" && s.Message == "Certificate" {
+			certs++
+		}
+	}
+	if hellos != 2 || certs != 1 || res.CertificateRequest == nil {
+		t.Fatalf("%d ClientHellos, %d client Certificates, request %v: %v", hellos, certs, res.CertificateRequest, messages(res.Steps, "1.2"))
 	}
 }

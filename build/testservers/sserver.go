@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,7 +50,11 @@ type SServerConfig struct {
 	// extension, which RFC 8446 forbids: crypto/tls clients fail with
 	// "error decoding message" (decode_error) before GetClientCertificate.
 	NoCANames bool
-	Args      []string // more s_server options
+	// Interactive runs s_server without -www: it echoes data and takes
+	// commands on standard input (Server.Command), e.g. "R" to renegotiate
+	// asking for a client certificate, as IIS does.
+	Interactive bool
+	Args        []string // more s_server options
 }
 
 // SServer starts `openssl s_server -www` on 127.0.0.1 (port chosen by
@@ -70,7 +75,10 @@ func SServer(t testing.TB, cfg SServerConfig) *Server {
 		t.Fatal("testservers: SServerConfig needs CertFile and KeyFile")
 	}
 	dir := t.TempDir()
-	args := []string{"s_server", "-accept", "127.0.0.1:0", "-www", "-no_cache", "-no_ticket", "-key", cfg.KeyFile}
+	args := []string{"s_server", "-accept", "127.0.0.1:0", "-no_cache", "-no_ticket", "-key", cfg.KeyFile}
+	if !cfg.Interactive {
+		args = append(args, "-www")
+	}
 	certArgs, err := splitChain(dir, cfg.CertFile)
 	if err != nil {
 		t.Fatalf("testservers: %v", err)
@@ -126,6 +134,12 @@ func SServer(t testing.TB, cfg SServerConfig) *Server {
 	}
 	cmd := exec.Command(OpenSSLPath, args...)
 	cmd.Stdout, cmd.Stderr = log, log
+	var stdin io.WriteCloser
+	if cfg.Interactive {
+		if stdin, err = cmd.StdinPipe(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cmdline := OpenSSLPath + " " + strings.Join(args, " ")
 	p, err := startProcess(t, cmd)
 	if err != nil {
@@ -141,6 +155,7 @@ func SServer(t testing.TB, cfg SServerConfig) *Server {
 		t.Fatalf("testservers: s_server did not start within %v\n%s\n%s", startTimeout, cmdline, log.String())
 	}
 	s := newServer(addr, func() string { return "$ " + cmdline + "\n" + log.String() })
+	s.stdin = stdin
 	attachLog(t, "s_server", s) // s_server prints ACCEPT once it listens
 	return s
 }

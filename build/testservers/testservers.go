@@ -22,6 +22,7 @@ package testservers
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"reflect"
@@ -38,6 +39,16 @@ type Server struct {
 	URL    string        // https://127.0.0.1:PORT/
 	TLSURL string        // tls://127.0.0.1:PORT
 	Log    func() string // what the server logged so far
+	stdin  io.Writer     // interactive s_server's standard input
+}
+
+// Command sends a line to an interactive s_server's standard input.
+func (s *Server) Command(line string) error {
+	if s.stdin == nil {
+		return errors.New("testservers: not an interactive s_server")
+	}
+	_, err := io.WriteString(s.stdin, line+"\n")
+	return err
 }
 
 // WaitLog waits until the server's log contains substr, polling until
