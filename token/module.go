@@ -147,7 +147,12 @@ type Inventory struct {
 // Scan loads every candidate and lists its tokens, certificates and keys.
 // Modules are scanned in parallel so that a slow reader does not hold up the
 // others; the result keeps the order of the candidates.
-func (m *Manager) Scan(cands []Candidate) *Inventory {
+func (m *Manager) Scan(cands []Candidate) *Inventory { return m.ScanTokens(cands, nil) }
+
+// ScanTokens is Scan limited to the tokens keep accepts (judged on the
+// token's information, before its objects are read): a test of one
+// certificate need not read a 200-certificate token next to it.
+func (m *Manager) ScanTokens(cands []Candidate, keep func(*Token) bool) *Inventory {
 	type result struct {
 		status ModuleStatus
 		tokens []*Token
@@ -165,7 +170,7 @@ func (m *Manager) Scan(cands []Candidate) *Inventory {
 				return
 			}
 			res[i].status.Info = mod.Info
-			res[i].tokens, res[i].status.Err = mod.Tokens()
+			res[i].tokens, res[i].status.Err = mod.tokens(keep)
 		}()
 	}
 	wg.Wait()
@@ -180,7 +185,9 @@ func (m *Manager) Scan(cands []Candidate) *Inventory {
 // Tokens lists the initialized tokens present in the module's slots with
 // their certificates and keys. Uninitialized tokens (SoftHSM always shows a
 // free one) are skipped: nothing on them can be used.
-func (mod *Module) Tokens() ([]*Token, error) {
+func (mod *Module) Tokens() ([]*Token, error) { return mod.tokens(nil) }
+
+func (mod *Module) tokens(keep func(*Token) bool) ([]*Token, error) {
 	mod.mu.Lock()
 	defer mod.mu.Unlock()
 	slots, err := mod.be.GetSlotList(true)
@@ -191,7 +198,7 @@ func (mod *Module) Tokens() ([]*Token, error) {
 	var toks []*Token
 	var errs []error
 	for _, slot := range slots {
-		tok, err := mod.readToken(slot)
+		tok, err := mod.readToken(slot, keep)
 		if err != nil {
 			errs = append(errs, err)
 			continue

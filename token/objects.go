@@ -214,27 +214,35 @@ func ulong(b []byte) uint {
 
 func boolAttr(b []byte) bool { return len(b) > 0 && b[0] != 0 }
 
-func (mod *Module) readKeys(sh pkcs11.SessionHandle) ([]*KeyInfo, error) {
-	hs, err := mod.findObjects(sh, []*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_PRIVATE_KEY)})
+func (mod *Module) readKeys(sh pkcs11.SessionHandle, tmpl ...*pkcs11.Attribute) ([]*KeyInfo, error) {
+	hs, err := mod.findObjects(sh, append([]*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_PRIVATE_KEY)}, tmpl...))
 	if err != nil {
 		return nil, err
 	}
 	keys := make([]*KeyInfo, 0, len(hs))
 	for _, h := range hs {
-		a, err := mod.attrs(sh, h, pkcs11.CKA_ID, pkcs11.CKA_LABEL, pkcs11.CKA_KEY_TYPE, pkcs11.CKA_MODULUS,
-			pkcs11.CKA_EC_PARAMS, pkcs11.CKA_EC_POINT, pkcs11.CKA_ALWAYS_AUTHENTICATE, pkcs11.CKA_SIGN)
+		k, err := mod.readKey(sh, h)
 		if err != nil {
 			return keys, err
 		}
-		k := &KeyInfo{handle: h, ID: a[pkcs11.CKA_ID], Label: string(a[pkcs11.CKA_LABEL]),
-			AlwaysAuthenticate: boolAttr(a[pkcs11.CKA_ALWAYS_AUTHENTICATE]),
-			CanSign:            a[pkcs11.CKA_SIGN] == nil || boolAttr(a[pkcs11.CKA_SIGN]),
-			modulus:            trimZeros(a[pkcs11.CKA_MODULUS]),
-			ecPoint:            unwrapECPoint(a[pkcs11.CKA_EC_POINT])}
-		describeKey(k, ulong(a[pkcs11.CKA_KEY_TYPE]), a[pkcs11.CKA_EC_PARAMS])
 		keys = append(keys, k)
 	}
 	return keys, nil
+}
+
+func (mod *Module) readKey(sh pkcs11.SessionHandle, h pkcs11.ObjectHandle) (*KeyInfo, error) {
+	a, err := mod.attrs(sh, h, pkcs11.CKA_ID, pkcs11.CKA_LABEL, pkcs11.CKA_KEY_TYPE, pkcs11.CKA_MODULUS,
+		pkcs11.CKA_EC_PARAMS, pkcs11.CKA_EC_POINT, pkcs11.CKA_ALWAYS_AUTHENTICATE, pkcs11.CKA_SIGN)
+	if err != nil {
+		return nil, err
+	}
+	k := &KeyInfo{handle: h, ID: a[pkcs11.CKA_ID], Label: string(a[pkcs11.CKA_LABEL]),
+		AlwaysAuthenticate: boolAttr(a[pkcs11.CKA_ALWAYS_AUTHENTICATE]),
+		CanSign:            a[pkcs11.CKA_SIGN] == nil || boolAttr(a[pkcs11.CKA_SIGN]),
+		modulus:            trimZeros(a[pkcs11.CKA_MODULUS]),
+		ecPoint:            unwrapECPoint(a[pkcs11.CKA_EC_POINT])}
+	describeKey(k, ulong(a[pkcs11.CKA_KEY_TYPE]), a[pkcs11.CKA_EC_PARAMS])
+	return k, nil
 }
 
 // pubKey is a public key object: used only to pair certificates with

@@ -186,7 +186,7 @@ func (s *Session) Token() (*Token, error) {
 	if s.dead {
 		return nil, &Error{Kind: KindTokenRemoved, Op: "read token", Msg: "The card was removed."}
 	}
-	tok, err := s.mod.readToken(s.slot)
+	tok, err := s.mod.readToken(s.slot, nil)
 	if err != nil {
 		return nil, err
 	}

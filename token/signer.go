@@ -33,33 +33,71 @@ type Signer struct {
 
 // Signer returns a signer for the certificate's private key. The session
 // must be logged in (keys are private objects) and the token must be the
-// certificate's. The key is found again by CKA_ID, or by public key.
+// certificate's. The key is looked up by CKA_ID; only when that finds
+// nothing is the whole token read again to pair by public key.
 func (s *Session) Signer(c *Certificate) (*Signer, error) {
 	if c.X509 == nil {
 		return nil, &Error{Kind: KindCertificate, Op: "find key", Msg: "The certificate cannot be read, so its key cannot be used."}
 	}
-	tok, err := s.Token()
+	found, mechs, err := s.keyByID(c)
 	if err != nil {
 		return nil, err
 	}
-	var found *Certificate
-	fp := c.SHA256()
-	for _, tc := range tok.Certificates {
-		if tc.SHA256() == fp {
-			found = tc
-			break
+	if found == nil {
+		if found, mechs, err = s.keyByRereading(c); err != nil {
+			return nil, err
 		}
 	}
 	if found == nil || found.Key == nil {
 		return nil, &Error{Kind: KindCertificate, Op: "find key",
 			Msg: "There is no private key for this certificate on the card."}
 	}
-	mechs := map[uint]bool{}
-	for _, m := range tok.Mechanisms {
-		mechs[m.Type] = true
+	set := map[uint]bool{}
+	for _, m := range mechs {
+		set[m.Type] = true
 	}
-	return &Signer{s: s, cert: found, key: found.Key, pub: found.X509.PublicKey, mechs: mechs,
+	return &Signer{s: s, cert: found, key: found.Key, pub: found.X509.PublicKey, mechs: set,
 		alwaysAuth: found.Key.AlwaysAuthenticate}, nil
+}
+
+// keyByID finds the private key with the certificate's CKA_ID: the fast
+// path, a single search. It returns a copy of c paired with the key.
+func (s *Session) keyByID(c *Certificate) (*Certificate, []Mechanism, error) {
+	s.mod.mu.Lock()
+	defer s.mod.mu.Unlock()
+	if s.dead {
+		return nil, nil, &Error{Kind: KindTokenRemoved, Op: "find key", Msg: "The card was removed."}
+	}
+	mechs, err := s.mod.mechanisms(s.slot)
+	if err != nil {
+		return nil, nil, s.fail("list mechanisms", err)
+	}
+	if len(c.ID) == 0 {
+		return nil, mechs, nil
+	}
+	keys, err := s.mod.readKeys(s.sh, pkcs11.NewAttribute(pkcs11.CKA_ID, c.ID))
+	if err != nil || len(keys) != 1 {
+		return nil, mechs, nil // none, several, or an odd module: take the slow path
+	}
+	cc := *c
+	cc.Key, cc.HasPrivateKey = keys[0], ptr(true)
+	cc.Problems = problemsOf(&cc, s.mod.now())
+	return &cc, mechs, nil
+}
+
+// keyByRereading reads the token again and pairs by public key.
+func (s *Session) keyByRereading(c *Certificate) (*Certificate, []Mechanism, error) {
+	tok, err := s.Token()
+	if err != nil {
+		return nil, nil, err
+	}
+	fp := c.SHA256()
+	for _, tc := range tok.Certificates {
+		if tc.SHA256() == fp {
+			return tc, tok.Mechanisms, nil
+		}
+	}
+	return nil, tok.Mechanisms, nil
 }
 
 // Public returns the certificate's public key.

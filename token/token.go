@@ -121,9 +121,9 @@ func (t *Token) HasMechanism(typ uint) bool {
 	return false
 }
 
-// readToken reads one slot; nil for slots without an initialized token.
-// The caller holds mod.mu.
-func (mod *Module) readToken(slot uint) (*Token, error) {
+// readToken reads one slot; nil for slots without an initialized token or
+// that keep (if set) rejects. The caller holds mod.mu.
+func (mod *Module) readToken(slot uint, keep func(*Token) bool) (*Token, error) {
 	ti, err := mod.be.GetTokenInfo(slot)
 	if err != nil {
 		return nil, fromPKCS11("read token info", err)
@@ -145,6 +145,9 @@ func (mod *Module) readToken(slot uint) (*Token, error) {
 		HardwareVersion: version(ti.HardwareVersion),
 		FirmwareVersion: version(ti.FirmwareVersion),
 		Flags:           flagsFrom(ti.Flags, si.Flags),
+	}
+	if keep != nil && !keep(tok) {
+		return nil, nil
 	}
 	tok.Mechanisms, err = mod.mechanisms(slot)
 	if err != nil {
@@ -204,7 +207,7 @@ func (mod *Module) Token(ref Ref) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	tok, err := mod.readToken(slot)
+	tok, err := mod.readToken(slot, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -72,16 +72,28 @@ func ParseURI(s string) (*URIFilter, error) {
 
 // Match reports whether the certificate has every attribute the URI names.
 func (f *URIFilter) Match(c *Certificate) bool {
-	t := c.Token
+	return f.match(c.Token, map[string][]byte{"id": c.ID, "object": []byte(c.Label), "type": []byte("cert")})
+}
+
+// MatchToken reports whether the token has the token and library
+// attributes the URI names (object attributes are not looked at).
+func (f *URIFilter) MatchToken(t *Token) bool { return f.match(t, nil) }
+
+func (f *URIFilter) match(t *Token, object map[string][]byte) bool {
 	have := map[string][]byte{
 		"token": []byte(t.Label), "manufacturer": []byte(t.Manufacturer),
 		"serial": []byte(t.Serial), "model": []byte(t.Model),
-		"id": c.ID, "object": []byte(c.Label), "type": []byte("cert"),
 		"library-manufacturer": []byte(t.Module.Info.Manufacturer),
 		"library-description":  []byte(t.Module.Info.Description),
 	}
 	for k, want := range f.attrs {
-		if !bytes.Equal(have[k], want) {
+		v, isObject := object[k]
+		switch {
+		case isObject && !bytes.Equal(v, want):
+			return false
+		case !isObject && object == nil && (k == "id" || k == "object" || k == "type"):
+			continue // object attributes: not judged at token level
+		case !isObject && !bytes.Equal(have[k], want):
 			return false
 		}
 	}

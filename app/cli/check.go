@@ -114,6 +114,7 @@ func (f *checkFlags) probeOptions() (probe.Options, func(), error) {
 // and picks the certificate.
 func (f *checkFlags) selectCertificate(mgr *token.Manager) (*token.Certificate, error) {
 	explicit := append([]string(nil), f.modules...)
+	var keep func(*token.Token) bool
 	if f.cert != "" {
 		u, err := token.ParseURI(f.cert)
 		if err != nil {
@@ -122,8 +123,9 @@ func (f *checkFlags) selectCertificate(mgr *token.Manager) (*token.Certificate, 
 		if u.ModulePath != "" {
 			explicit = append(explicit, u.ModulePath)
 		}
+		keep = u.MatchToken // read the objects of the named token only
 	}
-	inv := mgr.Scan(token.Discover(token.DiscoverOptions{Explicit: explicit, User: config.UserModules()}))
+	inv := mgr.ScanTokens(token.Discover(token.DiscoverOptions{Explicit: explicit, User: config.UserModules()}), keep)
 	if err := explicitModuleErrors(inv); err != nil {
 		return nil, err
 	}

@@ -45,12 +45,15 @@ type Credential struct {
 
 // Options are the user's choices for one test.
 type Options struct {
-	URL               string
-	TLSVersion        string         // "auto" (default), "1.2", "1.3"
-	Roots             *x509.CertPool // system roots plus --ca; nil = system roots only
-	ContinueUntrusted bool           // go on when the server's certificate fails verification
-	Timeout           time.Duration  // whole test; default 30 s
-	KeyLog            io.Writer      // NSS key log for Wireshark, only when the user asks
+	URL        string
+	TLSVersion string // "auto" (default), "1.2", "1.3"
+	// Roots are the CAs of --ca (nil = none). The server is verified
+	// against them and, when that fails, against the system roots too; the
+	// client certificate's chain is checked against them alone.
+	Roots             *x509.CertPool
+	ContinueUntrusted bool          // go on when the server's certificate fails verification
+	Timeout           time.Duration // whole test; default 30 s
+	KeyLog            io.Writer     // NSS key log for Wireshark, only when the user asks
 	OnStep            func(tlstrace.Step)
 	Now               func() time.Time
 	// HTTPClient is used for AIA, OCSP and CRL downloads of the checks.
@@ -200,15 +203,12 @@ func (r *run) fail(kind ErrorKind, msg string) {
 	r.res.Error = &ErrorInfo{Kind: string(kind), Message: msg}
 }
 
-// loadRoots returns the system roots plus the PEM certificates in file.
+// LoadRoots reads the PEM (or DER) certificates of a CA file; nil for "".
 func LoadRoots(file string) (*x509.CertPool, error) {
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
-	}
 	if file == "" {
-		return pool, nil
+		return nil, nil
 	}
+	pool := x509.NewCertPool()
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
@@ -222,3 +222,13 @@ func LoadRoots(file string) (*x509.CertPool, error) {
 	}
 	return pool, nil
 }
+
+// systemRoots loads the system's CA store once, and only when a server
+// is not verified by the CA file: parsing it costs more than a handshake.
+var systemRoots = sync.OnceValue(func() *x509.CertPool {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		return x509.NewCertPool()
+	}
+	return pool
+})
