@@ -1,11 +1,17 @@
 package probe_test
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -503,5 +509,89 @@ func TestRenegotiationAsksForTheCertificate(t *testing.T) {
 	}
 	if hellos != 2 || certs != 1 || res.CertificateRequest == nil {
 		t.Fatalf("%d ClientHellos, %d client Certificates, request %v: %v", hellos, certs, res.CertificateRequest, messages(res.Steps, "1.2"))
+	}
+}
+
+// connectProxy is a minimal HTTP CONNECT proxy that counts tunnels.
+func connectProxy(t *testing.T) (string, *atomic.Int32) {
+	t.Helper()
+	var tunnels atomic.Int32
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				req, err := http.ReadRequest(br)
+				if err != nil || req.Method != http.MethodConnect {
+					io.WriteString(c, "HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+					return
+				}
+				up, err := net.Dial("tcp", req.Host)
+				if err != nil {
+					io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\n\r\n")
+					return
+				}
+				defer up.Close()
+				tunnels.Add(1)
+				io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
+				go io.Copy(up, br)
+				io.Copy(c, up)
+			}()
+		}
+	}()
+	return ln.Addr().String(), &tunnels
+}
+
+func TestThroughHTTPSProxy(t *testing.T) {
+	c := newCards(t, nil)
+	p := c.login(testrig.EC256)
+	srv := testservers.Serve(t, serve.Config{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile, ClientCAFile: c.rig.CAFile})
+	proxyAddr, tunnels := connectProxy(t)
+	opt := c.options(srv.URL)
+	opt.Proxy = func(probe.Target) (*url.URL, error) { return &url.URL{Scheme: "http", Host: proxyAddr}, nil }
+	res := check(t, p, opt)
+	if res.Verdict != probe.Accepted || tunnels.Load() != 1 || !strings.Contains(strings.Join(res.Notes, " "), "proxy") {
+		t.Fatalf("via proxy: %s, %d tunnels, notes %v", res.Verdict, tunnels.Load(), res.Notes)
+	}
+}
+
+func TestProxyFromEnvironment(t *testing.T) {
+	t.Setenv("HTTPS_PROXY", "http://proxy.example:3128")
+	t.Setenv("NO_PROXY", "intranet.example")
+	for host, want := range map[string]string{"server.example.org": "proxy.example:3128", "intranet.example": "", "127.0.0.1": ""} {
+		tg, err := probe.ParseTarget("https://" + host + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := probe.ProxyFromEnvironment(tg)
+		got := ""
+		if u != nil {
+			got = u.Host
+		}
+		if err != nil || got != want {
+			t.Errorf("%s: proxy %q (%v), want %q", host, got, err, want)
+		}
+	}
+}
+
+func TestIPv6Literal(t *testing.T) {
+	c := newCards(t, nil)
+	p := c.login(testrig.EC256)
+	srv := testservers.Serve(t, serve.Config{ListenAddr: "[::1]:0", CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile, ClientCAFile: c.rig.CAFile})
+	if !strings.Contains(srv.URL, "[::1]") {
+		t.Fatalf("server URL %s", srv.URL)
+	}
+	res := check(t, p, c.options(srv.URL))
+	if res.Verdict != probe.Accepted || !res.Server.Verified {
+		t.Fatalf("IPv6: %s, server %+v, error %+v", res.Verdict, res.Server, res.Error)
 	}
 }
