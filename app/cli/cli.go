@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/cardcheck/cardcheck/app/config"
+	"github.com/cardcheck/cardcheck/app/demo"
 )
 
 // Exit codes.
@@ -53,11 +54,11 @@ PIN pad; it is never accepted as an argument.
 Exit status: 0 accepted, 1 any other verdict, 2 usage or setup error.
 `
 
-// Commands holds the subcommands; the GUI launcher is injected by main so
+// Commands holds the subcommands; the GUI launchers are injected by main so
 // that this package stays free of Fyne.
 type Commands struct {
-	GUI  func() int                     // plain `cardcheck`
-	Demo func(args []string, io IO) int // `cardcheck demo` (needs the GUI unless --no-gui)
+	GUI     func() int             // plain `cardcheck`
+	DemoGUI func(d *demo.Demo) int // `cardcheck demo` without --no-gui
 }
 
 // Run executes args (without the program name) and returns the exit code.
@@ -78,10 +79,7 @@ func (c Commands) Run(args []string, io IO) int {
 	case "serve":
 		return finish(io, serveCmd(args[1:], io))
 	case "demo":
-		if c.Demo != nil {
-			return c.Demo(args[1:], io)
-		}
-		err = usagef("the demo is not available in this build")
+		return finish(io, c.demoCmd(args[1:], io))
 	case "--version", "-version", "version":
 		fmt.Fprintln(io.Stdout, "cardcheck", config.VersionString())
 		return ExitOK
