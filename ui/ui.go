@@ -1,24 +1,38 @@
 // Package ui is cardcheck's desktop interface, written with Fyne. It holds
 // only presentation: it talks to the token layer and the probe through
-// small interfaces it declares, and never calls PKCS#11 or crypto/tls.
+// the small interfaces it declares (Backend, PINMemory), never calls
+// PKCS#11 or crypto/tls itself, and does all card and network work off the
+// UI goroutine, coming back with fyne.Do.
+//
+// Each part of the window is a struct with its widgets as typed fields
+// (tokenPanel, certDetails, connectionBar, verdictBanner, resultView,
+// pinDialog), so that tests can drive them with fyne.io/fyne/v2/test.
 package ui
 
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/cardcheck/cardcheck/app/config"
+	"github.com/cardcheck/cardcheck/assets"
 )
 
-// Run opens the main window and blocks until it is closed.
-func Run() int {
+// Run opens the main window and blocks until it is closed; it returns
+// the process exit code.
+func Run(deps Deps) int {
 	a := app.NewWithID(config.AppID)
+	a.SetIcon(assets.Icon)
+	a.Settings().SetTheme(newReadableTheme())
+	if err := assets.LoadTranslations(); err != nil {
+		fyne.LogError("loading translations", err)
+	}
 	w := a.NewWindow(lang.L("cardcheck"))
-	w.SetContent(container.NewCenter(widget.NewLabel(lang.L("cardcheck is starting…"))))
-	w.Resize(fyne.NewSize(960, 640))
+	w.SetMaster()
+	m := newMainWindow(a, w, deps, windowOptions{})
+	w.Resize(initialWindowSize)
+	w.CenterOnScreen()
 	w.ShowAndRun()
+	m.close()
 	return 0
 }

@@ -23,6 +23,9 @@ const (
 	KeyCAFile     = "ca_file"
 	KeyContinue   = "continue_untrusted"
 	KeyTimeout    = "timeout_seconds"
+	// KeyLastCertificate is the PKCS#11 URI of the certificate the GUI
+	// tested last; it is selected again at start-up.
+	KeyLastCertificate = "last_certificate"
 )
 
 // Version is the program version; release builds set it with

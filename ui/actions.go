@@ -1,0 +1,226 @@
+package ui
+
+import (
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/storage"
+
+	"github.com/cardcheck/cardcheck/app/config"
+)
+
+// fileDialogSize is a comfortable size for the file dialogs.
+var fileDialogSize = fyne.NewSize(860, 580)
+
+// menu is the window's main menu (Fyne adds Quit to the first menu).
+func (m *mainWindow) menu() *fyne.MainMenu {
+	refresh := &fyne.MenuItem{Label: lang.L("Look for cards again"), Action: m.refresh,
+		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault}}
+	save := &fyne.MenuItem{Label: lang.L("Save report…"), Action: m.saveReport,
+		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault}}
+	return fyne.NewMainMenu(
+		fyne.NewMenu(lang.L("File"),
+			&fyne.MenuItem{Label: lang.L("Add module…"), Action: m.chooseModule},
+			refresh,
+			fyne.NewMenuItemSeparator(),
+			save,
+			&fyne.MenuItem{Label: lang.L("Copy report"), Action: m.copyReport},
+		),
+		fyne.NewMenu(lang.L("Help"),
+			&fyne.MenuItem{Label: lang.L("About cardcheck"), Action: m.about},
+		),
+	)
+}
+
+func (m *mainWindow) about() {
+	dialog.ShowInformation(lang.L("About cardcheck"),
+		lang.L("cardcheck {{.Version}}\nDoes my smart card work with this server?\n\nIt lists your cards and certificates, asks for the PIN, runs a real TLS handshake with the card's key and explains every message.",
+			map[string]any{"Version": config.VersionString()}), m.win)
+}
+
+// showError shows an error in a dialog.
+func (m *mainWindow) showError(err error) { dialog.ShowError(err, m.win) }
+
+// chooseModule opens the file dialog of Add module….
+func (m *mainWindow) chooseModule() {
+	d := dialog.NewFileOpen(m.moduleChosen, m.win)
+	d.SetFilter(moduleFilter{})
+	if dir := moduleFolder(); dir != "" {
+		if l, err := storage.ListerForURI(storage.NewFileURI(dir)); err == nil {
+			d.SetLocation(l)
+		}
+	}
+	d.Resize(fileDialogSize)
+	d.Show()
+}
+
+func (m *mainWindow) moduleChosen(r fyne.URIReadCloser, err error) {
+	if err != nil {
+		m.showError(err)
+		return
+	}
+	if r == nil {
+		return // canceled
+	}
+	path := r.URI().Path()
+	r.Close()
+	m.addModule(path)
+}
+
+// addModule remembers a module the user chose and reads the cards again.
+func (m *mainWindow) addModule(path string) {
+	m.deps.Backend.SetUserModules(m.prefs.addModule(path))
+	m.say(lang.L("Module added: {{.Path}}", map[string]any{"Path": path}))
+	m.refresh()
+}
+
+// removeModule forgets the selected user module.
+func (m *mainWindow) removeModule() {
+	if m.details.module == nil {
+		return
+	}
+	path := m.details.module.Path
+	m.deps.Backend.SetUserModules(m.prefs.removeModule(path))
+	m.say(lang.L("Module removed from your list: {{.Path}}", map[string]any{"Path": path}))
+	m.refresh()
+}
+
+// moduleFolder is where vendors usually install PKCS#11 modules.
+func moduleFolder() string {
+	var dirs []string
+	switch runtime.GOOS {
+	case "linux":
+		dirs = []string{"/usr/lib/x86_64-linux-gnu/pkcs11", "/usr/lib64/pkcs11", "/usr/lib/pkcs11", "/usr/lib"}
+	case "darwin":
+		dirs = []string{"/Library/OpenSC/lib", "/usr/local/lib"}
+	case "windows":
+		dirs = []string{`C:\Windows\System32`}
+	}
+	for _, d := range dirs {
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			return d
+		}
+	}
+	return ""
+}
+
+// moduleFilter shows shared libraries, including versioned ones
+// (libfoo.so.1) that an extension filter would hide.
+type moduleFilter struct{}
+
+var sharedLibrary = regexp.MustCompile(`(?i)(\.so(\.[0-9]+)*|\.dll|\.dylib)$`)
+
+func (moduleFilter) Matches(u fyne.URI) bool { return sharedLibrary.MatchString(u.Name()) }
+
+// chooseCAFile opens the file dialog for the server CA file.
+func (m *mainWindow) chooseCAFile() {
+	d := dialog.NewFileOpen(m.caFileChosen, m.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".pem", ".crt", ".cer", ".PEM", ".CRT", ".CER"}))
+	d.Resize(fileDialogSize)
+	d.Show()
+}
+
+func (m *mainWindow) caFileChosen(r fyne.URIReadCloser, err error) {
+	if err != nil {
+		m.showError(err)
+		return
+	}
+	if r == nil {
+		return
+	}
+	path := r.URI().Path()
+	r.Close()
+	m.conn.setCAFile(path)
+}
+
+// copyURI puts the selected certificate's PKCS#11 URI on the clipboard
+// (for `cardcheck check --cert`).
+func (m *mainWindow) copyURI() {
+	if c := m.details.cert; c != nil {
+		m.app.Clipboard().SetContent(c.URI)
+		m.say(lang.L("PKCS#11 URI copied."))
+	}
+}
+
+// exportCertificate saves the selected certificate as PEM.
+func (m *mainWindow) exportCertificate() {
+	c := m.details.cert
+	if c == nil {
+		return
+	}
+	m.saveFile(certFileName(c), []string{".pem"}, func(w io.Writer, _ string) error { return writeCertificatePEM(w, c) },
+		savedCertificate)
+}
+
+// copyReport puts the text report on the clipboard.
+func (m *mainWindow) copyReport() {
+	res := m.result.res
+	if res == nil {
+		return
+	}
+	m.app.Clipboard().SetContent(reportText(res))
+	m.say(lang.L("Report copied. Paste it into your ticket or e-mail."))
+}
+
+// saveReport saves the report as text, or JSON for a .json file name.
+func (m *mainWindow) saveReport() {
+	res := m.result.res
+	if res == nil {
+		return
+	}
+	name := "cardcheck-" + reportHost(res.URL) + "-" + m.now().Format("20060102-1504") + ".txt"
+	m.saveFile(name, []string{".txt", ".json"}, func(w io.Writer, file string) error { return writeReport(w, file, res) },
+		savedReport)
+}
+
+// reportHost is the host of a URL, made safe for a file name.
+func reportHost(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Hostname() == "" {
+		return "report"
+	}
+	return strings.NewReplacer(":", "-", "/", "-", `\`, "-").Replace(u.Hostname())
+}
+
+// saveFile asks for a file name and writes to it.
+func (m *mainWindow) saveFile(name string, exts []string, write func(io.Writer, string) error, done func(string) string) {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			m.showError(err)
+			return
+		}
+		if w == nil {
+			return
+		}
+		err = write(w, w.URI().Name())
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			m.showError(err)
+			return
+		}
+		m.say(done(filepath.Base(w.URI().Path())))
+	}, m.win)
+	d.SetFileName(name)
+	d.SetFilter(storage.NewExtensionFileFilter(exts))
+	d.Resize(fileDialogSize)
+	d.Show()
+}
+
+func savedCertificate(file string) string {
+	return lang.L("Certificate saved to {{.File}}", map[string]any{"File": file})
+}
+
+func savedReport(file string) string {
+	return lang.L("Report saved to {{.File}}", map[string]any{"File": file})
+}

@@ -1,0 +1,236 @@
+package ui
+
+import (
+	"image/color"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/cardcheck/cardcheck/app/probe"
+)
+
+// bannerMaxHeight keeps a long list of advice from pushing the handshake
+// out of the window: beyond it the banner's text scrolls.
+const bannerMaxHeight = 190
+
+// verdictBanner is the answer at the top of the result: a colour and an
+// icon for the verdict, one sentence, the cause and what to do. While a
+// test runs it shows the progress and the Cancel button instead.
+type verdictBanner struct {
+	bg       *tint
+	icon     *widget.Icon
+	title    *widget.Label
+	summary  *widget.Label
+	cause    *widget.Label
+	advice   *widget.Label
+	progress *widget.ProgressBarInfinite
+	cancel   *widget.Button
+	copy     *widget.Button
+	save     *widget.Button
+	content  fyne.CanvasObject
+}
+
+func newVerdictBanner(onCancel, onCopy, onSave func()) *verdictBanner {
+	b := &verdictBanner{
+		bg:       newTint(),
+		icon:     widget.NewIcon(nil),
+		title:    &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Wrapping: fyne.TextWrapWord},
+		summary:  &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true},
+		cause:    &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true},
+		advice:   &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true},
+		progress: widget.NewProgressBarInfinite(),
+		cancel:   &widget.Button{Text: lang.L("Cancel"), Icon: theme.CancelIcon(), OnTapped: onCancel},
+		copy:     &widget.Button{Text: lang.L("Copy report"), Icon: theme.ContentCopyIcon(), OnTapped: onCopy},
+		save:     &widget.Button{Text: lang.L("Save report…"), Icon: theme.DocumentSaveIcon(), OnTapped: onSave},
+	}
+	b.progress.Stop()
+	text := container.NewVBox(container.New(&tightVBox{}, b.title, b.summary), b.progress, b.cause, b.advice)
+	capped := container.New(&cappedHeight{body: text, max: bannerMaxHeight}, container.NewVScroll(text))
+	buttons := container.NewVBox(b.cancel, b.copy, b.save)
+	iconBox := container.NewVBox(container.NewGridWrap(fyne.NewSquareSize(48), b.icon))
+	body := container.NewBorder(nil, nil, iconBox, buttons, capped)
+	b.content = container.NewStack(b.bg, container.NewPadded(container.NewPadded(body)))
+	b.content.Hide()
+	return b
+}
+
+// running shows a test in progress.
+func (b *verdictBanner) running(url, stage string) {
+	b.bg.setColor(theme.ColorNamePrimary)
+	b.icon.SetResource(theme.NewPrimaryThemedResource(theme.MediaPlayIcon()))
+	b.title.SetText(lang.L("Testing {{.URL}}", map[string]any{"URL": url}))
+	b.summary.SetText(stage)
+	b.progress.Show()
+	b.progress.Start()
+	show(b.cancel)
+	hide(b.cause, b.advice, b.copy, b.save)
+	b.content.Show()
+}
+
+// stage updates the line under the title while running.
+func (b *verdictBanner) stage(text string) { b.summary.SetText(text) }
+
+// done shows the verdict.
+func (b *verdictBanner) done(res *probe.Result) {
+	b.progress.Stop()
+	b.progress.Hide()
+	hide(b.cancel)
+	show(b.copy, b.save)
+	name, icon := verdictLook(res.Verdict)
+	b.bg.setColor(name)
+	b.icon.SetResource(icon)
+	b.title.SetText(verdictHeadline(res.Verdict))
+	b.summary.SetText(tr(res.Summary))
+	cause := tr(res.Cause)
+	if res.Error != nil && res.Error.Message != "" && !strings.Contains(cause, res.Error.Message) {
+		if cause != "" {
+			cause += "\n"
+		}
+		cause += tr(res.Error.Message)
+	}
+	if strings.Contains(res.Summary, res.Cause) && strings.Contains(res.Summary, strings.TrimSpace(cause)) {
+		cause = "" // the summary says it already
+	}
+	setOptional(b.cause, cause, lang.L("Cause: {{.Cause}}", map[string]any{"Cause": cause}))
+	var advice []string
+	for _, a := range res.Advice {
+		advice = append(advice, "• "+tr(a))
+	}
+	setOptional(b.advice, strings.Join(advice, "\n"), lang.L("What to do:")+"\n"+strings.Join(advice, "\n"))
+	b.content.Show()
+}
+
+// setOptional shows text on l when value is set, else hides l.
+func setOptional(l *widget.Label, value, text string) {
+	if value == "" {
+		l.Hide()
+		return
+	}
+	l.SetText(text)
+	l.Show()
+}
+
+// verdictLook is the colour and icon of a verdict: green for accepted,
+// the warning colour when the certificate itself was not the problem
+// (denied, not requested, untrusted server), red for rejected and errors.
+func verdictLook(v probe.Verdict) (fyne.ThemeColorName, fyne.Resource) {
+	switch v {
+	case probe.Accepted:
+		return theme.ColorNameSuccess, theme.NewSuccessThemedResource(theme.ConfirmIcon())
+	case probe.Denied, probe.NotRequested, probe.ServerUntrusted:
+		return theme.ColorNameWarning, theme.NewWarningThemedResource(theme.WarningIcon())
+	case probe.Rejected:
+		return theme.ColorNameError, theme.NewErrorThemedResource(theme.CancelIcon())
+	}
+	return theme.ColorNameError, theme.NewErrorThemedResource(theme.ErrorIcon())
+}
+
+// verdictHeadline is the verdict in a few words.
+func verdictHeadline(v probe.Verdict) string {
+	switch v {
+	case probe.Accepted:
+		return lang.L("Accepted: your card works with this server")
+	case probe.Denied:
+		return lang.L("Certificate accepted, but access denied")
+	case probe.Rejected:
+		return lang.L("Rejected: the server refused your certificate")
+	case probe.NotRequested:
+		return lang.L("The server did not ask for a certificate")
+	case probe.ServerUntrusted:
+		return lang.L("Stopped: the server is not trusted")
+	}
+	return lang.L("The test could not be completed")
+}
+
+func show(objs ...fyne.CanvasObject) {
+	for _, o := range objs {
+		o.Show()
+	}
+}
+
+func hide(objs ...fyne.CanvasObject) {
+	for _, o := range objs {
+		o.Hide()
+	}
+}
+
+// tint is a background in a theme colour: a light wash with a solid bar
+// on the leading edge. The colour is looked up on every refresh, so it
+// follows a switch between the light and the dark theme.
+type tint struct {
+	widget.BaseWidget
+	color fyne.ThemeColorName
+}
+
+func newTint() *tint {
+	t := &tint{color: theme.ColorNamePrimary}
+	t.ExtendBaseWidget(t)
+	return t
+}
+
+func (t *tint) setColor(c fyne.ThemeColorName) {
+	t.color = c
+	t.Refresh()
+}
+
+func (t *tint) CreateRenderer() fyne.WidgetRenderer {
+	r := &tintRenderer{t: t, wash: canvas.NewRectangle(color.Transparent), bar: canvas.NewRectangle(color.Transparent)}
+	r.Refresh()
+	return r
+}
+
+type tintRenderer struct {
+	t         *tint
+	wash, bar *canvas.Rectangle
+}
+
+func (r *tintRenderer) Destroy() {}
+
+func (r *tintRenderer) Layout(s fyne.Size) {
+	r.wash.Resize(s)
+	r.bar.Resize(fyne.NewSize(6, s.Height))
+}
+
+func (r *tintRenderer) MinSize() fyne.Size { return fyne.NewSize(0, 0) }
+
+func (r *tintRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.wash, r.bar} }
+
+func (r *tintRenderer) Refresh() {
+	th := r.t.Theme()
+	c := th.Color(r.t.color, fyne.CurrentApp().Settings().ThemeVariant())
+	r.bar.FillColor = c
+	r.wash.FillColor = withAlpha(c, 0x2e)
+	r.wash.CornerRadius = th.Size(theme.SizeNameInputRadius)
+	r.wash.Refresh()
+	r.bar.Refresh()
+}
+
+// withAlpha returns c at the given opacity (0-255).
+func withAlpha(c color.Color, a uint8) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: a}
+}
+
+// cappedHeight gives its single child (a scroll around body) the height
+// body needs, but no more than max.
+type cappedHeight struct {
+	body fyne.CanvasObject
+	max  float32
+}
+
+func (l *cappedHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (l *cappedHeight) MinSize([]fyne.CanvasObject) fyne.Size {
+	m := l.body.MinSize()
+	return fyne.NewSize(m.Width, min(m.Height, l.max))
+}

@@ -1,0 +1,215 @@
+package ui
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// timeouts are the choices of the timeout option.
+var timeouts = []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute}
+
+// connectionBar is where the user says what to test against: the URL
+// (with history), the options, and the Test connection button. Enter in
+// the URL entry runs the test too.
+type connectionBar struct {
+	url         *widget.SelectEntry
+	test        *widget.Button
+	logout      *widget.Button
+	message     *widget.Label
+	options     *widget.Accordion
+	optionsItem *widget.AccordionItem
+	tlsVersion  *widget.RadioGroup
+	caFile      *widget.Entry
+	caBrowse    *widget.Button
+	caClear     *widget.Button
+	cont        *widget.Check
+	timeout     *widget.Select
+	choices     []time.Duration // behind the timeout labels
+	history     []string        // the URLs the entry offers
+	content     fyne.CanvasObject
+
+	onTest    func()
+	onOptions func(testOptions) // the options changed (to store them)
+	loading   bool              // setOptions in progress: do not report changes
+}
+
+func newConnectionBar(onTest, onLogout, onBrowseCA func(), onOptions func(testOptions)) *connectionBar {
+	b := &connectionBar{onTest: onTest, onOptions: onOptions}
+	b.url = widget.NewSelectEntry(nil)
+	b.url.PlaceHolder = lang.L("Server address, for example https://server.example.org/")
+	b.url.Validator = b.validate
+	b.url.OnSubmitted = b.submitted
+	b.test = &widget.Button{Text: lang.L("Test connection"), Icon: theme.MediaPlayIcon(), Importance: widget.HighImportance, OnTapped: onTest}
+	b.logout = &widget.Button{Text: lang.L("Log out of the card"), Icon: theme.LogoutIcon(), OnTapped: onLogout}
+	b.logout.Hide()
+	b.message = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.MediumImportance}
+	b.message.Hide()
+
+	b.tlsVersion = widget.NewRadioGroup([]string{tlsLabel("auto"), tlsLabel("1.2"), tlsLabel("1.3")}, b.changed)
+	b.tlsVersion.Horizontal = true
+	b.tlsVersion.Required = true
+	b.caFile = &widget.Entry{PlaceHolder: lang.L("System CAs (no extra file)"), OnChanged: b.changed}
+	b.caFile.ExtendBaseWidget(b.caFile)
+	b.caBrowse = &widget.Button{Text: lang.L("Choose…"), Icon: theme.FolderOpenIcon(), OnTapped: onBrowseCA}
+	b.caClear = &widget.Button{Icon: theme.ContentClearIcon(), OnTapped: b.clearCA}
+	b.cont = &widget.Check{Text: lang.L("Continue if the server is untrusted (the report still says so)"), OnChanged: b.contChanged}
+	b.cont.ExtendBaseWidget(b.cont)
+	b.timeout = widget.NewSelect(nil, b.changed)
+	b.setTimeoutChoices(timeouts)
+
+	form := container.New(layout.NewFormLayout(),
+		keyLabel(lang.L("TLS version")), b.tlsVersion,
+		keyLabel(lang.L("Server CA file")), container.NewBorder(nil, nil, nil, container.NewHBox(b.caBrowse, b.caClear), b.caFile),
+		keyLabel(lang.L("Untrusted server")), b.cont,
+		keyLabel(lang.L("Timeout")), container.NewHBox(b.timeout),
+	)
+	b.optionsItem = widget.NewAccordionItem("", form)
+	b.options = widget.NewAccordion(b.optionsItem)
+	row := container.NewBorder(nil, nil, nil, container.NewHBox(b.test, b.logout), b.url)
+	b.content = container.NewVBox(row, b.message, b.options)
+	return b
+}
+
+func (b *connectionBar) validate(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return nil // empty is not an error while typing; Test says what is missing
+	}
+	return validateURL(s)
+}
+
+func (b *connectionBar) submitted(string) {
+	if !b.test.Disabled() {
+		b.onTest()
+	}
+}
+
+func (b *connectionBar) clearCA() { b.caFile.SetText("") }
+
+// setCAFile sets the CA file chosen in the file dialog.
+func (b *connectionBar) setCAFile(path string) { b.caFile.SetText(path) }
+
+func (b *connectionBar) contChanged(bool) { b.changed("") }
+
+func (b *connectionBar) setTimeoutChoices(ds []time.Duration) {
+	b.choices = ds
+	labels := make([]string, len(ds))
+	for i, d := range ds {
+		labels[i] = timeoutLabel(d)
+	}
+	b.timeout.SetOptions(labels)
+}
+
+func (b *connectionBar) changed(string) {
+	o := b.currentOptions()
+	b.optionsItem.Title = optionsSummary(o)
+	b.options.Refresh()
+	if !b.loading && b.onOptions != nil {
+		b.onOptions(o)
+	}
+}
+
+// setOptions shows stored options.
+func (b *connectionBar) setOptions(o testOptions) {
+	b.loading = true
+	defer func() { b.loading = false }()
+	b.tlsVersion.SetSelected(tlsLabel(o.TLSVersion))
+	b.caFile.SetText(o.CAFile)
+	b.cont.SetChecked(o.ContinueUntrusted)
+	if !slices.Contains(b.choices, o.Timeout) {
+		b.setTimeoutChoices(append(slices.Clone(timeouts), o.Timeout)) // a value set by hand
+	}
+	b.timeout.SetSelectedIndex(slices.Index(b.choices, o.Timeout))
+	b.optionsItem.Title = optionsSummary(o)
+	b.options.Refresh()
+}
+
+// currentOptions reads the options from the widgets.
+func (b *connectionBar) currentOptions() testOptions {
+	o := testOptions{TLSVersion: defaultTLSVersion, CAFile: strings.TrimSpace(b.caFile.Text), ContinueUntrusted: b.cont.Checked, Timeout: defaultTimeout}
+	for _, v := range tlsVersions {
+		if tlsLabel(v) == b.tlsVersion.Selected {
+			o.TLSVersion = v
+		}
+	}
+	if i := b.timeout.SelectedIndex(); i >= 0 && i < len(b.choices) {
+		o.Timeout = b.choices[i]
+	}
+	return o
+}
+
+// setHistory offers the URLs tested before.
+func (b *connectionBar) setHistory(h []string) {
+	b.history = h
+	b.url.SetOptions(h)
+}
+
+// setRunning switches between idle and a test in progress.
+func (b *connectionBar) setRunning(running bool) {
+	if running {
+		b.test.Disable()
+		b.url.Disable()
+		return
+	}
+	b.test.Enable()
+	b.url.Enable()
+}
+
+// setLoggedIn shows the Log out button while a card stays logged in.
+func (b *connectionBar) setLoggedIn(tokenLabel string) {
+	if tokenLabel == "" {
+		b.logout.Hide()
+		return
+	}
+	b.logout.Text = lang.L("Log out of {{.Token}}", map[string]any{"Token": tokenLabel})
+	b.logout.Show()
+	b.logout.Refresh()
+}
+
+// say shows a short message under the URL (empty hides it).
+func (b *connectionBar) say(text string, imp widget.Importance) {
+	b.message.Importance = imp
+	b.message.SetText(text)
+	b.message.Hidden = text == ""
+	b.message.Refresh()
+}
+
+func tlsLabel(v string) string {
+	switch v {
+	case "1.2":
+		return lang.L("TLS 1.2")
+	case "1.3":
+		return lang.L("TLS 1.3")
+	}
+	return lang.L("Automatic")
+}
+
+func timeoutLabel(d time.Duration) string {
+	if d >= time.Minute && d%time.Minute == 0 {
+		return lang.N("{{.Count}} minutes", int(d/time.Minute), map[string]any{"Count": int(d / time.Minute)})
+	}
+	return lang.N("{{.Count}} seconds", int(d/time.Second), map[string]any{"Count": int(d / time.Second)})
+}
+
+// optionsSummary is the title of the options section: the options in a
+// line, so that nobody has to open it to know what a test will do.
+func optionsSummary(o testOptions) string {
+	ca := lang.L("system CAs")
+	if o.CAFile != "" {
+		ca = lang.L("CA file {{.File}}", map[string]any{"File": filepath.Base(o.CAFile)})
+	}
+	untrusted := lang.L("stop if the server is untrusted")
+	if o.ContinueUntrusted {
+		untrusted = lang.L("continue if the server is untrusted")
+	}
+	return lang.L("Options: {{.TLS}} · {{.CA}} · {{.Untrusted}} · timeout {{.Timeout}}", map[string]any{
+		"TLS": tlsLabel(o.TLSVersion), "CA": ca, "Untrusted": untrusted, "Timeout": timeoutLabel(o.Timeout)})
+}

@@ -1,0 +1,52 @@
+package ui
+
+import (
+	"context"
+
+	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/token"
+)
+
+// Backend is what the window needs from the token layer and the probe.
+// *desktop.Backend satisfies it; tests use a fake. Every method may block
+// on a card or a module, so the window calls them off the UI goroutine.
+type Backend interface {
+	// Scan lists modules, tokens and certificates without logging in.
+	Scan() *token.Inventory
+	// Watch reports tokens appearing and disappearing until ctx ends.
+	Watch(ctx context.Context) <-chan token.Event
+	// Flags reads a token's PIN state afresh.
+	Flags(t *token.Token) (token.Flags, error)
+	// Login logs in to the certificate's token with at most one C_Login.
+	Login(cert *token.Certificate, opt token.LoginOptions) (cardtest.Card, error)
+	// SetUserModules sets the modules the user added.
+	SetUserModules(paths []string)
+}
+
+// PINMemory is the opt-in "Remember PIN on this computer" (SPEC §3).
+// *pinmemory.Store satisfies it. Its calls can block (a locked keyring
+// waits for an unlock prompt), so they run off the UI goroutine too.
+type PINMemory interface {
+	// Available says why PINs cannot be remembered, or nil.
+	Available() error
+	// Get returns the remembered PIN for key (pinmemory.ErrNotFound if none).
+	Get(key string) (string, error)
+	// Set remembers pin for key.
+	Set(key, pin string) error
+	// Delete forgets the PIN for key.
+	Delete(key string) error
+}
+
+// Deps are what the desktop application is built from.
+type Deps struct {
+	Backend Backend
+	// PINs remembers PINs in the OS keyring; nil hides the option.
+	PINs PINMemory
+	// TryDemo, when set, adds a "Try the demo" button to the empty state
+	// (no card found). It is called on the UI goroutine.
+	TryDemo func()
+	// EventLog is a file the window appends one JSON line to at each
+	// milestone (token list shown, PIN dialog open, test finished); empty
+	// means none. It exists for the smoke test, see EventLogEnv.
+	EventLog string
+}

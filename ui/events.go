@@ -1,0 +1,87 @@
+package ui
+
+import (
+	"encoding/json"
+	"os"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+)
+
+// EventLogEnv names the environment variable that main passes as
+// Deps.EventLog. With it set, the window appends one JSON object per line
+// to that file at each milestone:
+//
+//	{"event":"tokens","unix_ms":…,"tokens":2,"certificates":14}  token list shown
+//	{"event":"pin-dialog","unix_ms":…}                               PIN dialog open
+//	{"event":"result","unix_ms":…,"verdict":"accepted","steps":12} test finished
+//
+// The smoke test (build/smoke) drives the real binary under Xvfb and
+// waits on these lines instead of guessing from screenshots. Nothing
+// secret is ever written: no PIN, no certificate content.
+const EventLogEnv = "CARDCHECK_UI_EVENTS"
+
+// eventLog writes the milestones; the zero value (no file) does nothing.
+type eventLog struct {
+	mu sync.Mutex
+	f  *os.File
+}
+
+func openEventLog(path string) *eventLog {
+	l := &eventLog{}
+	if path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err == nil {
+			l.f = f
+		}
+	}
+	return l
+}
+
+// emitAfterFrame appends the event once the change that caused it is on
+// screen: the driver ticks animations right before it paints, so an
+// animation lasting a few frames ends after at least two paints. A smoke
+// test that takes a screenshot on the event sees the new state.
+func (l *eventLog) emitAfterFrame(event string, fields map[string]any) {
+	l.mu.Lock()
+	on := l.f != nil
+	l.mu.Unlock()
+	if !on {
+		return
+	}
+	done := false
+	fyne.NewAnimation(settleTime, func(p float32) {
+		if p >= 1 && !done {
+			done = true
+			l.emit(event, fields)
+		}
+	}).Start()
+}
+
+// settleTime is a few frames at 60 Hz.
+const settleTime = 80 * time.Millisecond
+
+// emit appends one event with extra fields.
+func (l *eventLog) emit(event string, fields map[string]any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return
+	}
+	rec := map[string]any{"event": event, "unix_ms": time.Now().UnixMilli()}
+	for k, v := range fields {
+		rec[k] = v
+	}
+	b, _ := json.Marshal(rec) // maps of strings and numbers always marshal
+	l.f.Write(append(b, '\n'))
+}
+
+func (l *eventLog) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f != nil {
+		l.f.Close()
+		l.f = nil
+	}
+}

@@ -1,0 +1,195 @@
+package ui
+
+import (
+	"errors"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+
+	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/pinmemory"
+	"github.com/cardcheck/cardcheck/token"
+)
+
+// loginFlow gets a logged-in card for one certificate, following SPEC §3:
+//
+//  1. read the token's PIN state afresh;
+//  2. no login needed: log in without a PIN;
+//  3. a PIN is remembered and the state is plain OK: try it once, without
+//     asking; if the card rejects it, forget it and ask;
+//  4. otherwise ask with the PIN dialog: one OK = one login attempt.
+//
+// Every card and keyring call runs off the UI goroutine; the results come
+// back through do. Exactly one of done, failed and canceled is called.
+type loginFlow struct {
+	win     fyne.Window
+	do      func(func())
+	backend Backend
+	pins    PINMemory
+	events  *eventLog
+	cert    *token.Certificate
+	key     string // PIN memory key: module + serial
+
+	done     func(cardtest.Card)
+	failed   func(error)
+	canceled func()
+	noted    func(string) // a remark for the status line
+
+	dialog  *pinDialog
+	stopped bool // canceled: a late result is thrown away
+}
+
+func (f *loginFlow) start() {
+	tok := f.cert.Token
+	if tok.Module != nil {
+		f.key = pinmemory.Key(tok.Module.Path, tok.Serial)
+	}
+	go func() {
+		flags, err := f.backend.Flags(tok)
+		f.do(func() { f.haveFlags(flags, err) })
+	}()
+}
+
+// cancel gives up (the test's Cancel button). A login already sent to
+// the card cannot be taken back: its card is closed when it arrives.
+func (f *loginFlow) cancel() {
+	if f.stopped {
+		return
+	}
+	f.stopped = true
+	if f.dialog != nil {
+		f.dialog.hide()
+	}
+	f.canceled()
+}
+
+func (f *loginFlow) haveFlags(flags token.Flags, err error) {
+	if f.stopped {
+		return
+	}
+	if err != nil {
+		f.finish(nil, err)
+		return
+	}
+	switch {
+	case !flags.LoginRequired:
+		go f.login(token.LoginOptions{}, false)
+	case f.mayUseRemembered(flags):
+		go f.tryRemembered(flags)
+	default:
+		f.ask(flags, "")
+	}
+}
+
+// mayUseRemembered: never when the card reports count low, final try or
+// locked, never for a PIN pad, and only with a keyring.
+func (f *loginFlow) mayUseRemembered(flags token.Flags) bool {
+	return f.pins != nil && f.key != "" && flags.PINState() == token.PINOK && !flags.ProtectedAuthPath
+}
+
+// tryRemembered runs off the UI goroutine: at most one login with the
+// remembered PIN.
+func (f *loginFlow) tryRemembered(flags token.Flags) {
+	pin, err := f.pins.Get(f.key)
+	if err != nil {
+		if !errors.Is(err, pinmemory.ErrNotFound) && !errors.Is(err, pinmemory.ErrUnavailable) {
+			f.do(func() {
+				f.noted(lang.L("The remembered PIN could not be read: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+			})
+		}
+		f.do(func() { f.ask(flags, "") })
+		return
+	}
+	card, err := f.backend.Login(f.cert, token.LoginOptions{PIN: pin})
+	pin = ""
+	if err != nil && isPINError(err) {
+		f.pins.Delete(f.key) // rejected once: never again
+		fresh := flags
+		var te *token.Error
+		if errors.As(err, &te) && te.Flags != nil {
+			fresh = *te.Flags
+		}
+		msg := lang.L("The PIN remembered on this computer was not accepted, so it has been forgotten.") + " " + loginProblem(err)
+		f.do(func() { f.ask(fresh, msg) })
+		return
+	}
+	f.do(func() { f.finish(card, err) })
+}
+
+// ask opens the PIN dialog.
+func (f *loginFlow) ask(flags token.Flags, problem string) {
+	if f.stopped {
+		return
+	}
+	pins := f.pins
+	if f.key == "" {
+		pins = nil
+	}
+	f.dialog = newPINDialog(f.win, f.do, pinRequest{tok: f.cert.Token, flags: flags, problem: problem, pins: pins}, f.submitted, f.cancel)
+	f.dialog.show()
+	f.events.emitAfterFrame("pin-dialog", map[string]any{"pin_state": int(flags.PINState()), "pin_pad": flags.ProtectedAuthPath})
+}
+
+// submitted is one press of OK: one login attempt, off the UI goroutine.
+func (f *loginFlow) submitted(opt token.LoginOptions, remember bool) {
+	go f.login(opt, remember)
+}
+
+func (f *loginFlow) login(opt token.LoginOptions, remember bool) {
+	card, err := f.backend.Login(f.cert, opt)
+	if err == nil && remember && opt.PIN != "" {
+		if serr := f.pins.Set(f.key, opt.PIN); serr != nil {
+			f.do(func() {
+				f.noted(lang.L("The PIN could not be remembered: {{.Reason}}", map[string]any{"Reason": serr.Error()}))
+			})
+		}
+	}
+	opt.PIN = ""
+	f.do(func() { f.loggedIn(card, err) })
+}
+
+// loggedIn handles a login result from the dialog.
+func (f *loginFlow) loggedIn(card cardtest.Card, err error) {
+	if f.stopped {
+		if card != nil {
+			go card.Close()
+		}
+		return
+	}
+	if err != nil && f.dialog != nil && f.dialog.open && isPINError(err) {
+		var fresh *token.Flags
+		var te *token.Error
+		if errors.As(err, &te) {
+			fresh = te.Flags
+		}
+		f.dialog.failed(err, fresh)
+		return
+	}
+	f.finish(card, err)
+}
+
+// finish closes the dialog and reports the outcome.
+func (f *loginFlow) finish(card cardtest.Card, err error) {
+	if f.stopped {
+		if card != nil {
+			go card.Close()
+		}
+		return
+	}
+	f.stopped = true
+	if f.dialog != nil {
+		f.dialog.hide()
+	}
+	if err != nil {
+		f.failed(err)
+		return
+	}
+	f.done(card)
+}
+
+// isPINError reports the errors the PIN dialog handles itself: a wrong
+// PIN, and PIN states that changed since the dialog opened.
+func isPINError(err error) bool {
+	return errors.Is(err, token.KindPINIncorrect) || errors.Is(err, token.KindPINLocked) ||
+		errors.Is(err, token.KindPINFinalTry) || errors.Is(err, token.KindPINRequired)
+}

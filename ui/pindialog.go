@@ -1,0 +1,422 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/cardcheck/cardcheck/token"
+)
+
+// keyringCheckTimeout bounds the "can PINs be remembered?" check; the
+// store has its own limit per call, this one guards against any store.
+const keyringCheckTimeout = 5 * time.Second
+
+// pinMode is what the dialog asks for, from the token's PIN state.
+type pinMode int
+
+const (
+	modeEntry  pinMode = iota // type the PIN
+	modePINPad                // the reader's keypad asks for it
+	modeLocked                // nothing to ask: the PIN is locked
+)
+
+// pinDialog asks for a token's PIN following SPEC §3: the token and its
+// PIN state first; on final try an explicit confirmation; on a locked
+// token no entry at all; a wrong PIN is shown in the dialog, which stays
+// open, and is never sent again without the user pressing OK.
+type pinDialog struct {
+	win         fyne.Window
+	do          func(func())
+	dlg         *dialog.CustomDialog
+	tokenName   *widget.Label
+	tokenInfo   *note
+	state       *widget.Label
+	padNote     *widget.Label
+	entry       *pinEntry
+	confirm     *escCheck
+	remember    *escCheck
+	rememberWhy *note
+	problem     *widget.Label
+	busy        *widget.ProgressBarInfinite
+	ok          *widget.Button
+	cancel      *widget.Button
+
+	flags      token.Flags
+	mode       pinMode
+	submitting bool
+	open       bool
+	prevKey    func(*fyne.KeyEvent)
+	onSubmit   func(opt token.LoginOptions, remember bool)
+	onCancel   func()
+}
+
+// pinRequest is what the dialog is opened for.
+type pinRequest struct {
+	tok     *token.Token
+	flags   token.Flags // read just before asking
+	problem string      // shown at once, e.g. "the remembered PIN was rejected"
+	pins    PINMemory   // nil: no "Remember PIN"
+}
+
+func newPINDialog(win fyne.Window, do func(func()), req pinRequest, onSubmit func(token.LoginOptions, bool), onCancel func()) *pinDialog {
+	p := &pinDialog{
+		win: win, do: do, onSubmit: onSubmit, onCancel: onCancel,
+		tokenName:   &widget.Label{Text: req.tok.Label, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Wrapping: fyne.TextWrapWord},
+		tokenInfo:   newNote(tokenLine(req.tok), theme.SizeNameText),
+		state:       &widget.Label{Wrapping: fyne.TextWrapWord},
+		padNote:     &widget.Label{Wrapping: fyne.TextWrapWord},
+		rememberWhy: newNote("", theme.SizeNameCaptionText),
+		problem:     &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance, TextStyle: fyne.TextStyle{Bold: true}},
+		busy:        widget.NewProgressBarInfinite(),
+	}
+	p.entry = newPINEntry(p.escape)
+	p.entry.OnChanged = p.inputChanged
+	p.entry.OnSubmitted = p.entered
+	p.confirm = newEscCheck(lang.L("I understand one more wrong PIN locks the card"), p.confirmChanged, p.escape)
+	p.remember = newEscCheck(lang.L("Remember PIN on this computer"), nil, p.escape)
+	p.ok = &widget.Button{Text: lang.L("OK"), Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: p.submit}
+	p.cancel = &widget.Button{Text: lang.L("Cancel"), Icon: theme.CancelIcon(), OnTapped: p.escape}
+	p.busy.Hide()
+
+	content := container.NewVBox(
+		container.New(&tightVBox{}, p.tokenName, p.tokenInfo),
+		p.state, p.padNote, p.entry, p.confirm, p.problem, p.busy,
+		container.New(&tightVBox{}, p.remember, p.rememberWhy),
+	)
+	p.dlg = dialog.NewCustomWithoutButtons(lang.L("Enter your PIN"), container.New(&fixedWidth{width: 440}, content), win)
+	p.dlg.SetButtons([]fyne.CanvasObject{p.cancel, p.ok})
+	p.dlg.SetOnClosed(p.closed)
+
+	p.setFlags(req.flags)
+	p.showProblem(req.problem)
+	p.checkKeyring(req.pins)
+	return p
+}
+
+// tokenLine is the second line under the token's name.
+func tokenLine(t *token.Token) string {
+	parts := []string{lang.L("serial {{.Serial}}", map[string]any{"Serial": t.Serial})}
+	if mm := strings.TrimSpace(t.Manufacturer + " " + t.Model); mm != "" {
+		parts = append(parts, mm)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// show opens the dialog with the focus in the PIN entry.
+func (p *pinDialog) show() {
+	p.open = true
+	p.prevKey = p.win.Canvas().OnTypedKey()
+	p.win.Canvas().SetOnTypedKey(p.typedKey)
+	p.dlg.Show()
+	p.focusEntry()
+}
+
+// hide closes the dialog without calling onCancel.
+func (p *pinDialog) hide() {
+	if !p.open {
+		return
+	}
+	p.open = false
+	p.dlg.Hide()
+}
+
+// closed runs whenever the dialog goes away.
+func (p *pinDialog) closed() {
+	p.entry.SetText("") // do not keep the PIN in a widget
+	p.win.Canvas().SetOnTypedKey(p.prevKey)
+	if p.open { // closed by the window, not by hide
+		p.open = false
+		p.onCancel()
+	}
+}
+
+// typedKey sees keys typed while nothing in the window has the focus.
+func (p *pinDialog) typedKey(k *fyne.KeyEvent) {
+	switch k.Name {
+	case fyne.KeyEscape:
+		p.escape()
+	case fyne.KeyReturn, fyne.KeyEnter:
+		p.submit()
+	}
+}
+
+// escape is Esc or Cancel: close and give up this login.
+func (p *pinDialog) escape() {
+	if !p.open {
+		return
+	}
+	p.open = false
+	p.dlg.Hide()
+	p.onCancel()
+}
+
+func (p *pinDialog) focusEntry() {
+	if p.mode == modeEntry && !p.entry.Disabled() {
+		p.win.Canvas().Focus(p.entry)
+	}
+}
+
+// setFlags arranges the dialog for a PIN state.
+func (p *pinDialog) setFlags(f token.Flags) {
+	p.flags = f
+	state := f.PINState()
+	switch {
+	case state == token.PINLocked:
+		p.mode = modeLocked
+	case f.ProtectedAuthPath:
+		p.mode = modePINPad
+	default:
+		p.mode = modeEntry
+	}
+	text, imp := pinStateText(f)
+	if state == token.PINOK {
+		text = lang.L("Type the PIN of this card.")
+		imp = widget.MediumImportance
+	}
+	p.state.Importance = imp
+	p.state.SetText(text)
+
+	p.entry.Hidden = p.mode != modeEntry
+	p.padNote.Hidden = p.mode != modePINPad
+	p.padNote.SetText(lang.L("This reader has its own PIN pad. Press Continue, then type the PIN on the reader, not on the keyboard."))
+	p.confirm.Hidden = state != token.PINFinalTry
+	p.confirm.SetChecked(false)
+	p.ok.Hidden = p.mode == modeLocked
+	p.ok.SetText(lang.L("OK"))
+	if p.mode == modePINPad {
+		p.ok.SetText(lang.L("Continue"))
+	}
+	p.cancel.SetText(lang.L("Cancel"))
+	if p.mode == modeLocked {
+		p.cancel.SetText(lang.L("Close"))
+		p.state.SetText(lang.L("This card's PIN is locked after too many wrong attempts. cardcheck will not try any PIN. Contact your helpdesk: they can unblock the card with its PUK or issue a new one."))
+	}
+	rememberable := p.mode == modeEntry
+	p.remember.Hidden = !rememberable
+	p.rememberWhy.Hidden = !rememberable
+	p.entry.Refresh()
+	p.padNote.Refresh()
+	p.confirm.Refresh()
+	p.ok.Refresh()
+	p.updateOK()
+}
+
+// checkKeyring finds out, off the UI goroutine, whether PINs can be
+// remembered; until then the box is disabled.
+func (p *pinDialog) checkKeyring(pins PINMemory) {
+	p.remember.Disable()
+	if pins == nil {
+		p.remember.Hide()
+		p.rememberWhy.Hide()
+		return
+	}
+	p.rememberWhy.SetText(lang.L("Checking whether this computer can keep the PIN safely…"))
+	go func() {
+		err := availableWithin(pins, keyringCheckTimeout)
+		p.do(func() { p.keyringChecked(err) })
+	}()
+}
+
+// availableWithin runs pins.Available with a time limit.
+func availableWithin(pins PINMemory, limit time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- pins.Available() }()
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		return errKeyringTimeout
+	}
+}
+
+var errKeyringTimeout = errors.New("the keyring did not answer in time (is it locked?)")
+
+func (p *pinDialog) keyringChecked(err error) {
+	if err != nil {
+		p.remember.SetChecked(false)
+		p.remember.Disable()
+		p.rememberWhy.SetText(lang.L("Not available: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+		return
+	}
+	if !p.submitting {
+		p.remember.Enable()
+	}
+	p.rememberWhy.SetText(lang.L("The PIN is kept in this computer's keyring, for this card only."))
+}
+
+func (p *pinDialog) inputChanged(string) {
+	p.updateOK()
+}
+
+func (p *pinDialog) confirmChanged(bool) { p.updateOK() }
+
+func (p *pinDialog) entered(string) { p.submit() }
+
+// canSubmit says whether OK may be pressed now.
+func (p *pinDialog) canSubmit() bool {
+	switch {
+	case p.submitting || p.mode == modeLocked:
+		return false
+	case p.mode == modeEntry && p.entry.Text == "":
+		return false
+	case p.flags.PINState() == token.PINFinalTry && !p.confirm.Checked:
+		return false
+	}
+	return true
+}
+
+func (p *pinDialog) updateOK() {
+	if p.canSubmit() {
+		p.ok.Enable()
+	} else {
+		p.ok.Disable()
+	}
+}
+
+// submit is OK (or Enter): exactly one login attempt.
+func (p *pinDialog) submit() {
+	if !p.open || !p.canSubmit() {
+		return
+	}
+	opt := token.LoginOptions{ConfirmFinalTry: p.flags.PINState() == token.PINFinalTry && p.confirm.Checked}
+	if p.mode == modePINPad {
+		opt.UsePINPad = true
+	} else {
+		opt.PIN = p.entry.Text
+	}
+	remember := p.mode == modeEntry && p.remember.Checked && !p.remember.Disabled()
+	p.setBusy(true)
+	p.onSubmit(opt, remember)
+}
+
+// setBusy shows that the card is checking the PIN.
+func (p *pinDialog) setBusy(busy bool) {
+	p.submitting = busy
+	p.busy.Hidden = !busy
+	if busy {
+		p.busy.Start()
+		p.entry.Disable()
+		p.confirm.Disable()
+		if p.mode == modePINPad {
+			p.padNote.SetText(lang.L("Type the PIN on the reader's keypad now…"))
+		} else {
+			p.showProblem(lang.L("Checking the PIN with the card…"))
+			p.problem.Importance = widget.MediumImportance
+			p.problem.Refresh()
+		}
+	} else {
+		p.busy.Stop()
+		p.entry.Enable()
+		p.confirm.Enable()
+	}
+	p.busy.Refresh()
+	p.updateOK()
+}
+
+// failed shows why a login did not work and lets the user try again; the
+// fresh PIN state (from the error) decides what the dialog asks next.
+func (p *pinDialog) failed(err error, fresh *token.Flags) {
+	p.setBusy(false)
+	if fresh != nil {
+		p.setFlags(*fresh)
+	} else {
+		p.setFlags(p.flags)
+	}
+	p.showProblem(loginProblem(err))
+	p.entry.SetText("")
+	p.focusEntry()
+}
+
+func (p *pinDialog) showProblem(text string) {
+	p.problem.Importance = widget.DangerImportance
+	p.problem.SetText(text)
+	p.problem.Hidden = text == ""
+	p.problem.Refresh()
+}
+
+// loginProblem is the sentence for a failed login: the token layer's
+// plain words (never containing the PIN), translated.
+func loginProblem(err error) string {
+	var te *token.Error
+	if errors.As(err, &te) && te.Msg != "" {
+		return tr(te.Msg)
+	}
+	return err.Error()
+}
+
+// pinEntry is the masked PIN entry; Esc in it closes the dialog (Fyne
+// gives keys to the focused widget only).
+type pinEntry struct {
+	widget.Entry
+	onEscape func()
+}
+
+func newPINEntry(onEscape func()) *pinEntry {
+	e := &pinEntry{onEscape: onEscape}
+	e.Password = true
+	e.PlaceHolder = lang.L("PIN")
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func (e *pinEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape {
+		e.onEscape()
+		return
+	}
+	e.Entry.TypedKey(k)
+}
+
+// escCheck is a check box that passes Esc on (to close the dialog) when
+// it has the focus.
+type escCheck struct {
+	widget.Check
+	onEscape func()
+}
+
+func newEscCheck(text string, changed func(bool), onEscape func()) *escCheck {
+	c := &escCheck{onEscape: onEscape}
+	c.Text = text
+	c.OnChanged = changed
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *escCheck) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape {
+		c.onEscape()
+		return
+	}
+	c.Check.TypedKey(k)
+}
+
+// fixedWidth gives a dialog's content a comfortable width: wrapping
+// labels have almost no minimum width of their own.
+type fixedWidth struct{ width float32 }
+
+func (l *fixedWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (l *fixedWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		o.Resize(fyne.NewSize(l.width, o.MinSize().Height)) // wrap at the width first
+		s = s.Max(o.MinSize())
+	}
+	s.Width = max(s.Width, l.width)
+	return s
+}

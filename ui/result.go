@@ -1,0 +1,400 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/probe"
+	"github.com/cardcheck/cardcheck/app/report"
+	"github.com/cardcheck/cardcheck/app/tlstrace"
+)
+
+// resultView shows one test: the handshake as a ladder with the selected
+// message's fields and explanation, the server's chain, what the server
+// asked for, and the client certificate checks.
+type resultView struct {
+	connection  *note // TLS version, suite, HTTP answer, timings
+	noSteps     *note
+	ladder      *ladder
+	ladderPane  *container.Scroll
+	message     *messageView
+	handshake   fyne.CanvasObject
+	serverState *widget.Label
+	serverChain *fyne.Container
+	server      fyne.CanvasObject
+	reqState    *widget.Label
+	reqCAs      *widget.Label
+	reqSchemes  *widget.Label
+	request     fyne.CanvasObject
+	checksState *widget.Label
+	checksList  *fyne.Container
+	checks      fyne.CanvasObject
+	res         *probe.Result
+}
+
+func newResultView() *resultView {
+	v := &resultView{
+		connection:  newNote("", theme.SizeNameText),
+		noSteps:     newNote(lang.L("The handshake appears here, message by message, when you test a connection."), theme.SizeNameText).centered(),
+		message:     newMessageView(),
+		serverState: &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}},
+		serverChain: container.NewVBox(),
+		reqState:    &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}},
+		reqCAs:      valueLabel(),
+		reqSchemes:  valueLabel(),
+		checksState: &widget.Label{Wrapping: fyne.TextWrapWord},
+		checksList:  container.NewVBox(),
+	}
+	v.ladder = newLadder(v.selectStep)
+	v.ladderPane = container.NewVScroll(v.ladder)
+	diagram := container.NewBorder(newLadderTitles(), nil, nil, nil, v.ladderPane)
+	split := container.NewHSplit(container.NewStack(diagram, container.NewCenter(container.New(&maxWidth{width: 360}, v.noSteps))), v.message.content)
+	split.Offset = 0.58
+	v.handshake = container.NewBorder(v.connection, nil, nil, nil, split)
+	v.server = container.NewVScroll(container.NewVBox(v.serverState, v.serverChain))
+	v.request = container.NewVScroll(container.New(layout.NewFormLayout(),
+		keyLabel(lang.L("Asked for a certificate")), v.reqState,
+		keyLabel(lang.L("Acceptable CAs")), v.reqCAs,
+		keyLabel(lang.L("Signature algorithms")), v.reqSchemes))
+	v.checks = container.NewVScroll(container.NewVBox(v.checksState, v.checksList))
+	v.reset()
+	return v
+}
+
+// reset empties the view for a new test.
+func (v *resultView) reset() {
+	v.res = nil
+	v.ladder.clear()
+	v.noSteps.SetText(lang.L("The handshake appears here, message by message, when you test a connection."))
+	v.noSteps.Show()
+	v.message.show(nil)
+	v.connection.SetText("")
+	v.connection.Hide()
+	v.serverState.Importance = widget.MediumImportance
+	v.serverState.SetText(lang.L("No test yet."))
+	v.serverChain.Objects = nil
+	v.serverChain.Refresh()
+	v.reqState.SetText(lang.L("No test yet."))
+	v.reqCAs.SetText("—")
+	v.reqSchemes.SetText("—")
+	v.checksState.SetText(lang.L("No test yet."))
+	v.checksList.Objects = nil
+	v.checksList.Refresh()
+}
+
+// waiting says that a test started and no message came yet.
+func (v *resultView) waiting() {
+	v.noSteps.SetText(lang.L("Waiting for the first message…"))
+}
+
+// addStep shows a message as soon as the probe reports it.
+func (v *resultView) addStep(s tlstrace.Step) {
+	v.noSteps.Hide()
+	v.ladder.add(s)
+	v.scrollToStep(len(v.ladder.steps) - 1)
+}
+
+// show fills every part in from a finished test.
+func (v *resultView) show(res *probe.Result) {
+	v.res = res
+	v.ladder.setSteps(res.Steps)
+	v.noSteps.Hidden = len(res.Steps) > 0
+	if len(res.Steps) == 0 {
+		v.noSteps.SetText(lang.L("No TLS message was exchanged."))
+	}
+	v.noSteps.Refresh()
+	v.connection.SetText(connectionLine(res))
+	v.connection.Show()
+	v.showServer(res)
+	v.showRequest(res.CertificateRequest)
+	v.showChecks(res.Checks)
+}
+
+// explainFirst selects the message worth explaining first (unless the
+// user picked one while the test ran) and scrolls to it.
+func (v *resultView) explainFirst() {
+	if v.ladder.selected < 0 && len(v.ladder.steps) > 0 {
+		v.ladder.Select(firstInteresting(v.ladder.steps))
+	} else {
+		v.selectStep(v.ladder.selected)
+	}
+}
+
+// firstInteresting picks the message to explain first: the alert when
+// there is one, else the server's CertificateRequest, else the first.
+func firstInteresting(steps []tlstrace.Step) int {
+	for i, s := range steps {
+		if isProblemAlert(s) {
+			return i
+		}
+	}
+	for i, s := range steps {
+		if s.Message == "CertificateRequest" {
+			return i
+		}
+	}
+	return 0
+}
+
+func (v *resultView) selectStep(i int) {
+	if i < 0 || i >= len(v.ladder.steps) {
+		v.message.show(nil)
+		return
+	}
+	s := v.ladder.steps[i]
+	v.message.show(&s)
+	v.scrollToStep(i)
+}
+
+// scrollToStep scrolls the diagram so that message i is in view. The
+// diagram is first given its new height: the scroll container would do
+// that only at its next layout, and it cannot scroll past the old one.
+func (v *resultView) scrollToStep(i int) {
+	view := v.ladderPane.Size()
+	content := v.ladder.MinSize()
+	v.ladder.Resize(fyne.NewSize(max(view.Width, content.Width), max(view.Height, content.Height)))
+	y := v.ladderPane.Offset.Y
+	y = max(y, rowTop(i)+ladderRow-view.Height) // below the view
+	y = min(y, rowTop(i))                       // above the view
+	y = min(y, content.Height-view.Height)      // not past the end
+	v.ladderPane.ScrollToOffset(fyne.NewPos(0, max(y, 0)))
+}
+
+// connectionLine sums the connection up in one line.
+func connectionLine(res *probe.Result) string {
+	var parts []string
+	if res.TLS.Version != "" {
+		parts = append(parts, "TLS "+res.TLS.Version, res.TLS.CipherSuite)
+	}
+	if res.HTTP != nil {
+		parts = append(parts, lang.L("HTTP answer {{.Status}} {{.Reason}}", map[string]any{"Status": res.HTTP.Status, "Reason": res.HTTP.Reason}))
+	}
+	if res.Alert != nil {
+		parts = append(parts, lang.L("alert {{.Name}} ({{.Code}}) from the {{.From}}", map[string]any{"Name": res.Alert.Name, "Code": res.Alert.Code, "From": partyName(res.Alert.From)}))
+	}
+	t := res.Timings
+	if len(res.Steps) == 0 {
+		parts = append(parts, lang.L("no TLS handshake took place"))
+	} else {
+		parts = append(parts, lang.L("handshake {{.Handshake}} ms, total {{.Total}} ms", map[string]any{
+			"Handshake": fmt.Sprintf("%.1f", t.HandshakeMs), "Total": fmt.Sprintf("%.1f", t.TotalMs)}))
+	}
+	line := strings.Join(parts, " · ")
+	if res.TLS.FallbackReason != "" {
+		line += "\n" + tr(res.TLS.FallbackReason)
+	}
+	for _, n := range res.Notes {
+		line += "\n" + tr(n)
+	}
+	return line
+}
+
+func partyName(from string) string {
+	if from == "client" {
+		return lang.L("client")
+	}
+	return lang.L("server")
+}
+
+func (v *resultView) showServer(res *probe.Result) {
+	s := res.Server
+	switch {
+	case len(s.Chain) == 0:
+		v.serverState.Importance = widget.MediumImportance
+		v.serverState.SetText(lang.L("The server sent no certificate (the connection ended before)."))
+	case s.Verified:
+		v.serverState.Importance = widget.SuccessImportance
+		v.serverState.SetText(lang.L("The server's certificate is trusted: it was verified for this address."))
+	default:
+		msg := ""
+		if s.Error != nil {
+			msg = tr(*s.Error)
+		}
+		v.serverState.Importance = widget.DangerImportance
+		v.serverState.SetText(lang.L("The server's certificate is NOT trusted: {{.Reason}}", map[string]any{"Reason": msg}))
+	}
+	var objs []fyne.CanvasObject
+	for i, c := range s.Chain {
+		head := &widget.Label{Text: chainTitle(i, len(s.Chain), c), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord, Selectable: true}
+		body := &widget.Label{Wrapping: fyne.TextWrapBreak, Selectable: true, Text: formText([][2]string{
+			{lang.L("Issued by"), c.Issuer},
+			{lang.L("Valid until"), c.NotAfter},
+			{lang.L("SHA-256"), c.SHA256},
+		})}
+		objs = append(objs, widget.NewSeparator(), head, body)
+	}
+	v.serverChain.Objects = objs
+	v.serverChain.Refresh()
+}
+
+func chainTitle(i, n int, c probe.ChainCert) string {
+	role := lang.L("CA certificate")
+	if i == 0 {
+		role = lang.L("Server certificate")
+	}
+	return fmt.Sprintf("%d/%d  %s: %s", i+1, n, role, c.Subject)
+}
+
+func (v *resultView) showRequest(cr *probe.CertRequest) {
+	if cr == nil {
+		v.reqState.Importance = widget.WarningImportance
+		v.reqState.SetText(lang.L("No: the server did not ask for a client certificate."))
+		v.reqCAs.SetText("—")
+		v.reqSchemes.SetText("—")
+		return
+	}
+	v.reqState.Importance = widget.SuccessImportance
+	v.reqState.SetText(lang.L("Yes"))
+	if len(cr.AcceptableCAs) == 0 {
+		v.reqCAs.SetText(lang.L("none named: any CA the server trusts"))
+	} else {
+		v.reqCAs.SetText("• " + strings.Join(cr.AcceptableCAs, "\n• "))
+	}
+	v.reqSchemes.SetText(strings.Join(cr.SignatureSchemes, ", "))
+}
+
+func (v *resultView) showChecks(checks []certcheck.Check) {
+	if len(checks) == 0 {
+		v.checksState.SetText(lang.L("No checks were made: the test stopped before a certificate was used."))
+	} else {
+		v.checksState.SetText(lang.L("What a server checks in your certificate, checked here as well:"))
+	}
+	var objs []fyne.CanvasObject
+	for _, c := range checks {
+		icon := widget.NewIcon(checkIcon(c.Status))
+		name := &widget.Label{Text: checkName(c.Name) + " — " + checkStatusWord(c.Status), TextStyle: fyne.TextStyle{Bold: true}}
+		detail := &widget.Label{Text: tr(c.Detail), Wrapping: fyne.TextWrapWord, Selectable: true}
+		objs = append(objs, container.NewBorder(nil, nil, container.NewVBox(icon), nil, container.New(&tightVBox{}, name, detail)))
+	}
+	v.checksList.Objects = objs
+	v.checksList.Refresh()
+}
+
+func checkIcon(s certcheck.Status) fyne.Resource {
+	switch s {
+	case certcheck.Pass:
+		return theme.NewSuccessThemedResource(theme.ConfirmIcon())
+	case certcheck.Fail:
+		return theme.NewErrorThemedResource(theme.CancelIcon())
+	case certcheck.Warn:
+		return theme.NewWarningThemedResource(theme.WarningIcon())
+	case certcheck.Unknown:
+		return theme.NewThemedResource(theme.QuestionIcon())
+	}
+	return theme.NewDisabledResource(theme.MoreHorizontalIcon())
+}
+
+func checkStatusWord(s certcheck.Status) string {
+	switch s {
+	case certcheck.Pass:
+		return lang.L("passed")
+	case certcheck.Fail:
+		return lang.L("failed")
+	case certcheck.Warn:
+		return lang.L("warning")
+	case certcheck.Unknown:
+		return lang.L("unknown")
+	}
+	return lang.L("skipped")
+}
+
+// messageView shows the selected handshake message.
+type messageView struct {
+	placeholder *note
+	title       *widget.Label
+	meta        *note
+	summary     *widget.Label
+	explain     *widget.Label
+	fields      *fyne.Container // name above value, rebuilt per message
+	names       []*widget.Label // the field names shown, in order
+	body        fyne.CanvasObject
+	content     fyne.CanvasObject
+}
+
+func newMessageView() *messageView {
+	m := &messageView{
+		placeholder: newNote(lang.L("Select a message in the diagram to see what it says and what it is for."), theme.SizeNameText),
+		title:       &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Wrapping: fyne.TextWrapWord},
+		meta:        newNote("", theme.SizeNameText),
+		summary:     &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true},
+		explain:     &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true},
+		fields:      container.NewVBox(),
+	}
+	m.body = container.NewVBox(m.title, m.meta, m.summary, widget.NewSeparator(), m.explain, widget.NewSeparator(), m.fields)
+	m.content = container.NewVScroll(container.NewVBox(m.placeholder, m.body))
+	return m
+}
+
+// show displays a step (nil: the placeholder).
+func (m *messageView) show(s *tlstrace.Step) {
+	if s == nil {
+		m.placeholder.Show()
+		m.body.Hide()
+		return
+	}
+	m.placeholder.Hide()
+	m.body.Show()
+	m.title.SetText(fmt.Sprintf("%d. %s", s.Seq, s.Message))
+	if isProblemAlert(*s) {
+		m.title.Importance = widget.DangerImportance
+	} else {
+		m.title.Importance = widget.MediumImportance
+	}
+	m.title.Refresh()
+	dir := lang.L("from the client to the server")
+	if s.From == "server" {
+		dir = lang.L("from the server to the client")
+	}
+	meta := dir + " · " + formatOffset(s.At) + " · " + lang.L("{{.Bytes}} bytes", map[string]any{"Bytes": s.Bytes})
+	if s.Encrypted {
+		meta += " · " + lang.L("encrypted on the wire")
+	}
+	m.meta.SetText(meta)
+	m.summary.SetText(s.Summary)
+	explain := tr(s.Explain)
+	if explain == "" {
+		explain = lang.L("No explanation for this message.")
+	}
+	m.explain.SetText(explain)
+	var objs []fyne.CanvasObject
+	m.names = nil
+	for _, f := range s.Fields {
+		name := keyLabel(f.Name)
+		m.names = append(m.names, name)
+		value := &widget.Label{Text: f.Value, Wrapping: fyne.TextWrapWord, Selectable: true}
+		objs = append(objs, container.New(&tightVBox{}, name, value))
+	}
+	m.fields.Objects = objs
+	m.fields.Refresh()
+}
+
+// writeReport writes a result for Save report…: JSON (as `check --json`)
+// when the file name ends in .json, else the text of Copy report.
+func writeReport(w io.Writer, fileName string, res *probe.Result) error {
+	if strings.HasSuffix(strings.ToLower(fileName), ".json") {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	var b strings.Builder
+	report.WriteCheckText(&b, res)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// reportText is the text Copy report puts on the clipboard.
+func reportText(res *probe.Result) string {
+	var b strings.Builder
+	report.WriteCheckText(&b, res)
+	return b.String()
+}

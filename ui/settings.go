@@ -1,0 +1,104 @@
+package ui
+
+import (
+	"slices"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/cardcheck/cardcheck/app/config"
+)
+
+// historySize is how many URLs the URL entry offers.
+const historySize = 10
+
+// Defaults of the connection options.
+const (
+	defaultTLSVersion = "auto"
+	defaultTimeout    = 30 * time.Second
+)
+
+// settings reads and writes the GUI's preferences (Fyne preferences under
+// config.AppID; the CLI reads the modules from the same file).
+type settings struct {
+	p fyne.Preferences
+}
+
+// modules returns the module paths the user added.
+func (s settings) modules() []string { return s.p.StringList(config.KeyModules) }
+
+// addModule appends path to the user's modules (once) and returns the list.
+func (s settings) addModule(path string) []string {
+	list := s.modules()
+	if !slices.Contains(list, path) {
+		list = append(list, path)
+		s.p.SetStringList(config.KeyModules, list)
+	}
+	return list
+}
+
+// removeModule drops path from the user's modules and returns the list.
+func (s settings) removeModule(path string) []string {
+	list := slices.DeleteFunc(s.modules(), func(p string) bool { return p == path })
+	s.p.SetStringList(config.KeyModules, list)
+	return list
+}
+
+// history returns the URLs tested before, newest first.
+func (s settings) history() []string { return s.p.StringList(config.KeyURLHistory) }
+
+// lastURL is the URL of the last test.
+func (s settings) lastURL() string { return s.p.String(config.KeyLastURL) }
+
+// rememberURL records a tested URL: it becomes the last URL and moves to
+// the top of the history, which keeps historySize entries.
+func (s settings) rememberURL(url string) []string {
+	h := slices.DeleteFunc(s.history(), func(u string) bool { return u == url })
+	h = append([]string{url}, h...)
+	if len(h) > historySize {
+		h = h[:historySize]
+	}
+	s.p.SetStringList(config.KeyURLHistory, h)
+	s.p.SetString(config.KeyLastURL, url)
+	return h
+}
+
+// lastCertificate is the PKCS#11 URI of the certificate used last, so that
+// it is selected again at start-up.
+func (s settings) lastCertificate() string { return s.p.String(config.KeyLastCertificate) }
+
+func (s settings) setLastCertificate(uri string) { s.p.SetString(config.KeyLastCertificate, uri) }
+
+// testOptions are the connection options as stored.
+type testOptions struct {
+	TLSVersion        string // auto, 1.2, 1.3
+	CAFile            string
+	ContinueUntrusted bool
+	Timeout           time.Duration
+}
+
+func (s settings) options() testOptions {
+	o := testOptions{
+		TLSVersion:        s.p.StringWithFallback(config.KeyTLSVersion, defaultTLSVersion),
+		CAFile:            s.p.String(config.KeyCAFile),
+		ContinueUntrusted: s.p.Bool(config.KeyContinue),
+		Timeout:           time.Duration(s.p.IntWithFallback(config.KeyTimeout, int(defaultTimeout/time.Second))) * time.Second,
+	}
+	if !slices.Contains(tlsVersions, o.TLSVersion) {
+		o.TLSVersion = defaultTLSVersion
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = defaultTimeout
+	}
+	return o
+}
+
+func (s settings) setOptions(o testOptions) {
+	s.p.SetString(config.KeyTLSVersion, o.TLSVersion)
+	s.p.SetString(config.KeyCAFile, o.CAFile)
+	s.p.SetBool(config.KeyContinue, o.ContinueUntrusted)
+	s.p.SetInt(config.KeyTimeout, int(o.Timeout/time.Second))
+}
+
+// tlsVersions are the values of the TLS version option.
+var tlsVersions = []string{"auto", "1.2", "1.3"}

@@ -1,0 +1,428 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/config"
+	"github.com/cardcheck/cardcheck/app/probe"
+	"github.com/cardcheck/cardcheck/app/report"
+	"github.com/cardcheck/cardcheck/app/tlstrace"
+	"github.com/cardcheck/cardcheck/token"
+)
+
+// Window sizes.
+var (
+	minWindowSize     = fyne.NewSize(1000, 680)
+	initialWindowSize = fyne.NewSize(1180, 760)
+)
+
+// mainWindow is the one window of the application: the token tree on
+// the left; on the right the connection bar, the verdict and the tabs
+// with the certificate and the parts of the result.
+type mainWindow struct {
+	app    fyne.App
+	win    fyne.Window
+	deps   Deps
+	do     func(func()) // run on the UI goroutine (fyne.Do; tests queue)
+	now    func() time.Time
+	prefs  settings
+	events *eventLog
+
+	tokens       *tokenPanel
+	empty        *emptyState
+	details      *certDetails
+	conn         *connectionBar
+	banner       *verdictBanner
+	result       *resultView
+	tabs         *container.AppTabs
+	certTab      *container.TabItem
+	handshakeTab *container.TabItem
+	serverTab    *container.TabItem
+	requestTab   *container.TabItem
+	checksTab    *container.TabItem
+	status       *note
+	testView     fyne.CanvasObject // certificate, connection and result
+	emptyView    fyne.CanvasObject
+
+	inv         *token.Inventory
+	selected    *treeNode
+	scanning    bool
+	rescan      bool
+	watching    bool
+	watchCancel context.CancelFunc
+	held        *heldCard // a card that stays logged in between tests
+	run         *testRun  // the test in progress, nil when idle
+}
+
+// heldCard is a logged-in card kept for the next test of the same
+// certificate, so that the PIN is asked once per session, not per test.
+type heldCard struct {
+	cert   *token.Certificate
+	card   cardtest.Card
+	hasKey *bool // has_private_key as the login made it known
+}
+
+// testRun is one press of Test connection.
+type testRun struct {
+	url    string
+	cert   *token.Certificate
+	login  *loginFlow
+	cancel context.CancelFunc // set once the probe runs
+	steps  int
+}
+
+// windowOptions are what tests change: the clock and how work gets back
+// to the UI goroutine.
+type windowOptions struct {
+	do  func(func())
+	now func() time.Time
+}
+
+// newMainWindow builds the window's content and starts reading the cards.
+func newMainWindow(a fyne.App, w fyne.Window, deps Deps, opt windowOptions) *mainWindow {
+	if opt.do == nil {
+		opt.do = fyne.Do
+	}
+	if opt.now == nil {
+		opt.now = time.Now
+	}
+	m := &mainWindow{app: a, win: w, deps: deps, do: opt.do, now: opt.now,
+		prefs: settings{a.Preferences()}, events: openEventLog(deps.EventLog)}
+	m.build()
+	m.deps.Backend.SetUserModules(m.prefs.modules())
+	m.refresh()
+	return m
+}
+
+func (m *mainWindow) build() {
+	m.tokens = newTokenPanel(m.now, m.chooseModule, m.refresh, m.selectNode)
+	m.empty = newEmptyState(m.chooseModule, m.refresh, m.deps.TryDemo)
+	m.details = newCertDetails(m.now, m.copyURI, m.exportCertificate, m.removeModule)
+	m.conn = newConnectionBar(m.startTest, m.logout, m.chooseCAFile, m.prefs.setOptions)
+	m.conn.setOptions(m.prefs.options())
+	m.conn.setHistory(m.prefs.history())
+	m.conn.url.SetText(m.prefs.lastURL())
+	m.banner = newVerdictBanner(m.cancelTest, m.copyReport, m.saveReport)
+	m.result = newResultView()
+	m.certTab = container.NewTabItem(lang.L("Certificate"), m.details.content)
+	m.handshakeTab = container.NewTabItem(lang.L("Handshake"), m.result.handshake)
+	m.serverTab = container.NewTabItem(lang.L("Server certificate"), container.NewPadded(m.result.server))
+	m.requestTab = container.NewTabItem(lang.L("What the server asked for"), container.NewPadded(m.result.request))
+	m.checksTab = container.NewTabItem(lang.L("Certificate checks"), container.NewPadded(m.result.checks))
+	m.tabs = container.NewAppTabs(m.certTab, m.handshakeTab, m.serverTab, m.requestTab, m.checksTab)
+	m.status = newNote("", theme.SizeNameCaptionText).truncated()
+	version := newNote("cardcheck "+config.Version, theme.SizeNameCaptionText)
+	version.rt.Wrapping = fyne.TextWrapOff
+
+	m.testView = container.NewBorder(container.NewVBox(m.conn.content, m.banner.content), nil, nil, nil, m.tabs)
+	m.emptyView = m.empty.content
+	m.emptyView.Hide()
+	right := container.NewPadded(container.NewStack(m.testView, m.emptyView))
+	split := container.NewHSplit(container.NewPadded(m.tokens.content), right)
+	split.Offset = 0.3
+	statusBar := container.NewBorder(widget.NewSeparator(), nil, nil, version, m.status)
+	m.win.SetContent(container.New(minSizeLayout{min: minWindowSize}, container.NewBorder(nil, statusBar, nil, nil, split)))
+	m.win.SetMainMenu(m.menu())
+	m.win.Canvas().SetOnTypedKey(m.typedKey)
+	m.win.Canvas().Focus(m.conn.url) // type the address right away
+}
+
+// typedKey handles keys typed while no widget has the focus: Enter runs
+// the test, Esc cancels it.
+func (m *mainWindow) typedKey(k *fyne.KeyEvent) {
+	switch k.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		m.startTest()
+	case fyne.KeyEscape:
+		m.cancelTest()
+	}
+}
+
+// say shows a line in the status bar.
+func (m *mainWindow) say(text string) { m.status.SetText(text) }
+
+// close stops the background work and logs out; Run calls it when the
+// window has closed.
+func (m *mainWindow) close() {
+	if m.watchCancel != nil {
+		m.watchCancel()
+	}
+	if m.run != nil && m.run.cancel != nil {
+		m.run.cancel()
+	}
+	if m.held != nil {
+		m.held.card.Close()
+		m.held = nil
+	}
+	m.events.close()
+}
+
+// refresh reads the cards again off the UI goroutine; a request while a
+// scan runs is served by one more scan afterwards.
+func (m *mainWindow) refresh() {
+	if m.scanning {
+		m.rescan = true
+		return
+	}
+	m.scanning = true
+	m.tokens.setBusy(true)
+	go func() {
+		inv := m.deps.Backend.Scan()
+		m.do(func() { m.scanned(inv) })
+	}()
+}
+
+func (m *mainWindow) scanned(inv *token.Inventory) {
+	m.scanning = false
+	m.tokens.setBusy(false)
+	m.showInventory(inv)
+	if !m.watching {
+		m.watching = true
+		m.watch()
+	}
+	if m.rescan {
+		m.rescan = false
+		m.refresh()
+	}
+}
+
+// watch follows cards coming and going (the backend polls about once a
+// second) and reads the cards again on every change.
+func (m *mainWindow) watch() {
+	ctx, cancel := context.WithCancel(context.Background())
+	m.watchCancel = cancel
+	events := m.deps.Backend.Watch(ctx)
+	go func() {
+		for ev := range events {
+			m.do(func() { m.tokenEvent(ev) })
+		}
+	}()
+}
+
+func (m *mainWindow) tokenEvent(ev token.Event) {
+	if ev.Kind == token.Removed && m.held != nil && m.held.cert.Token.Ref() == ev.Token {
+		m.logout()
+	}
+	switch ev.Kind {
+	case token.Inserted:
+		m.say(lang.L("Card inserted: {{.Label}}", map[string]any{"Label": ev.Token.Label}))
+	case token.Removed:
+		m.say(lang.L("Card removed: {{.Label}}", map[string]any{"Label": ev.Token.Label}))
+	}
+	m.refresh()
+}
+
+// showInventory shows a scan: the tree (keeping the selection), or the
+// empty state when there is no certificate at all.
+func (m *mainWindow) showInventory(inv *token.Inventory) {
+	m.inv = inv
+	sel := m.tokens.setInventory(inv)
+	m.selectNode(sel)
+	if sel == nil {
+		m.autoSelect()
+	}
+	certs := m.tokens.certificates()
+	m.empty.update(inv)
+	if len(certs) == 0 {
+		m.testView.Hide()
+		m.emptyView.Show()
+	} else {
+		m.emptyView.Hide()
+		m.testView.Show()
+	}
+	m.events.emitAfterFrame("tokens", map[string]any{"tokens": len(inv.Tokens), "certificates": len(certs), "modules": len(inv.Modules)})
+}
+
+// autoSelect selects the certificate used last, or the only usable one.
+func (m *mainWindow) autoSelect() {
+	if last := m.prefs.lastCertificate(); last != "" {
+		if m.tokens.selectCert(func(c *token.Certificate) bool { return c.URI == last }) {
+			return
+		}
+	}
+	var usable []*token.Certificate
+	for _, c := range m.tokens.certificates() {
+		if c.Usable() {
+			usable = append(usable, c)
+		}
+	}
+	if len(usable) == 1 {
+		m.tokens.selectCert(func(c *token.Certificate) bool { return c == usable[0] })
+	}
+}
+
+// selectNode shows what was selected in the tree.
+func (m *mainWindow) selectNode(n *treeNode) {
+	m.selected = n
+	m.details.show(n)
+	if n != nil {
+		m.tabs.Select(m.certTab)
+	}
+	if n != nil && n.kind == nodeCert && m.held != nil && sameCert(m.held.cert, n.cert) {
+		m.details.setPrivateKey(m.held.hasKey)
+	}
+}
+
+func (m *mainWindow) selectedCert() *token.Certificate {
+	if m.selected == nil || m.selected.kind != nodeCert {
+		return nil
+	}
+	return m.selected.cert
+}
+
+// sameCert says whether two snapshots are the same certificate object.
+func sameCert(a, b *token.Certificate) bool {
+	return a != nil && b != nil && a.URI == b.URI && a.Token != nil && b.Token != nil &&
+		a.Token.Ref() == b.Token.Ref() && a.SHA256() == b.SHA256()
+}
+
+// startTest is Test connection (or Enter): log in if needed, then run the
+// probe with live steps.
+func (m *mainWindow) startTest() {
+	if m.run != nil {
+		return
+	}
+	if err := validateURL(m.conn.url.Text); err != nil {
+		m.conn.say(err.Error(), widget.DangerImportance)
+		m.win.Canvas().Focus(m.conn.url)
+		return
+	}
+	cert := m.selectedCert()
+	if cert == nil {
+		m.conn.say(lang.L("Select a certificate on the left first."), widget.WarningImportance)
+		return
+	}
+	url := normalizeURL(m.conn.url.Text)
+	if url != m.conn.url.Text {
+		m.conn.url.SetText(url)
+	}
+	m.conn.say("", widget.MediumImportance)
+	m.conn.setHistory(m.prefs.rememberURL(url))
+	m.prefs.setLastCertificate(cert.URI)
+
+	run := &testRun{url: url, cert: cert}
+	m.run = run
+	m.conn.setRunning(true)
+	m.result.reset()
+	m.result.waiting()
+	m.banner.running(url, lang.L("Logging in to the card…"))
+	m.tabs.Select(m.handshakeTab)
+	if m.held != nil && sameCert(m.held.cert, cert) {
+		m.probe(run, m.held.card)
+		return
+	}
+	m.logout()
+	run.login = &loginFlow{
+		win: m.win, do: m.do, backend: m.deps.Backend, pins: m.deps.PINs, events: m.events, cert: cert,
+		done:     func(card cardtest.Card) { m.probe(run, card) },
+		failed:   func(err error) { m.finished(run, cardtest.Failed(run.url, run.cert, err)) },
+		canceled: func() { m.loginCanceled(run) },
+		noted:    m.say,
+	}
+	run.login.start()
+}
+
+// probe runs the test with a logged-in card, off the UI goroutine.
+func (m *mainWindow) probe(run *testRun, card cardtest.Card) {
+	if m.run != run {
+		go card.Close()
+		return
+	}
+	if m.held == nil || m.held.card != card {
+		m.held = &heldCard{cert: run.cert, card: card}
+	}
+	m.conn.setLoggedIn(run.cert.Token.Label)
+	ctx, cancel := context.WithCancel(context.Background())
+	run.cancel = cancel
+	o := m.conn.currentOptions()
+	opts := cardtest.Options{URL: run.url, TLSVersion: o.TLSVersion, CAFile: o.CAFile,
+		ContinueUntrusted: o.ContinueUntrusted, Timeout: o.Timeout,
+		OnStep: func(s tlstrace.Step) { m.do(func() { m.stepArrived(run, s) }) }}
+	m.banner.stage(lang.L("Connecting to the server…"))
+	go func() {
+		res := card.Test(ctx, opts)
+		cancel()
+		m.do(func() { m.finished(run, res) })
+	}()
+}
+
+func (m *mainWindow) stepArrived(run *testRun, s tlstrace.Step) {
+	if m.run != run {
+		return
+	}
+	run.steps++
+	m.result.addStep(s)
+	m.banner.stage(lang.N("{{.Count}} messages so far…", run.steps, map[string]any{"Count": run.steps}))
+}
+
+// cancelTest is the Cancel button (or Esc): it stops the probe, or the
+// login while it waits.
+func (m *mainWindow) cancelTest() {
+	run := m.run
+	switch {
+	case run == nil:
+	case run.cancel != nil:
+		m.banner.stage(lang.L("Canceling…"))
+		run.cancel() // the probe returns a canceled result: finished
+	case run.login != nil:
+		run.login.cancel()
+	}
+}
+
+func (m *mainWindow) loginCanceled(run *testRun) {
+	if m.run != run {
+		return
+	}
+	m.run = nil
+	m.conn.setRunning(false)
+	m.banner.content.Hide()
+	m.say(lang.L("Test canceled."))
+}
+
+// finished shows a result.
+func (m *mainWindow) finished(run *testRun, res *probe.Result) {
+	if m.run != run {
+		return
+	}
+	m.run = nil
+	m.conn.setRunning(false)
+	m.banner.done(res)
+	m.result.show(res)
+	// The verdict changes the heights above the diagram: lay the view out
+	// now, so that it scrolls to the message it explains with its real size.
+	m.testView.Refresh()
+	m.result.explainFirst()
+	if res.Error != nil {
+		switch token.Kind(res.Error.Kind) {
+		case token.KindTokenRemoved, token.KindTokenNotFound, token.KindPINIncorrect, token.KindPINLocked:
+			m.logout() // the session is gone or unusable
+		}
+	}
+	if c, ok := res.ClientCertificate.(report.Certificate); ok && m.held != nil && sameCert(m.held.cert, run.cert) {
+		m.held.hasKey = c.HasPrivateKey
+		if sameCert(m.selectedCert(), run.cert) {
+			m.details.setPrivateKey(c.HasPrivateKey)
+		}
+	}
+	m.say(lang.L("Test finished: {{.Verdict}}", map[string]any{"Verdict": verdictHeadline(res.Verdict)}))
+	m.events.emitAfterFrame("result", map[string]any{"verdict": string(res.Verdict), "steps": len(res.Steps)})
+}
+
+// logout closes the held card (off the UI goroutine: it talks to it).
+func (m *mainWindow) logout() {
+	if m.held == nil {
+		return
+	}
+	card := m.held.card
+	m.held = nil
+	m.conn.setLoggedIn("")
+	go card.Close()
+}
