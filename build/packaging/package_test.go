@@ -1,0 +1,74 @@
+// Package packaging checks the release archive that `make package` builds:
+// it unpacks, installs with its own Makefile, and its .desktop entry
+// starts the program.
+package packaging
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, dir string, env []string, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+	return string(out)
+}
+
+func TestArchiveInstallsAndStarts(t *testing.T) {
+	tmp := t.TempDir()
+	out := run(t, "../..", nil, "build/package.sh", filepath.Join(tmp, "out"))
+	archive := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
+	if !strings.HasSuffix(archive, ".tar.xz") {
+		t.Fatalf("package.sh printed %q", out)
+	}
+	unpack := filepath.Join(tmp, "unpack")
+	os.MkdirAll(unpack, 0o755)
+	run(t, unpack, nil, "tar", "-xJf", archive)
+	bin := filepath.Join(unpack, "cardcheck", "usr", "local", "bin", "cardcheck")
+	if v := run(t, tmp, nil, bin, "--version"); !strings.HasPrefix(v, "cardcheck ") {
+		t.Fatalf("--version: %q", v)
+	}
+
+	home := filepath.Join(tmp, "home")
+	run(t, filepath.Join(unpack, "cardcheck"), []string{"HOME=" + home}, "make", "user-install", "HOME="+home)
+	icons, _ := filepath.Glob(filepath.Join(home, ".local", "share", "icons", "*.png"))
+	if len(icons) != 1 {
+		t.Errorf("installed icons: %v (the icon must keep its .png extension)", icons)
+	}
+	desktop, err := filepath.Glob(filepath.Join(home, ".local", "share", "applications", "*.desktop"))
+	if err != nil || len(desktop) != 1 {
+		t.Fatalf("installed .desktop files: %v", desktop)
+	}
+	exe := desktopExec(t, desktop[0])
+	if v := run(t, tmp, nil, exe, "--version"); !strings.HasPrefix(v, "cardcheck ") {
+		t.Fatalf("the .desktop entry's Exec %q --version printed %q", exe, v)
+	}
+}
+
+// desktopExec returns the program of the entry's Exec line.
+func desktopExec(t *testing.T, file string) string {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "Exec="); ok {
+			return strings.Fields(v)[0]
+		}
+	}
+	t.Fatalf("%s has no Exec line", file)
+	return ""
+}
