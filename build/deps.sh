@@ -9,7 +9,8 @@ set -euo pipefail
 
 run_pkgs=(gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev
   libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev libegl-dev
-  p11-kit p11-kit-modules opensc-pkcs11 softhsm2)
+  p11-kit p11-kit-modules opensc-pkcs11 softhsm2
+  fonts-wqy-microhei)  # Fyne falls back to system fonts: names such as 张三 need a CJK font
 test_pkgs=(opensc openssl nginx-light xvfb xdotool imagemagick x11-utils dbus
   gnome-keyring xauth)
 
