@@ -50,8 +50,7 @@ func tokensCmd(args []string, io IO) exitCode {
 	}
 	mgr := token.NewManager(token.Options{})
 	defer mgr.Close()
-	inv := mgr.Scan(token.Discover(token.DiscoverOptions{Explicit: modules, User: config.UserModules()}))
-	filterTokens(inv, *tokenSel)
+	inv := mgr.ScanTokens(token.Discover(token.DiscoverOptions{Explicit: modules, User: config.UserModules()}), selector(*tokenSel))
 	res := exitCode{}
 	if err := explicitModuleErrors(inv); err != nil {
 		res = exitCode{ExitUsage, err}
@@ -83,18 +82,13 @@ func writeJSON(io IO, v any) {
 	_ = enc.Encode(v)
 }
 
-// filterTokens keeps the tokens whose label or serial is sel.
-func filterTokens(inv *token.Inventory, sel string) {
+// selector keeps the tokens whose label or serial is sel (all for ""),
+// judged before their objects are read.
+func selector(sel string) func(*token.Token) bool {
 	if sel == "" {
-		return
+		return nil
 	}
-	var keep []*token.Token
-	for _, t := range inv.Tokens {
-		if t.Label == sel || t.Serial == sel {
-			keep = append(keep, t)
-		}
-	}
-	inv.Tokens = keep
+	return func(t *token.Token) bool { return t.Label == sel || t.Serial == sel }
 }
 
 // explicitModuleErrors turns a --module that cannot be loaded into a setup
