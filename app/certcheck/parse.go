@@ -3,8 +3,9 @@ package certcheck
 import (
 	"crypto/x509"
 	"encoding/asn1"
-	"encoding/pem"
 	"errors"
+
+	"github.com/cardcheck/cardcheck/app/pki"
 )
 
 // parseCerts reads what an AIA caIssuers URL serves: one DER certificate
@@ -17,20 +18,8 @@ func parseCerts(data []byte) ([]*x509.Certificate, error) {
 	if certs, err := parsePKCS7Certs(data); err == nil && len(certs) > 0 {
 		return certs, nil
 	}
-	var certs []*x509.Certificate
-	for {
-		var block *pem.Block
-		block, data = pem.Decode(data)
-		if block == nil {
-			break
-		}
-		if block.Type == "CERTIFICATE" {
-			if c, err := x509.ParseCertificate(block.Bytes); err == nil {
-				certs = append(certs, c)
-			}
-		}
-	}
-	if len(certs) == 0 {
+	certs, err := pki.ParseCertsPEM(data)
+	if err != nil {
 		return nil, errors.New("no certificate in the answer")
 	}
 	return certs, nil

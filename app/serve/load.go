@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/cardcheck/cardcheck/app/pki"
 )
 
 // loadServerCert returns the server certificate with its Leaf parsed.
@@ -79,35 +81,13 @@ func readFile(what, path string) ([]byte, error) {
 
 // parseCerts reads PEM CERTIFICATE blocks, or one DER certificate.
 func parseCerts(data []byte) ([]*x509.Certificate, error) {
-	var certs []*x509.Certificate
-	rest := data
-	sawPEM := false
-	for {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		sawPEM = true
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("certificate %d does not parse: %w", len(certs)+1, err)
-		}
-		certs = append(certs, c)
+	if c, err := x509.ParseCertificate(data); err == nil {
+		return []*x509.Certificate{c}, nil
 	}
-	if !sawPEM {
-		if c, err := x509.ParseCertificate(data); err == nil {
-			return []*x509.Certificate{c}, nil
-		}
+	if b, _ := pem.Decode(data); b == nil {
 		return nil, errors.New("not a PEM file (no -----BEGIN CERTIFICATE----- block) nor a DER certificate")
 	}
-	if len(certs) == 0 {
-		return nil, errors.New("no CERTIFICATE block in the PEM file")
-	}
-	return certs, nil
+	return pki.ParseCertsPEM(data)
 }
 
 // parseKey reads the first private key block: PKCS#8, PKCS#1 or SEC 1.
