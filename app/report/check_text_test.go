@@ -1,0 +1,44 @@
+package report
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/probe"
+	"github.com/cardcheck/cardcheck/app/tlstrace"
+)
+
+func TestCheckTextPutsTheVerdictFirst(t *testing.T) {
+	errText := "the server's certificate was issued by a CA this computer does not trust"
+	res := &probe.Result{
+		URL: "https://server.example/", Verdict: probe.Rejected, Summary: "The server refused your certificate.",
+		Cause: "The server does not trust the CA that issued your certificate.", Advice: []string{"Ask the administrators."},
+		TLS:                probe.TLSInfo{Version: "1.3", CipherSuite: "TLS_AES_128_GCM_SHA256"},
+		CertificateRequest: &probe.CertRequest{AcceptableCAs: []string{"CN=Root"}, SignatureSchemes: []string{"ecdsa_secp256r1_sha256"}},
+		Checks:             []certcheck.Check{{Name: "chain", Status: certcheck.Fail, Detail: "no path to CN=Root"}},
+		Server:             probe.ServerInfo{Verified: false, Error: &errText, Chain: []probe.ChainCert{{Subject: "CN=server", Issuer: "CN=CA"}}},
+		Steps: []tlstrace.Step{
+			{Seq: 1, From: "client", Message: "ClientHello", At: time.Millisecond, Bytes: 300},
+			{Seq: 2, From: "server", Message: "Alert", Encrypted: true, Bytes: 2, Summary: "fatal unknown_ca"},
+		},
+		Alert: &tlstrace.Alert{From: "server", Level: "fatal", Code: 48, Name: "unknown_ca"},
+	}
+	var b strings.Builder
+	WriteCheckText(&b, res)
+	out := b.String()
+	if !strings.HasPrefix(out, "VERDICT: REJECTED\n") {
+		t.Fatalf("the verdict is not first:\n%s", out)
+	}
+	for _, want := range []string{"Cause: The server does not trust", "  - Ask the administrators.", "TLS 1.3, TLS_AES_128_GCM_SHA256",
+		"client -> server", "client <- server", "(encrypted)", "Alert: server sent fatal unknown_ca (48)",
+		"NOT verified: " + errText, "    - CN=Root", "FAIL  chain"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Index(out, "Handshake messages") > strings.Index(out, "Server certificate") {
+		t.Error("the ladder must come before the server chain")
+	}
+}
