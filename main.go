@@ -5,15 +5,18 @@ package main
 
 import (
 	"os"
+	"os/exec"
 
 	"github.com/cardcheck/cardcheck/app/cli"
+	"github.com/cardcheck/cardcheck/app/demo"
 	"github.com/cardcheck/cardcheck/app/desktop"
 	"github.com/cardcheck/cardcheck/app/pinmemory"
+	"github.com/cardcheck/cardcheck/token/softhsm"
 	"github.com/cardcheck/cardcheck/ui"
 )
 
 func main() {
-	cmds := cli.Commands{GUI: gui}
+	cmds := cli.Commands{GUI: gui, DemoGUI: demoGUI}
 	os.Exit(cmds.Run(os.Args[1:], cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
 }
 
@@ -21,5 +24,37 @@ func main() {
 func gui() int {
 	backend := desktop.New(nil)
 	defer backend.Close()
-	return ui.Run(ui.Deps{Backend: backend, PINs: pinmemory.New(), EventLog: os.Getenv(ui.EventLogEnv)})
+	return ui.Run(ui.Deps{Backend: backend, PINs: pinmemory.New(), TryDemo: tryDemo, EventLog: os.Getenv(ui.EventLogEnv)})
+}
+
+// demoGUI opens the desktop application on the demo (`cardcheck demo`,
+// prepared and started by the CLI): only the demo's module is read, so a
+// class sees the demo card and nothing else, and the demo PIN is never
+// kept in the keyring.
+func demoGUI(d *demo.Demo) int {
+	backend := desktop.New([]string{d.Module})
+	defer backend.Close()
+	return ui.RunDemo(ui.Deps{Backend: backend, EventLog: os.Getenv(ui.EventLogEnv)}, d)
+}
+
+// tryDemo starts `cardcheck demo` as a new process; the window then
+// closes. The demo cannot run in this process: its card is a SoftHSM
+// token, and SoftHSM reads its configuration (SOFTHSM2_CONF) once, when
+// the module is loaded, which this process did with the user's
+// configuration when it looked for cards. A missing SoftHSM is reported
+// here, while this window can still show the error.
+func tryDemo() error {
+	if _, err := softhsm.FindModule(); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(exe, "demo")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	return cmd.Process.Release()
 }

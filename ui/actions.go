@@ -27,6 +27,18 @@ func (m *mainWindow) menu() *fyne.MainMenu {
 		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault}}
 	save := &fyne.MenuItem{Label: lang.L("Save report…"), Action: m.saveReport,
 		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault}}
+	test := &fyne.MenuItem{Label: lang.L("Test connection"), Action: m.startTest,
+		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyT, Modifier: fyne.KeyModifierShortcutDefault}}
+	compare := &fyne.MenuItem{Label: lang.L("Compare TLS 1.2 and 1.3"), Action: m.startCompare,
+		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyT, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}}
+	m.explainItem = &fyne.MenuItem{Label: lang.L("Explain each message in the diagram"), Action: m.toggleExplain,
+		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyE, Modifier: fyne.KeyModifierShortcutDefault}}
+	lesson := &fyne.MenuItem{Label: lang.L("What the server checks"), Action: m.showLesson,
+		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}}
+	help := fyne.NewMenu(lang.L("Help"), &fyne.MenuItem{Label: lang.L("About cardcheck"), Action: m.about})
+	if m.deps.TryDemo != nil && m.demo == nil {
+		help.Items = append([]*fyne.MenuItem{{Label: lang.L("Try the demo"), Action: m.tryDemo}}, help.Items...)
+	}
 	return fyne.NewMainMenu(
 		fyne.NewMenu(lang.L("File"),
 			&fyne.MenuItem{Label: lang.L("Add module…"), Action: m.chooseModule},
@@ -35,11 +47,13 @@ func (m *mainWindow) menu() *fyne.MainMenu {
 			save,
 			&fyne.MenuItem{Label: lang.L("Copy report"), Action: m.copyReport},
 		),
-		fyne.NewMenu(lang.L("Help"),
-			&fyne.MenuItem{Label: lang.L("About cardcheck"), Action: m.about},
-		),
+		fyne.NewMenu(lang.L("Test"), test, compare, fyne.NewMenuItemSeparator(), m.explainItem, lesson),
+		help,
 	)
 }
+
+// showLesson shows what the server checks (the Certificate checks tab).
+func (m *mainWindow) showLesson() { m.tabs.Select(m.lessonTab) }
 
 func (m *mainWindow) about() {
 	dialog.ShowInformation(lang.L("About cardcheck"),

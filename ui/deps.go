@@ -42,9 +42,12 @@ type Deps struct {
 	Backend Backend
 	// PINs remembers PINs in the OS keyring; nil hides the option.
 	PINs PINMemory
-	// TryDemo, when set, adds a "Try the demo" button to the empty state
-	// (no card found). It is called on the UI goroutine.
-	TryDemo func()
+	// TryDemo, when set, adds "Try the demo" to the empty state (no card
+	// found) and to the Help menu. It is called on the UI goroutine and
+	// starts the demo elsewhere (main starts `cardcheck demo` as a new
+	// process); when it returns nil the window closes, else it shows the
+	// error and stays.
+	TryDemo func() error
 	// EventLog is a file the window appends one JSON line to at each
 	// milestone (token list shown, PIN dialog open, test finished); empty
 	// means none. It exists for the smoke test, see EventLogEnv.

@@ -16,6 +16,12 @@ import (
 //	{"event":"tokens","unix_ms":…,"tokens":2,"certificates":14}  token list shown
 //	{"event":"pin-dialog","unix_ms":…}                               PIN dialog open
 //	{"event":"result","unix_ms":…,"verdict":"accepted","steps":12} test finished
+//	{"event":"compare","unix_ms":…,"verdict_12":"accepted","verdict_13":"accepted",
+//	 "steps_12":16,"steps_13":15,"messages_12":13,"messages_13":12}  comparison shown
+//	                                         (messages: the handshake before the request)
+//	{"event":"explain","unix_ms":…,"on":true}                       Explain switched
+//	{"event":"tab","unix_ms":…,"tab":"lesson"}                      a tab shown (certificate,
+//	                                                                 handshake, server, request, lesson)
 //
 // The smoke test (build/smoke) drives the real binary under Xvfb and
 // waits on these lines instead of guessing from screenshots. Nothing
@@ -44,6 +50,12 @@ func openEventLog(path string) *eventLog {
 // animation lasting a few frames ends after at least two paints. A smoke
 // test that takes a screenshot on the event sees the new state.
 func (l *eventLog) emitAfterFrame(event string, fields map[string]any) {
+	l.emitAfter(settleTime, event, fields)
+}
+
+// emitAfter appends the event after an animation of duration d has
+// ended (see emitAfterFrame).
+func (l *eventLog) emitAfter(d time.Duration, event string, fields map[string]any) {
 	l.mu.Lock()
 	on := l.f != nil
 	l.mu.Unlock()
@@ -51,7 +63,7 @@ func (l *eventLog) emitAfterFrame(event string, fields map[string]any) {
 		return
 	}
 	done := false
-	fyne.NewAnimation(settleTime, func(p float32) {
+	fyne.NewAnimation(d, func(p float32) {
 		if p >= 1 && !done {
 			done = true
 			l.emit(event, fields)

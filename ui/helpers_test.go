@@ -17,6 +17,7 @@ import (
 
 	"github.com/cardcheck/cardcheck/app/cardtest"
 	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/demo"
 	"github.com/cardcheck/cardcheck/app/pinmemory"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/report"
@@ -308,14 +309,16 @@ func (f *fakeBackend) SetUserModules(paths []string) {
 // fakeCard runs a scripted test: it reports steps through OnStep and
 // returns a prepared result, or blocks until canceled when stall is set.
 type fakeCard struct {
-	mu     sync.Mutex
-	result func(url string) *probe.Result
-	stall  bool
-	tests  int
-	opens  int
-	closes int
-	opts   cardtest.Options
-	poke   func()
+	mu      sync.Mutex
+	result  func(url string) *probe.Result
+	byOpts  func(o cardtest.Options) *probe.Result // when set, instead of result
+	stall   bool
+	tests   int
+	opens   int
+	closes  int
+	opts    cardtest.Options   // of the last test
+	allOpts []cardtest.Options // of every test, in order
+	poke    func()
 }
 
 func (c *fakeCard) opened() {
@@ -328,7 +331,8 @@ func (c *fakeCard) Test(ctx context.Context, o cardtest.Options) *probe.Result {
 	c.mu.Lock()
 	c.tests++
 	c.opts = o
-	stall, result := c.stall, c.result
+	c.allOpts = append(c.allOpts, o)
+	stall, result, byOpts := c.stall, c.result, c.byOpts
 	c.mu.Unlock()
 	if stall {
 		o.OnStep(acceptedSteps()[0])
@@ -339,6 +343,9 @@ func (c *fakeCard) Test(ctx context.Context, o cardtest.Options) *probe.Result {
 		result = acceptedResult
 	}
 	res := result(o.URL)
+	if byOpts != nil {
+		res = byOpts(o)
+	}
 	for _, s := range res.Steps {
 		o.OnStep(s)
 	}
@@ -359,6 +366,13 @@ func (c *fakeCard) options() cardtest.Options {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.opts
+}
+
+// testOptions returns the options of every test so far, in order.
+func (c *fakeCard) testOptions() []cardtest.Options {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.allOpts)
 }
 
 func (c *fakeCard) counts() (tests, opens, closes int) {
@@ -481,15 +495,23 @@ type harness struct {
 
 // newHarness opens the window on a fake backend and waits for the first
 // scan to be shown.
-func newHarness(t *testing.T, be Backend, pins PINMemory, demo func()) *harness {
+func newHarness(t *testing.T, be Backend, pins PINMemory, tryDemo func() error) *harness {
 	t.Helper()
+	return openHarness(t, Deps{Backend: be, PINs: pins, TryDemo: tryDemo}, nil)
+}
+
+// openHarness opens the window (in demo mode with d) and waits for the
+// first scan to be shown.
+func openHarness(t *testing.T, deps Deps, d *demo.Demo) *harness {
+	t.Helper()
+	be := deps.Backend
 	a := test.NewTempApp(t)
 	if err := assets.LoadTranslations(); err != nil {
 		t.Fatal(err)
 	}
 	w := test.NewTempWindow(t, nil)
 	q := newUIQueue()
-	m := newMainWindow(a, w, Deps{Backend: be, PINs: pins, TryDemo: demo}, windowOptions{do: q.do, now: func() time.Time { return testNow }})
+	m := newMainWindow(a, w, deps, windowOptions{do: q.do, now: func() time.Time { return testNow }, demo: d})
 	w.Resize(minWindowSize)
 	t.Cleanup(m.close)
 	h := &harness{t: t, q: q, m: m, w: w}

@@ -83,6 +83,9 @@ func usedStrings(t *testing.T) (keys map[string]bool) {
 	for _, p := range allProblems {
 		keys[p.Describe()] = false
 	}
+	for _, s := range loadDemoScenarios(t) {
+		keys[s.Description] = false // shown with tr (scenarioDescription)
+	}
 	return keys
 }
 

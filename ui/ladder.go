@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"image/color"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -17,30 +18,71 @@ import (
 
 // Ladder geometry, in Fyne units.
 const (
-	ladderHeader   = 4   // space above the first message
-	ladderTitleH   = 30  // the column titles above the diagram
-	ladderRow      = 44  // one message
-	ladderTimeW    = 84  // time offset column
-	ladderMargin   = 56  // from the lifelines to the edges of the arrow area
-	ladderMinWidth = 420 // below this the names no longer fit
-	ladderArrowY   = 32  // arrow position inside a row
-	ladderHead     = 9   // arrowhead length
+	ladderHeader = 4  // space above the first message
+	ladderTitleH = 30 // the column titles above the diagram
+	ladderRow    = 44 // one message (without its explanation)
+	ladderArrowY = 32 // arrow position inside a row
+	ladderHead   = 9  // arrowhead length
+	explainPad   = 8  // inside the box of an inline explanation
+	explainGap   = 8  // below that box
 )
+
+// ladderGeometry is the shape of a diagram: the full one of a test, or
+// the compact one shown twice side by side to compare TLS versions.
+type ladderGeometry struct {
+	timeW    float32 // time offset column
+	margin   float32 // from the lifelines to the edges of the arrow area
+	minWidth float32 // below this the names no longer fit
+	bytes    bool    // message sizes next to the names
+}
+
+var (
+	fullLadder    = ladderGeometry{timeW: 84, margin: 56, minWidth: 420, bytes: true}
+	compactLadder = ladderGeometry{timeW: 60, margin: 34, minWidth: 290}
+)
+
+// columns returns the x of the client and server lifelines for a
+// diagram of the given width.
+func (g ladderGeometry) columns(width float32) (float32, float32) {
+	w := max(width, g.minWidth)
+	return g.timeW + g.margin, w - g.margin
+}
 
 // ladder draws a handshake as a ladder (sequence) diagram: the client's
 // and the server's lifelines, one arrow per message in order with its
 // time offset, a lock on messages that were encrypted on the wire and
-// alerts in the error colour. Tap (or arrow keys) selects a message.
+// alerts in the error colour. Tap (or arrow keys) selects a message. In
+// explain mode each message's plain-language explanation is written
+// under its arrow, and the diagram grows to hold them.
 type ladder struct {
 	widget.BaseWidget
+	geo        ladderGeometry
 	steps      []tlstrace.Step
 	selected   int // -1: none
 	focused    bool
+	explain    bool
 	OnSelected func(i int) // -1 when the selection is cleared
+
+	rows    []ladderRowBox // laid out for rowsFor
+	rowsFor rowsKey
 }
 
-func newLadder(onSelected func(int)) *ladder {
-	l := &ladder{selected: -1, OnSelected: onSelected}
+// ladderRowBox is where one message sits: its row and, in explain mode,
+// its explanation wrapped to the diagram's width.
+type ladderRowBox struct {
+	top, height float32
+	lines       []string
+}
+
+// rowsKey is what the row layout depends on; a change lays it out again.
+type rowsKey struct {
+	valid    bool
+	width    float32
+	textSize float32
+}
+
+func newLadder(geo ladderGeometry, onSelected func(int)) *ladder {
+	l := &ladder{geo: geo, selected: -1, OnSelected: onSelected}
 	l.ExtendBaseWidget(l)
 	return l
 }
@@ -52,19 +94,38 @@ func (l *ladder) setSteps(steps []tlstrace.Step) {
 	if l.selected >= len(l.steps) {
 		l.selected = -1
 	}
-	l.Refresh()
+	l.changed()
 }
 
 // add appends one message as the probe reports it.
 func (l *ladder) add(s tlstrace.Step) {
 	l.steps = append(l.steps, s)
-	l.Refresh()
+	l.changed()
 }
 
 // clear empties the diagram for a new test.
 func (l *ladder) clear() {
 	l.steps = nil
 	l.selected = -1
+	l.changed()
+}
+
+// setExplain switches the inline explanations on or off.
+func (l *ladder) setExplain(on bool) {
+	if l.explain == on {
+		return
+	}
+	l.explain = on
+	l.changed()
+}
+
+// changed lays the rows out again and grows (or shrinks) the diagram to
+// them before it is drawn: a scroll container around it reads its size.
+func (l *ladder) changed() {
+	l.rowsFor.valid = false
+	if s := l.Size(); s.Width > 0 {
+		l.BaseWidget.Resize(fyne.NewSize(s.Width, l.heightFor(s.Width)))
+	}
 	l.Refresh()
 }
 
@@ -80,20 +141,91 @@ func (l *ladder) Select(i int) {
 	}
 }
 
+// layoutRows places the rows for a diagram of the given width. Wrapping
+// the explanations measures text, so the result is kept until the
+// messages, the mode, the width or the text size change.
+func (l *ladder) layoutRows(width float32) []ladderRowBox {
+	width = max(width, l.geo.minWidth)
+	th := l.Theme()
+	key := rowsKey{valid: true, width: width, textSize: th.Size(theme.SizeNameText)}
+	if l.rowsFor == key && len(l.rows) == len(l.steps) {
+		return l.rows
+	}
+	rows := make([]ladderRowBox, len(l.steps))
+	textW := width - l.geo.timeW - 8 - 2*explainPad
+	lineH := explainLineHeight(key.textSize)
+	y := float32(ladderHeader)
+	for i, s := range l.steps {
+		rows[i] = ladderRowBox{top: y, height: ladderRow}
+		if l.explain {
+			rows[i].lines = wrapText(explainText(s), textW, func(t string) float32 {
+				return fyne.MeasureText(t, key.textSize, fyne.TextStyle{}).Width
+			})
+			rows[i].height += float32(len(rows[i].lines))*lineH + 2*explainPad + explainGap
+		}
+		y += rows[i].height
+	}
+	l.rows, l.rowsFor = rows, key
+	return rows
+}
+
+// explainText is the explanation written under a message's arrow.
+func explainText(s tlstrace.Step) string {
+	if e := tr(s.Explain); e != "" {
+		return e
+	}
+	return lang.L("No explanation for this message.")
+}
+
+func explainLineHeight(textSize float32) float32 {
+	return fyne.MeasureText("Ãg", textSize, fyne.TextStyle{}).Height
+}
+
+// heightFor is the diagram's height at a width.
+func (l *ladder) heightFor(width float32) float32 {
+	rows := l.layoutRows(width)
+	if len(rows) == 0 {
+		return ladderHeader + ladderRow + theme.Padding()
+	}
+	last := rows[len(rows)-1]
+	return last.top + last.height + theme.Padding()
+}
+
 // rowAt returns the message at y, or -1.
 func (l *ladder) rowAt(y float32) int {
-	if y < ladderHeader {
-		return -1
+	for i, r := range l.layoutRows(l.Size().Width) {
+		if y >= r.top && y < r.top+r.height {
+			return i
+		}
 	}
-	i := int((y - ladderHeader) / ladderRow)
-	if i >= len(l.steps) {
-		return -1
-	}
-	return i
+	return -1
 }
 
 // rowTop is where message i's row starts (for scrolling to it).
-func rowTop(i int) float32 { return ladderHeader + float32(i)*ladderRow }
+func (l *ladder) rowTop(i int) float32 {
+	rows := l.layoutRows(l.Size().Width)
+	if i < 0 || i >= len(rows) {
+		return ladderHeader
+	}
+	return rows[i].top
+}
+
+// rowHeight is the height of message i's row, explanation included.
+func (l *ladder) rowHeight(i int) float32 {
+	rows := l.layoutRows(l.Size().Width)
+	if i < 0 || i >= len(rows) {
+		return ladderRow
+	}
+	return rows[i].height
+}
+
+// Resize keeps the diagram at least as tall as its rows at the new
+// width: in explain mode a narrower diagram wraps into more lines, and
+// the scroll container around it asked for the height of the old width.
+func (l *ladder) Resize(s fyne.Size) {
+	s.Height = max(s.Height, l.heightFor(s.Width))
+	l.BaseWidget.Resize(s)
+}
 
 // Tapped selects the message under the pointer.
 func (l *ladder) Tapped(e *fyne.PointEvent) {
@@ -132,7 +264,7 @@ func (l *ladder) TypedKey(k *fyne.KeyEvent) {
 
 func (l *ladder) MinSize() fyne.Size {
 	l.ExtendBaseWidget(l)
-	return fyne.NewSize(ladderMinWidth, ladderHeader+float32(max(len(l.steps), 1))*ladderRow+theme.Padding())
+	return fyne.NewSize(l.geo.minWidth, l.heightFor(l.Size().Width))
 }
 
 func (l *ladder) CreateRenderer() fyne.WidgetRenderer {
@@ -162,15 +294,9 @@ func (r *ladderRenderer) Layout(size fyne.Size) {
 	}
 }
 
-// ladderColumns returns the x of the client and server lifelines for a
-// diagram of the given width.
-func ladderColumns(width float32) (float32, float32) {
-	w := max(width, ladderMinWidth)
-	return ladderTimeW + ladderMargin, w - ladderMargin
-}
-
 func (r *ladderRenderer) rebuild() {
-	th := r.l.Theme()
+	l := r.l
+	th := l.Theme()
 	v := fyne.CurrentApp().Settings().ThemeVariant()
 	fg := th.Color(theme.ColorNameForeground, v)
 	dim := th.Color(theme.ColorNamePlaceHolder, v)
@@ -180,20 +306,20 @@ func (r *ladderRenderer) rebuild() {
 	textSize := th.Size(theme.SizeNameText)
 	small := th.Size(theme.SizeNameCaptionText)
 
-	cx, sx := ladderColumns(r.size.Width)
-	height := max(r.size.Height, r.l.MinSize().Height)
+	width := max(r.size.Width, l.geo.minWidth)
+	rows := l.layoutRows(width)
+	cx, sx := l.geo.columns(width)
+	height := max(r.size.Height, l.heightFor(width))
 	var objs []fyne.CanvasObject
 
-	for i := range r.l.steps {
-		if i == r.l.selected {
-			bg := canvas.NewRectangle(sel)
-			if r.l.focused {
-				bg.StrokeColor, bg.StrokeWidth = focus, 1
-			}
-			bg.Move(fyne.NewPos(0, rowTop(i)))
-			bg.Resize(fyne.NewSize(max(r.size.Width, ladderMinWidth), ladderRow))
-			objs = append(objs, bg)
+	if i := l.selected; i >= 0 && i < len(rows) {
+		bg := canvas.NewRectangle(sel)
+		if l.focused {
+			bg.StrokeColor, bg.StrokeWidth = focus, 1
 		}
+		bg.Move(fyne.NewPos(0, rows[i].top))
+		bg.Resize(fyne.NewSize(width, rows[i].height))
+		objs = append(objs, bg)
 	}
 	for _, x := range []float32{cx, sx} {
 		line := canvas.NewLine(dim)
@@ -203,15 +329,39 @@ func (r *ladderRenderer) rebuild() {
 		objs = append(objs, line)
 	}
 
-	for i, s := range r.l.steps {
-		objs = append(objs, r.step(i, s, cx, sx, fg, dim, errc, textSize, small)...)
+	for i, s := range l.steps {
+		objs = append(objs, r.step(rows[i].top, s, cx, sx, fg, dim, errc, textSize, small)...)
+		if len(rows[i].lines) > 0 {
+			objs = append(objs, r.explanation(rows[i], width, fg, th)...)
+		}
 	}
 	r.objects = objs
 }
 
+// explanation draws a message's explanation in a box under its arrow,
+// across the lifelines like a note in a sequence diagram.
+func (r *ladderRenderer) explanation(row ladderRowBox, width float32, fg color.Color, th fyne.Theme) []fyne.CanvasObject {
+	v := fyne.CurrentApp().Settings().ThemeVariant()
+	textSize := th.Size(theme.SizeNameText)
+	lineH := explainLineHeight(textSize)
+	left := r.l.geo.timeW
+	box := canvas.NewRectangle(th.Color(theme.ColorNameInputBackground, v))
+	box.CornerRadius = th.Size(theme.SizeNameInputRadius)
+	box.Move(fyne.NewPos(left, row.top+ladderRow-4))
+	box.Resize(fyne.NewSize(width-left-8, float32(len(row.lines))*lineH+2*explainPad))
+	objs := []fyne.CanvasObject{box}
+	for j, line := range row.lines {
+		t := canvas.NewText(line, fg)
+		t.TextSize = textSize
+		t.Move(fyne.NewPos(left+explainPad, row.top+ladderRow-4+explainPad+float32(j)*lineH))
+		t.Resize(fyne.NewSize(width-left-8-2*explainPad, lineH))
+		objs = append(objs, t)
+	}
+	return objs
+}
+
 // step draws one message: time, arrow with head, name, lock.
-func (r *ladderRenderer) step(i int, s tlstrace.Step, cx, sx float32, fg, dim, errc color.Color, textSize, small float32) []fyne.CanvasObject {
-	top := rowTop(i)
+func (r *ladderRenderer) step(top float32, s tlstrace.Step, cx, sx float32, fg, dim, errc color.Color, textSize, small float32) []fyne.CanvasObject {
 	c := fg
 	if isProblemAlert(s) {
 		c = errc
@@ -235,7 +385,7 @@ func (r *ladderRenderer) step(i int, s tlstrace.Step, cx, sx float32, fg, dim, e
 	head2.StrokeWidth = 2
 	head2.Position1, head2.Position2 = fyne.NewPos(to, y), fyne.NewPos(to-dir*ladderHead, y+ladderHead*0.6)
 
-	name := stepLabel(s)
+	name := stepLabel(s, r.l.geo.bytes)
 	label := canvas.NewText(name, c)
 	label.TextSize = textSize
 	label.TextStyle.Bold = isProblemAlert(s)
@@ -267,14 +417,14 @@ func isProblemAlert(s tlstrace.Step) bool {
 	return s.Alert == nil || s.Alert.Name != "close_notify" && s.Alert.Name != "user_canceled"
 }
 
-// stepLabel is the text over an arrow: the message, its size, and the
-// alert's name for alerts.
-func stepLabel(s tlstrace.Step) string {
+// stepLabel is the text over an arrow: the message, the alert's name for
+// alerts, and (with bytes) its size.
+func stepLabel(s tlstrace.Step, bytes bool) string {
 	name := s.Message
 	if s.Alert != nil {
 		name += " " + s.Alert.Name
 	}
-	if s.Bytes > 0 {
+	if bytes && s.Bytes > 0 {
 		name += " · " + lang.L("{{.Bytes}} bytes", map[string]any{"Bytes": s.Bytes})
 	}
 	return name
@@ -307,10 +457,11 @@ func leftText(s string, c color.Color, size, x, y float32) *canvas.Text {
 // they stay in view in a long trace.
 type ladderTitles struct {
 	widget.BaseWidget
+	geo ladderGeometry
 }
 
-func newLadderTitles() *ladderTitles {
-	t := &ladderTitles{}
+func newLadderTitles(geo ladderGeometry) *ladderTitles {
+	t := &ladderTitles{geo: geo}
 	t.ExtendBaseWidget(t)
 	return t
 }
@@ -328,7 +479,7 @@ type titlesRenderer struct {
 }
 
 func (r *titlesRenderer) Destroy()                     {}
-func (r *titlesRenderer) MinSize() fyne.Size           { return fyne.NewSize(ladderMinWidth, ladderTitleH) }
+func (r *titlesRenderer) MinSize() fyne.Size           { return fyne.NewSize(r.t.geo.minWidth, ladderTitleH) }
 func (r *titlesRenderer) Objects() []fyne.CanvasObject { return r.objects }
 func (r *titlesRenderer) Refresh()                     { r.rebuild(); canvas.Refresh(r.t) }
 
@@ -346,10 +497,48 @@ func (r *titlesRenderer) rebuild() {
 	dim := th.Color(theme.ColorNamePlaceHolder, v)
 	textSize := th.Size(theme.SizeNameText)
 	small := th.Size(theme.SizeNameCaptionText)
-	cx, sx := ladderColumns(r.size.Width)
+	cx, sx := r.t.geo.columns(r.size.Width)
+	client := lang.L("Client (this computer)")
+	if r.t.geo.timeW < fullLadder.timeW {
+		client = lang.L("Client")
+	}
 	r.objects = []fyne.CanvasObject{
-		centeredText(lang.L("Client (this computer)"), fg, textSize, true, cx, 4),
+		centeredText(client, fg, textSize, true, cx, 4),
 		centeredText(lang.L("Server"), fg, textSize, true, sx, 4),
 		leftText(lang.L("Time"), dim, small, 4, 8),
 	}
+}
+
+// wrapText breaks text into lines no wider than width, at spaces and at
+// the text's own line breaks; a word wider than a line is cut. measure
+// gives the width of a string.
+func wrapText(text string, width float32, measure func(string) float32) []string {
+	var lines []string
+	for _, para := range strings.Split(text, "\n") {
+		line := ""
+		for _, word := range strings.Fields(para) {
+			try := word
+			if line != "" {
+				try = line + " " + word
+			}
+			if measure(try) <= width {
+				line = try
+				continue
+			}
+			if line != "" {
+				lines = append(lines, line)
+			}
+			for r := []rune(word); len(r) > 1 && measure(word) > width; r = []rune(word) {
+				n := len(r) - 1
+				for n > 1 && measure(string(r[:n])) > width {
+					n--
+				}
+				lines = append(lines, string(r[:n]))
+				word = string(r[n:])
+			}
+			line = word
+		}
+		lines = append(lines, line)
+	}
+	return lines
 }

@@ -29,6 +29,7 @@ type loginFlow struct {
 	events  *eventLog
 	cert    *token.Certificate
 	key     string // PIN memory key: module + serial
+	prefill string // a PIN to fill in (the demo token's public PIN), or ""
 
 	done     func(cardtest.Card)
 	failed   func(error)
@@ -125,7 +126,7 @@ func (f *loginFlow) ask(flags token.Flags, problem string) {
 	if f.key == "" {
 		pins = nil
 	}
-	f.dialog = newPINDialog(f.win, f.do, pinRequest{tok: f.cert.Token, flags: flags, problem: problem, pins: pins}, f.submitted, f.cancel)
+	f.dialog = newPINDialog(f.win, f.do, pinRequest{tok: f.cert.Token, flags: flags, problem: problem, pins: pins, prefill: f.prefill}, f.submitted, f.cancel)
 	f.dialog.show()
 	f.events.emitAfterFrame("pin-dialog", map[string]any{"pin_state": int(flags.PINState()), "pin_pad": flags.ProtectedAuthPath})
 }

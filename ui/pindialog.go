@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -44,6 +45,7 @@ type pinDialog struct {
 	confirm     *escCheck
 	remember    *escCheck
 	rememberWhy *note
+	demoNote    *widget.Label // the demo's PIN, said in words
 	problem     *widget.Label
 	busy        *widget.ProgressBarInfinite
 	ok          *widget.Button
@@ -64,6 +66,7 @@ type pinRequest struct {
 	flags   token.Flags // read just before asking
 	problem string      // shown at once, e.g. "the remembered PIN was rejected"
 	pins    PINMemory   // nil: no "Remember PIN"
+	prefill string      // the demo token's public PIN, filled in; "" for a real card
 }
 
 func newPINDialog(win fyne.Window, do func(func()), req pinRequest, onSubmit func(token.LoginOptions, bool), onCancel func()) *pinDialog {
@@ -74,6 +77,7 @@ func newPINDialog(win fyne.Window, do func(func()), req pinRequest, onSubmit fun
 		state:       &widget.Label{Wrapping: fyne.TextWrapWord},
 		padNote:     &widget.Label{Wrapping: fyne.TextWrapWord},
 		rememberWhy: newNote("", theme.SizeNameCaptionText),
+		demoNote:    &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}},
 		problem:     &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance, TextStyle: fyne.TextStyle{Bold: true}},
 		busy:        widget.NewProgressBarInfinite(),
 	}
@@ -88,7 +92,7 @@ func newPINDialog(win fyne.Window, do func(func()), req pinRequest, onSubmit fun
 
 	content := container.NewVBox(
 		container.New(&tightVBox{}, p.tokenName, p.tokenInfo),
-		p.state, p.padNote, p.entry, p.confirm, p.problem, p.busy,
+		p.state, p.padNote, p.entry, p.demoNote, p.confirm, p.problem, p.busy,
 		container.New(&tightVBox{}, p.remember, p.rememberWhy),
 	)
 	p.dlg = dialog.NewCustomWithoutButtons(lang.L("Enter your PIN"), container.New(&fixedWidth{width: 440}, content), win)
@@ -98,7 +102,22 @@ func newPINDialog(win fyne.Window, do func(func()), req pinRequest, onSubmit fun
 	p.setFlags(req.flags)
 	p.showProblem(req.problem)
 	p.checkKeyring(req.pins)
+	p.prefill(req.prefill)
 	return p
+}
+
+// prefill fills the demo token's PIN in and says so. It is only typed in
+// for the user: OK still sends it, once per press, like a typed PIN.
+func (p *pinDialog) prefill(pin string) {
+	if pin == "" || p.mode != modeEntry {
+		p.demoNote.Hide()
+		return
+	}
+	p.entry.SetText(pin)
+	p.entry.CursorColumn = utf8.RuneCountInString(pin) // type on at the end
+	p.entry.Refresh()
+	p.demoNote.SetText(lang.L("This is the demo card: its PIN {{.PIN}} is filled in. Press OK.", map[string]any{"PIN": pin}))
+	p.demoNote.Show()
 }
 
 // tokenLine is the second line under the token's name.

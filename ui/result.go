@@ -20,14 +20,20 @@ import (
 )
 
 // resultView shows one test: the handshake as a ladder with the selected
-// message's fields and explanation, the server's chain, what the server
-// asked for, and the client certificate checks.
+// message's fields and explanation (or, after Compare, two tests side by
+// side), the server's chain, what the server asked for, and what the
+// server checks in a client certificate with this test's outcomes.
 type resultView struct {
-	connection  *note // TLS version, suite, HTTP answer, timings
+	explain     *widget.Check // explanations inline in the diagram
+	compareBtn  *widget.Button
+	backBtn     *widget.Button // from a comparison back to one test
+	connection  *note          // TLS version, suite, HTTP answer, timings
 	noSteps     *note
 	ladder      *ladder
 	ladderPane  *container.Scroll
 	message     *messageView
+	single      fyne.CanvasObject // the diagram of one test and its message
+	compare     *compareView
 	handshake   fyne.CanvasObject
 	serverState *widget.Label
 	serverChain *fyne.Container
@@ -36,14 +42,17 @@ type resultView struct {
 	reqCAs      *widget.Label
 	reqSchemes  *widget.Label
 	request     fyne.CanvasObject
-	checksState *widget.Label
-	checksList  *fyne.Container
-	checks      fyne.CanvasObject
+	lesson      *lessonView
 	res         *probe.Result
 }
 
-func newResultView() *resultView {
+// newResultView builds the view; onExplain is the Explain box changing,
+// onCompare the Compare TLS 1.2 and 1.3 button, onBack Back to one test.
+func newResultView(onExplain func(bool), onCompare, onBack func()) *resultView {
 	v := &resultView{
+		explain:     &widget.Check{Text: lang.L("Explain each message in the diagram"), OnChanged: onExplain},
+		compareBtn:  &widget.Button{Text: lang.L("Compare TLS 1.2 and 1.3"), Icon: theme.ViewRefreshIcon(), OnTapped: onCompare},
+		backBtn:     &widget.Button{Text: lang.L("Back to one test"), Icon: theme.NavigateBackIcon(), OnTapped: onBack},
 		connection:  newNote("", theme.SizeNameText),
 		noSteps:     newNote(lang.L("The handshake appears here, message by message, when you test a connection."), theme.SizeNameText).centered(),
 		message:     newMessageView(),
@@ -52,23 +61,51 @@ func newResultView() *resultView {
 		reqState:    &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}},
 		reqCAs:      valueLabel(),
 		reqSchemes:  valueLabel(),
-		checksState: &widget.Label{Wrapping: fyne.TextWrapWord},
-		checksList:  container.NewVBox(),
+		lesson:      newLessonView(),
 	}
-	v.ladder = newLadder(v.selectStep)
+	v.explain.ExtendBaseWidget(v.explain)
+	v.compareBtn.ExtendBaseWidget(v.compareBtn)
+	v.backBtn.ExtendBaseWidget(v.backBtn)
+	v.ladder = newLadder(fullLadder, v.selectStep)
 	v.ladderPane = container.NewVScroll(v.ladder)
-	diagram := container.NewBorder(newLadderTitles(), nil, nil, nil, v.ladderPane)
+	diagram := container.NewBorder(newLadderTitles(fullLadder), nil, nil, nil, v.ladderPane)
 	split := container.NewHSplit(container.NewStack(diagram, container.NewCenter(container.New(&maxWidth{width: 360}, v.noSteps))), v.message.content)
 	split.Offset = 0.58
-	v.handshake = container.NewBorder(v.connection, nil, nil, nil, split)
+	v.single = container.NewBorder(v.connection, nil, nil, nil, split)
+	v.compare = newCompareView()
+	toolbar := container.NewBorder(nil, nil, v.explain, container.NewHBox(v.backBtn, v.compareBtn))
+	v.handshake = container.NewBorder(toolbar, nil, nil, nil, container.NewStack(v.single, v.compare.content))
 	v.server = container.NewVScroll(container.NewVBox(v.serverState, v.serverChain))
 	v.request = container.NewVScroll(container.New(layout.NewFormLayout(),
 		keyLabel(lang.L("Asked for a certificate")), v.reqState,
 		keyLabel(lang.L("Acceptable CAs")), v.reqCAs,
 		keyLabel(lang.L("Signature algorithms")), v.reqSchemes))
-	v.checks = container.NewVScroll(container.NewVBox(v.checksState, v.checksList))
 	v.reset()
 	return v
+}
+
+// setExplain shows or hides the explanations in the diagrams.
+func (v *resultView) setExplain(on bool) {
+	v.ladder.setExplain(on)
+	v.compare.setExplain(on)
+	v.ladderPane.Refresh()
+	if i := v.ladder.selected; i >= 0 {
+		v.scrollToStep(i)
+	}
+}
+
+// showSingle shows the diagram of one test (the last one).
+func (v *resultView) showSingle() {
+	v.compare.content.Hide()
+	v.backBtn.Hide()
+	v.single.Show()
+}
+
+// showCompare shows the two tests of a comparison side by side.
+func (v *resultView) showCompare() {
+	v.single.Hide()
+	v.backBtn.Show()
+	v.compare.content.Show()
 }
 
 // reset empties the view for a new test.
@@ -87,9 +124,9 @@ func (v *resultView) reset() {
 	v.reqState.SetText(lang.L("No test yet."))
 	v.reqCAs.SetText("—")
 	v.reqSchemes.SetText("—")
-	v.checksState.SetText(lang.L("No test yet."))
-	v.checksList.Objects = nil
-	v.checksList.Refresh()
+	v.lesson.show(nil)
+	v.showSingle()
+	v.ladderPane.Refresh()
 }
 
 // waiting says that a test started and no message came yet.
@@ -117,7 +154,12 @@ func (v *resultView) show(res *probe.Result) {
 	v.connection.Show()
 	v.showServer(res)
 	v.showRequest(res.CertificateRequest)
-	v.showChecks(res.Checks)
+	checks := res.Checks
+	if checks == nil {
+		checks = []certcheck.Check{} // tested, but no check was made
+	}
+	v.lesson.show(checks)
+	v.ladderPane.Refresh()
 }
 
 // explainFirst selects the message worth explaining first (unless the
@@ -161,12 +203,13 @@ func (v *resultView) selectStep(i int) {
 // that only at its next layout, and it cannot scroll past the old one.
 func (v *resultView) scrollToStep(i int) {
 	view := v.ladderPane.Size()
-	content := v.ladder.MinSize()
-	v.ladder.Resize(fyne.NewSize(max(view.Width, content.Width), max(view.Height, content.Height)))
+	v.ladder.Resize(fyne.NewSize(max(view.Width, v.ladder.geo.minWidth), view.Height)) // grows to its rows
+	content := v.ladder.Size()
 	y := v.ladderPane.Offset.Y
-	y = max(y, rowTop(i)+ladderRow-view.Height) // below the view
-	y = min(y, rowTop(i))                       // above the view
-	y = min(y, content.Height-view.Height)      // not past the end
+	top, bottom := v.ladder.rowTop(i), v.ladder.rowTop(i)+v.ladder.rowHeight(i)
+	y = max(y, bottom-view.Height)         // below the view
+	y = min(y, top)                        // above the view
+	y = min(y, content.Height-view.Height) // not past the end
 	v.ladderPane.ScrollToOffset(fyne.NewPos(0, max(y, 0)))
 }
 
@@ -261,23 +304,6 @@ func (v *resultView) showRequest(cr *probe.CertRequest) {
 		v.reqCAs.SetText("• " + strings.Join(cr.AcceptableCAs, "\n• "))
 	}
 	v.reqSchemes.SetText(strings.Join(cr.SignatureSchemes, ", "))
-}
-
-func (v *resultView) showChecks(checks []certcheck.Check) {
-	if len(checks) == 0 {
-		v.checksState.SetText(lang.L("No checks were made: the test stopped before a certificate was used."))
-	} else {
-		v.checksState.SetText(lang.L("What a server checks in your certificate, checked here as well:"))
-	}
-	var objs []fyne.CanvasObject
-	for _, c := range checks {
-		icon := widget.NewIcon(checkIcon(c.Status))
-		name := &widget.Label{Text: checkName(c.Name) + " — " + checkStatusWord(c.Status), TextStyle: fyne.TextStyle{Bold: true}}
-		detail := &widget.Label{Text: tr(c.Detail), Wrapping: fyne.TextWrapWord, Selectable: true}
-		objs = append(objs, container.NewBorder(nil, nil, container.NewVBox(icon), nil, container.New(&tightVBox{}, name, detail)))
-	}
-	v.checksList.Objects = objs
-	v.checksList.Refresh()
 }
 
 func checkIcon(s certcheck.Status) fyne.Resource {

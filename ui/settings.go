@@ -4,8 +4,6 @@ import (
 	"slices"
 	"time"
 
-	"fyne.io/fyne/v2"
-
 	"github.com/cardcheck/cardcheck/app/config"
 )
 
@@ -19,10 +17,64 @@ const (
 )
 
 // settings reads and writes the GUI's preferences (Fyne preferences under
-// config.AppID; the CLI reads the modules from the same file).
+// config.AppID; the CLI reads the modules from the same file). The demo
+// keeps them in memory instead, see memoryPrefs.
 type settings struct {
-	p fyne.Preferences
+	p prefStore
 }
+
+// prefStore is the part of fyne.Preferences that settings uses.
+type prefStore interface {
+	String(key string) string
+	StringWithFallback(key, fallback string) string
+	SetString(key, value string)
+	StringList(key string) []string
+	SetStringList(key string, value []string)
+	Bool(key string) bool
+	SetBool(key string, value bool)
+	IntWithFallback(key string, fallback int) int
+	SetInt(key string, value int)
+}
+
+// memoryPrefs keeps the settings of one demo session in memory. The demo
+// must not leave its local test servers (new ports every run), its CA
+// file and its certificates in the user's history and options, and must
+// not start from the user's options either.
+type memoryPrefs map[string]any
+
+func (m memoryPrefs) String(key string) string { return m.StringWithFallback(key, "") }
+
+func (m memoryPrefs) StringWithFallback(key, fallback string) string {
+	if v, ok := m[key].(string); ok {
+		return v
+	}
+	return fallback
+}
+
+func (m memoryPrefs) SetString(key, value string) { m[key] = value }
+
+func (m memoryPrefs) StringList(key string) []string {
+	v, _ := m[key].([]string)
+	return slices.Clone(v)
+}
+
+func (m memoryPrefs) SetStringList(key string, value []string) { m[key] = slices.Clone(value) }
+
+func (m memoryPrefs) Bool(key string) bool {
+	v, _ := m[key].(bool)
+	return v
+}
+
+func (m memoryPrefs) SetBool(key string, value bool) { m[key] = value }
+
+func (m memoryPrefs) IntWithFallback(key string, fallback int) int {
+	if v, ok := m[key].(int); ok {
+		return v
+	}
+	return fallback
+}
+
+func (m memoryPrefs) SetInt(key string, value int) { m[key] = value }
 
 // modules returns the module paths the user added.
 func (s settings) modules() []string { return s.p.StringList(config.KeyModules) }

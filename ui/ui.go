@@ -6,7 +6,8 @@
 //
 // Each part of the window is a struct with its widgets as typed fields
 // (tokenPanel, certDetails, connectionBar, verdictBanner, resultView,
-// pinDialog), so that tests can drive them with fyne.io/fyne/v2/test.
+// compareView, lessonView, demoPanel, pinDialog), so that tests can drive
+// them with fyne.io/fyne/v2/test.
 package ui
 
 import (
@@ -15,21 +16,29 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/cardcheck/cardcheck/app/config"
+	"github.com/cardcheck/cardcheck/app/demo"
 	"github.com/cardcheck/cardcheck/assets"
 )
 
 // Run opens the main window and blocks until it is closed; it returns
 // the process exit code.
-func Run(deps Deps) int {
+func Run(deps Deps) int { return run(deps, nil) }
+
+// run opens the window, in demo mode when d is set.
+func run(deps Deps, d *demo.Demo) int {
 	a := app.NewWithID(config.AppID)
 	a.SetIcon(assets.Icon)
 	a.Settings().SetTheme(newReadableTheme())
 	if err := assets.LoadTranslations(); err != nil {
 		fyne.LogError("loading translations", err)
 	}
-	w := a.NewWindow(lang.L("cardcheck"))
+	title := lang.L("cardcheck")
+	if d != nil {
+		title = lang.L("cardcheck demo")
+	}
+	w := a.NewWindow(title)
 	w.SetMaster()
-	m := newMainWindow(a, w, deps, windowOptions{})
+	m := newMainWindow(a, w, deps, windowOptions{demo: d})
 	w.Resize(initialWindowSize)
 	w.CenterOnScreen()
 	w.ShowAndRun()

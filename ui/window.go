@@ -12,6 +12,7 @@ import (
 
 	"github.com/cardcheck/cardcheck/app/cardtest"
 	"github.com/cardcheck/cardcheck/app/config"
+	"github.com/cardcheck/cardcheck/app/demo"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/report"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
@@ -47,7 +48,9 @@ type mainWindow struct {
 	handshakeTab *container.TabItem
 	serverTab    *container.TabItem
 	requestTab   *container.TabItem
-	checksTab    *container.TabItem
+	lessonTab    *container.TabItem
+	demo         *demoPanel // nil outside demo mode
+	explainItem  *fyne.MenuItem
 	status       *note
 	testView     fyne.CanvasObject // certificate, connection and result
 	emptyView    fyne.CanvasObject
@@ -70,20 +73,23 @@ type heldCard struct {
 	hasKey *bool // has_private_key as the login made it known
 }
 
-// testRun is one press of Test connection.
+// testRun is one press of Test connection, or of Compare TLS 1.2 and
+// 1.3 (two tests on one login).
 type testRun struct {
-	url    string
-	cert   *token.Certificate
-	login  *loginFlow
-	cancel context.CancelFunc // set once the probe runs
-	steps  int
+	url     string
+	cert    *token.Certificate
+	compare bool
+	login   *loginFlow
+	cancel  context.CancelFunc // set once the probe runs
+	steps   int
 }
 
-// windowOptions are what tests change: the clock and how work gets back
-// to the UI goroutine.
+// windowOptions are what tests change (the clock and how work gets back
+// to the UI goroutine) and the demo, for demo mode.
 type windowOptions struct {
-	do  func(func())
-	now func() time.Time
+	do   func(func())
+	now  func() time.Time
+	demo *demo.Demo
 }
 
 // newMainWindow builds the window's content and starts reading the cards.
@@ -96,6 +102,10 @@ func newMainWindow(a fyne.App, w fyne.Window, deps Deps, opt windowOptions) *mai
 	}
 	m := &mainWindow{app: a, win: w, deps: deps, do: opt.do, now: opt.now,
 		prefs: settings{a.Preferences()}, events: openEventLog(deps.EventLog)}
+	if opt.demo != nil {
+		m.prefs = settings{memoryPrefs{}}
+		m.demo = newDemoPanel(opt.demo, m.scenarioSelected)
+	}
 	m.build()
 	m.deps.Backend.SetUserModules(m.prefs.modules())
 	m.refresh()
@@ -104,20 +114,25 @@ func newMainWindow(a fyne.App, w fyne.Window, deps Deps, opt windowOptions) *mai
 
 func (m *mainWindow) build() {
 	m.tokens = newTokenPanel(m.now, m.chooseModule, m.refresh, m.selectNode)
-	m.empty = newEmptyState(m.chooseModule, m.refresh, m.deps.TryDemo)
+	var tryDemo func()
+	if m.deps.TryDemo != nil && m.demo == nil {
+		tryDemo = m.tryDemo
+	}
+	m.empty = newEmptyState(m.chooseModule, m.refresh, tryDemo)
 	m.details = newCertDetails(m.now, m.copyURI, m.exportCertificate, m.removeModule)
 	m.conn = newConnectionBar(m.startTest, m.logout, m.chooseCAFile, m.prefs.setOptions)
 	m.conn.setOptions(m.prefs.options())
 	m.conn.setHistory(m.prefs.history())
 	m.conn.url.SetText(m.prefs.lastURL())
 	m.banner = newVerdictBanner(m.cancelTest, m.copyReport, m.saveReport)
-	m.result = newResultView()
+	m.result = newResultView(m.explainChanged, m.startCompare, m.backToOneTest)
 	m.certTab = container.NewTabItem(lang.L("Certificate"), m.details.content)
 	m.handshakeTab = container.NewTabItem(lang.L("Handshake"), m.result.handshake)
 	m.serverTab = container.NewTabItem(lang.L("Server certificate"), container.NewPadded(m.result.server))
 	m.requestTab = container.NewTabItem(lang.L("What the server asked for"), container.NewPadded(m.result.request))
-	m.checksTab = container.NewTabItem(lang.L("Certificate checks"), container.NewPadded(m.result.checks))
-	m.tabs = container.NewAppTabs(m.certTab, m.handshakeTab, m.serverTab, m.requestTab, m.checksTab)
+	m.lessonTab = container.NewTabItem(lang.L("Certificate checks"), container.NewPadded(m.result.lesson.content))
+	m.tabs = container.NewAppTabs(m.certTab, m.handshakeTab, m.serverTab, m.requestTab, m.lessonTab)
+	m.tabs.OnSelected = m.tabSelected
 	m.status = newNote("", theme.SizeNameCaptionText).truncated()
 	version := newNote("cardcheck "+config.Version, theme.SizeNameCaptionText)
 	version.rt.Wrapping = fyne.TextWrapOff
@@ -126,13 +141,22 @@ func (m *mainWindow) build() {
 	m.emptyView = m.empty.content
 	m.emptyView.Hide()
 	right := container.NewPadded(container.NewStack(m.testView, m.emptyView))
-	split := container.NewHSplit(container.NewPadded(m.tokens.content), right)
+	var left, top fyne.CanvasObject = m.tokens.content, nil
+	if m.demo != nil {
+		scenarios := container.NewVSplit(m.demo.content, m.tokens.content)
+		scenarios.Offset = 0.68
+		left, top = scenarios, container.NewPadded(m.demo.banner)
+	}
+	split := container.NewHSplit(container.NewPadded(left), right)
 	split.Offset = 0.3
 	statusBar := container.NewBorder(widget.NewSeparator(), nil, nil, version, m.status)
-	m.win.SetContent(container.New(minSizeLayout{min: minWindowSize}, container.NewBorder(nil, statusBar, nil, nil, split)))
+	m.win.SetContent(container.New(minSizeLayout{min: minWindowSize}, container.NewBorder(top, statusBar, nil, nil, split)))
 	m.win.SetMainMenu(m.menu())
 	m.win.Canvas().SetOnTypedKey(m.typedKey)
 	m.win.Canvas().Focus(m.conn.url) // type the address right away
+	if m.demo != nil && len(m.demo.d.Scenarios) > 0 {
+		m.demo.list.Select(0)
+	}
 }
 
 // typedKey handles keys typed while no widget has the focus: Enter runs
@@ -241,8 +265,13 @@ func (m *mainWindow) showInventory(inv *token.Inventory) {
 	m.events.emitAfterFrame("tokens", map[string]any{"tokens": len(inv.Tokens), "certificates": len(certs), "modules": len(inv.Modules)})
 }
 
-// autoSelect selects the certificate used last, or the only usable one.
+// autoSelect selects the certificate used last, or the only usable one;
+// in the demo, the certificate of the chosen scenario.
 func (m *mainWindow) autoSelect() {
+	if m.demo != nil {
+		m.selectScenarioCert()
+		return
+	}
 	if last := m.prefs.lastCertificate(); last != "" {
 		if m.tokens.selectCert(func(c *token.Certificate) bool { return c.URI == last }) {
 			return
@@ -286,7 +315,14 @@ func sameCert(a, b *token.Certificate) bool {
 
 // startTest is Test connection (or Enter): log in if needed, then run the
 // probe with live steps.
-func (m *mainWindow) startTest() {
+func (m *mainWindow) startTest() { m.begin(false) }
+
+// startCompare is Compare TLS 1.2 and 1.3: the same test twice on one
+// login, shown side by side.
+func (m *mainWindow) startCompare() { m.begin(true) }
+
+// begin starts a test or a comparison.
+func (m *mainWindow) begin(compare bool) {
 	if m.run != nil {
 		return
 	}
@@ -308,11 +344,15 @@ func (m *mainWindow) startTest() {
 	m.conn.setHistory(m.prefs.rememberURL(url))
 	m.prefs.setLastCertificate(cert.URI)
 
-	run := &testRun{url: url, cert: cert}
+	run := &testRun{url: url, cert: cert, compare: compare}
 	m.run = run
-	m.conn.setRunning(true)
+	m.setRunning(true)
 	m.result.reset()
 	m.result.waiting()
+	if compare {
+		m.result.compare.running()
+		m.result.showCompare()
+	}
 	m.banner.running(url, lang.L("Logging in to the card…"))
 	m.tabs.Select(m.handshakeTab)
 	if m.held != nil && sameCert(m.held.cert, cert) {
@@ -322,6 +362,7 @@ func (m *mainWindow) startTest() {
 	m.logout()
 	run.login = &loginFlow{
 		win: m.win, do: m.do, backend: m.deps.Backend, pins: m.deps.PINs, events: m.events, cert: cert,
+		prefill:  m.demoPIN(cert),
 		done:     func(card cardtest.Card) { m.probe(run, card) },
 		failed:   func(err error) { m.finished(run, cardtest.Failed(run.url, run.cert, err)) },
 		canceled: func() { m.loginCanceled(run) },
@@ -342,6 +383,10 @@ func (m *mainWindow) probe(run *testRun, card cardtest.Card) {
 	m.conn.setLoggedIn(run.cert.Token.Label)
 	ctx, cancel := context.WithCancel(context.Background())
 	run.cancel = cancel
+	if run.compare {
+		m.compareProbe(ctx, cancel, run, card)
+		return
+	}
 	o := m.conn.currentOptions()
 	opts := cardtest.Options{URL: run.url, TLSVersion: o.TLSVersion, CAFile: o.CAFile,
 		ContinueUntrusted: o.ContinueUntrusted, Timeout: o.Timeout,
@@ -382,8 +427,9 @@ func (m *mainWindow) loginCanceled(run *testRun) {
 		return
 	}
 	m.run = nil
-	m.conn.setRunning(false)
+	m.setRunning(false)
 	m.banner.content.Hide()
+	m.result.reset() // no "waiting" left behind, and one test again after a comparison
 	m.say(lang.L("Test canceled."))
 }
 
@@ -393,9 +439,12 @@ func (m *mainWindow) finished(run *testRun, res *probe.Result) {
 		return
 	}
 	m.run = nil
-	m.conn.setRunning(false)
+	m.setRunning(false)
 	m.banner.done(res)
 	m.result.show(res)
+	if m.demo != nil {
+		m.demo.recordResult(run.url, run.cert, res.Verdict)
+	}
 	// The verdict changes the heights above the diagram: lay the view out
 	// now, so that it scrolls to the message it explains with its real size.
 	m.testView.Refresh()

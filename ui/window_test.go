@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/cardcheck/cardcheck/app/certcheck"
 	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/token"
@@ -65,7 +66,7 @@ func TestSelectTypePINRun(t *testing.T) {
 	}
 
 	// Tap the first arrow: its fields and explanation appear, in order.
-	test.TapAt(h.m.result.ladder, fyne.NewPos(200, rowTop(0)+ladderRow/2))
+	test.TapAt(h.m.result.ladder, fyne.NewPos(200, h.m.result.ladder.rowTop(0)+ladderRow/2))
 	mv := h.m.result.message
 	if mv.title.Text != "1. ClientHello" || mv.explain.Text != "What ClientHello is for." {
 		t.Errorf("message view shows %q / %q", mv.title.Text, mv.explain.Text)
@@ -141,8 +142,8 @@ func TestRejectedShowsCauseAndAlert(t *testing.T) {
 	if h.m.result.message.title.Text != "12. Alert" {
 		t.Errorf("explained first: %q, want the alert", h.m.result.message.title.Text)
 	}
-	if n := len(h.m.result.checksList.Objects); n != 4 {
-		t.Errorf("%d checks shown, want 4", n)
+	if r := h.m.result.lesson.rows[1]; r.name != certcheck.NameChain || r.outcome.text != "failed" || !strings.Contains(r.detail.String(), "Not issued by a CA the server named") {
+		t.Errorf("lesson, chain: %s %q %q", r.name, r.outcome.text, r.detail.String())
 	}
 }
 
@@ -218,10 +219,17 @@ func TestEmptyState(t *testing.T) {
 	}
 
 	demoed := 0
-	h2 := newHarness(t, newFakeBackend(nil), nil, func() { demoed++ })
+	h2 := newHarness(t, newFakeBackend(nil), nil, func() error { demoed++; return nil })
 	test.Tap(h2.m.empty.demo)
 	if demoed != 1 {
 		t.Errorf("Try the demo called the hook %d times", demoed)
+	}
+
+	// The demo cannot start (no SoftHSM): the error shows, the window stays.
+	h3 := newHarness(t, newFakeBackend(nil), nil, func() error { return errors.New("SoftHSM2 is not installed") })
+	test.Tap(h3.m.empty.demo)
+	if !h3.m.emptyView.Visible() || h3.w.Canvas().Overlays().Top() == nil {
+		t.Error("a failed demo start must show its error and keep the window")
 	}
 }
 

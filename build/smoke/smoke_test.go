@@ -261,6 +261,14 @@ type event struct {
 	Certificates int    `json:"certificates"`
 	Verdict      string `json:"verdict"`
 	Steps        int    `json:"steps"`
+	On           bool   `json:"on"`         // explain
+	Verdict12    string `json:"verdict_12"` // compare
+	Verdict13    string `json:"verdict_13"`
+	Steps12      int    `json:"steps_12"`
+	Steps13      int    `json:"steps_13"`
+	Messages12   int    `json:"messages_12"`
+	Messages13   int    `json:"messages_13"`
+	Tab          string `json:"tab"`
 }
 
 type eventStream struct{ ch chan event }
