@@ -50,31 +50,9 @@ func TestDemoSmoke(t *testing.T) {
 func runDemo(t *testing.T, bin, data, display, theme string) {
 	dir := t.TempDir()
 	events := openEvents(t, filepath.Join(dir, "events"))
-	cmd := exec.Command(bin, "demo")
-	cmd.Env = append(os.Environ(), "DISPLAY="+display, "XDG_DATA_HOME="+data, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
-		"XDG_RUNTIME_DIR="+dir, "FYNE_THEME="+theme, ui.EventLogEnv+"="+filepath.Join(dir, "events"),
-		"NO_AT_BRIDGE=1", "DBUS_SESSION_BUS_ADDRESS=disabled:")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("cardcheck demo stderr:\n%s", stderr.String())
-		}
-	})
+	env := []string{"DISPLAY=" + display, "XDG_DATA_HOME=" + data, "XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
+		"XDG_RUNTIME_DIR=" + dir, "FYNE_THEME=" + theme, ui.EventLogEnv + "=" + filepath.Join(dir, "events")}
+	start, exited := launch(t, "cardcheck demo", exec.Command(bin, "demo"), env)
 
 	ev := events.wait(t, exited, "tokens", func(e event) bool { return e.Certificates > 0 })
 	t.Logf("%s theme: start to demo shown %v; %d certificates", theme, time.UnixMilli(ev.UnixMs).Sub(start).Round(time.Millisecond), ev.Certificates)

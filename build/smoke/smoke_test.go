@@ -75,32 +75,10 @@ func runGUI(t *testing.T, g guiRun) {
 	writePreferences(t, dir, g)
 	events := openEvents(t, filepath.Join(dir, "events"))
 
+	env := append(append([]string{}, g.rig.Env...), "DISPLAY="+g.display, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
+		"XDG_RUNTIME_DIR="+dir, "FYNE_THEME="+g.theme, ui.EventLogEnv+"="+filepath.Join(dir, "events"))
 	cmd := exec.Command(g.bin)
-	cmd.Env = append(os.Environ(), g.rig.Env...)
-	cmd.Env = append(cmd.Env, "DISPLAY="+g.display, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
-		"XDG_RUNTIME_DIR="+dir, "FYNE_THEME="+g.theme, ui.EventLogEnv+"="+filepath.Join(dir, "events"),
-		"NO_AT_BRIDGE=1", "DBUS_SESSION_BUS_ADDRESS=disabled:")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("cardcheck stderr:\n%s", stderr.String())
-		}
-	})
+	start, exited := launch(t, "cardcheck", cmd, env)
 
 	ev := events.wait(t, exited, "tokens", func(e event) bool { return e.Certificates > 0 })
 	firstList := time.UnixMilli(ev.UnixMs).Sub(start)
@@ -357,4 +335,35 @@ func vmRSS(t *testing.T, pid int) int {
 		}
 	}
 	return 0
+}
+
+// launch starts the GUI with env added to this process's environment
+// (accessibility bridge and D-Bus off: Xvfb has neither), stops it when
+// the test ends, and shows its stderr when the test failed. It returns
+// when it started and a channel closed when it exits.
+func launch(t *testing.T, name string, cmd *exec.Cmd, env []string) (time.Time, chan struct{}) {
+	t.Helper()
+	cmd.Env = append(append(os.Environ(), env...), "NO_AT_BRIDGE=1", "DBUS_SESSION_BUS_ADDRESS=disabled:")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("%s stderr:\n%s", name, stderr.String())
+		}
+	})
+	return start, exited
 }
