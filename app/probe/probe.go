@@ -127,6 +127,7 @@ func (r *run) execute(ctx context.Context) {
 		r.fail(KindProtocol, err.Error())
 		return
 	}
+	r.completeChain(ctx)
 	r.tracer = tlstrace.New(r.opt.OnStep)
 	cfg.KeyLogWriter = r.tracer.KeyLogWriter(r.opt.KeyLog)
 	raw, via, err := dial(ctx, t, r.opt.Proxy)
@@ -232,3 +233,21 @@ var systemRoots = sync.OnceValue(func() *x509.CertPool {
 	}
 	return pool
 })
+
+// completeChain downloads the issuing CA certificate through the leaf's AIA
+// address when the token carries no intermediate at all: servers usually
+// trust only the root and refuse a bare leaf from an intermediate CA.
+func (r *run) completeChain(ctx context.Context) {
+	leaf := r.cred.Leaf
+	if leaf == nil || len(r.cred.Intermediates) > 0 || len(leaf.IssuingCertificateURL) == 0 ||
+		string(leaf.RawIssuer) == string(leaf.RawSubject) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	chain, _ := certcheck.BuildChain(ctx, leaf, nil, r.opt.Roots, r.opt.HTTPClient)
+	if len(chain) > 1 {
+		r.cred.Intermediates = chain[1:]
+		r.note("The issuing CA certificate was downloaded from the certificate's AIA address and sent with it (the card does not carry it).")
+	}
+}

@@ -3,6 +3,7 @@ package probe_test
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
@@ -593,5 +594,20 @@ func TestIPv6Literal(t *testing.T) {
 	res := check(t, p, c.options(srv.URL))
 	if res.Verdict != probe.Accepted || !res.Server.Verified {
 		t.Fatalf("IPv6: %s, server %+v, error %+v", res.Verdict, res.Server, res.Error)
+	}
+}
+
+// TestIntermediateFromAIA plays a card that lacks its intermediate: the
+// probe downloads it from the leaf's AIA address (the rig serves it) so a
+// server that trusts only the root still accepts the certificate.
+func TestIntermediateFromAIA(t *testing.T) {
+	c := newCards(t, nil)
+	e := c.rig.Entries[testrig.EC256]
+	srv := testservers.SServer(t, testservers.SServerConfig{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile,
+		CAFile: c.rig.CAFile, RequireCert: true})
+	card := memoryCard{e.Key, []tls.SignatureScheme{tls.ECDSAWithP256AndSHA256}}
+	res := probe.Run(context.Background(), c.options(srv.URL), probe.Credential{Leaf: e.Cert, Card: card})
+	if res.Verdict != probe.Accepted || !strings.Contains(strings.Join(res.Notes, " "), "AIA") {
+		t.Fatalf("leaf without intermediate: %s %+v, notes %v", res.Verdict, res.Error, res.Notes)
 	}
 }
