@@ -49,13 +49,7 @@ func goldenRun(t *testing.T, result func(string) *probe.Result) *harness {
 	be := newFakeBackend(newFakeToken(t, readyFlags))
 	be.setFlags(readyFlags)
 	be.card.set(false, result)
-	h := newHarness(t, be, nil, nil)
-	h.selectCert("Alice Example")
-	h.startTest(testURL)
-	d := h.pinDialog()
-	test.Type(d.entry, testPIN)
-	test.Tap(d.ok)
-	h.waitResult()
+	h := runAliceTest(t, be)
 	return h
 }
 

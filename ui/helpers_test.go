@@ -571,3 +571,17 @@ func (h *harness) waitResult() *probe.Result {
 	h.waitFor("the result", func() bool { return h.m.run == nil && h.m.result.res != nil })
 	return h.m.result.res
 }
+
+// runAliceTest opens the window on be, tests the "Alice Example"
+// certificate against testURL with testPIN and waits for the result.
+func runAliceTest(t *testing.T, be *fakeBackend) *harness {
+	t.Helper()
+	h := newHarness(t, be, nil, nil)
+	h.selectCert("Alice Example")
+	h.startTest(testURL)
+	d := h.pinDialog()
+	test.Type(d.entry, testPIN)
+	test.Tap(d.ok)
+	h.waitResult()
+	return h
+}

@@ -127,13 +127,7 @@ func TestRejectedShowsCauseAndAlert(t *testing.T) {
 	tok := newFakeToken(t, readyFlags)
 	be := newFakeBackend(tok)
 	be.card.set(false, rejectedResult)
-	h := newHarness(t, be, nil, nil)
-	h.selectCert("Alice Example")
-	h.startTest(testURL)
-	d := h.pinDialog()
-	test.Type(d.entry, testPIN)
-	test.Tap(d.ok)
-	h.waitResult()
+	h := runAliceTest(t, be)
 	b := h.m.banner
 	if b.title.Text != verdictHeadline(probe.Rejected) || !strings.Contains(b.cause.Text, "does not trust the CA") ||
 		!strings.Contains(b.advice.Text, "• Ask the server's administrators") {
@@ -152,13 +146,7 @@ func TestRejectedShowsCauseAndAlert(t *testing.T) {
 func TestTokenRemovalRefreshesTree(t *testing.T) {
 	tok := newFakeToken(t, readyFlags)
 	be := newFakeBackend(tok)
-	h := newHarness(t, be, nil, nil)
-	h.selectCert("Alice Example")
-	h.startTest(testURL)
-	d := h.pinDialog()
-	test.Type(d.entry, testPIN)
-	test.Tap(d.ok)
-	h.waitResult()
+	h := runAliceTest(t, be)
 
 	scans := be.scanCount()
 	be.setInventory(newFakeBackend(nil).inv) // the card is gone
