@@ -60,7 +60,7 @@ type chainResult struct {
 	path        []*x509.Certificate // leaf first; ends with the root when verified
 	err         error               // nil when verified
 	systemRoots bool                // verified against the system's trust store
-	leafClamped bool                // judged inside the leaf's validity period, not at now
+	leafOutside bool                // the leaf is outside its validity period now: left to the validity check
 	fetchURL    string              // the last AIA download that failed
 	fetchErr    error
 }
@@ -81,17 +81,19 @@ func buildChain(ctx context.Context, leaf *x509.Certificate, intermediates []*x5
 	if roots == nil {
 		roots = systemRoots()
 	}
-	at := verifyTime(leaf, now)
-	b.res.leafClamped = !at.Equal(now)
-	b.opts = x509.VerifyOptions{Roots: roots, Intermediates: x509.NewCertPool(), CurrentTime: at,
+	subject := leaf
+	if now.After(leaf.NotAfter) || now.Before(leaf.NotBefore) {
+		subject, b.res.leafOutside = judgedNow(leaf, now), true
+	}
+	b.opts = x509.VerifyOptions{Roots: roots, Intermediates: x509.NewCertPool(), CurrentTime: now,
 		KeyUsages: chainUsages(leaf)}
 	for _, c := range intermediates {
 		b.add(c)
 	}
 	for {
-		chains, err := leaf.Verify(b.opts)
+		chains, err := subject.Verify(b.opts)
 		if err == nil {
-			b.res.path, b.res.err = chains[0], nil
+			b.res.path, b.res.err = append([]*x509.Certificate{leaf}, chains[0][1:]...), nil
 			return b.res
 		}
 		b.res.path, b.res.err = linkPath(leaf, b.known), err
@@ -110,16 +112,14 @@ func systemRoots() *x509.CertPool {
 	return x509.NewCertPool()
 }
 
-// verifyTime is now, moved into the leaf's validity period when it lies
-// outside: an expired leaf must not hide whether its CAs are trusted.
-func verifyTime(leaf *x509.Certificate, now time.Time) time.Time {
-	switch {
-	case now.After(leaf.NotAfter):
-		return leaf.NotAfter
-	case now.Before(leaf.NotBefore):
-		return leaf.NotBefore
-	}
-	return now
+// judgedNow returns a copy of leaf whose validity period includes now,
+// so the chain is judged today — the CAs as they are now — while the
+// leaf's own dates are the validity check's business. The copy keeps the
+// signed bytes, so every signature in the chain is still verified.
+func judgedNow(leaf *x509.Certificate, now time.Time) *x509.Certificate {
+	c := *leaf
+	c.NotBefore, c.NotAfter = now.Add(-time.Minute), now.Add(time.Minute)
+	return &c
 }
 
 // chainUsages asks for clientAuth along the chain, unless the leaf itself

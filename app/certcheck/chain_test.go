@@ -54,6 +54,14 @@ func TestChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	underOld := issue(t, oldInter, pki.LeafSpec{NotBefore: now.AddDate(-1, 0, 0), NotAfter: now.AddDate(1, 0, 0)})
+	// A CA issued after the leaf expired: valid today, not at any time
+	// inside the leaf's validity period (issue 9: judged at the wrong time).
+	newInter, err := p.root.NewIntermediate("New Intermediate", pki.ECDSAP256,
+		pki.WithValidity(now.AddDate(0, 0, -1), now.AddDate(1, 0, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expiredUnderNew := issue(t, newInter, pki.LeafSpec{NotBefore: now.AddDate(0, 0, -60), NotAfter: now.AddDate(0, 0, -10)})
 	notCA := issue(t, p.inter, pki.LeafSpec{CommonName: "Not A CA"})
 	underLeaf := issue(t, &pki.CA{Cert: notCA.Cert, Key: notCA.Key}, pki.LeafSpec{})
 	interPool := x509.NewCertPool()
@@ -82,7 +90,9 @@ func TestChain(t *testing.T) {
 		{"system-store-missing-intermediate", plain.Cert, nil, nil, Unknown,
 			[]string{"“Test Intermediate” that issued “Test Client”", "--ca FILE"}, 1},
 		{"expired-leaf", expired.Cert, []*x509.Certificate{p.inter.Cert}, p.roots(), Pass,
-			[]string{"“Test Root”", "see the validity check"}, 3},
+			[]string{"“Test Root”", "judged today", "left to the validity check"}, 3},
+		{"expired-leaf-from-a-newer-ca", expiredUnderNew.Cert, []*x509.Certificate{newInter.Cert}, p.roots(), Pass,
+			[]string{"“New Intermediate”", "judged today"}, 3},
 		{"server-only-leaf", serverOnly.Cert, []*x509.Certificate{p.inter.Cert}, p.roots(), Pass, []string{"“Test Root”"}, 3},
 		{"expired-intermediate", underOld.Cert, []*x509.Certificate{oldInter.Cert}, p.roots(), Fail,
 			[]string{"CA certificate “Old Intermediate” is outside its validity period"}, 2},

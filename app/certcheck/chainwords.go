@@ -47,8 +47,8 @@ func chainPass(r chainResult) Check {
 		trust = "this computer"
 	}
 	note := ""
-	if r.leafClamped {
-		note = " (judged inside the certificate's own validity period, see the validity check)"
+	if r.leafOutside {
+		note = " (judged today; your certificate's own validity period is left to the validity check)"
 	}
 	if len(r.path) > 2 {
 		return result(NameChain, Pass, "your certificate chains through %s to the root CA %s, trusted by %s%s",
