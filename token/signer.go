@@ -117,10 +117,27 @@ func (k *Signer) Stats() (count int, spent time.Duration) {
 // produce on this token, derived from the token's mechanism list, so the
 // probe never offers a scheme the card cannot sign (SPEC §2).
 func (k *Signer) SignatureSchemes() []tls.SignatureScheme {
+	return schemesFor(k.pub, func(m uint) bool { return k.mechs[m] })
+}
+
+// SignatureSchemes lists the TLS signature schemes the certificate's key
+// can produce on its token, from the mechanism list read without login:
+// what the pre-flight compares with the server's CertificateRequest before
+// the PIN is asked. Nil when the certificate does not parse.
+func (c *Certificate) SignatureSchemes() []tls.SignatureScheme {
+	if c.X509 == nil || c.Token == nil {
+		return nil
+	}
+	return schemesFor(c.X509.PublicKey, c.Token.HasMechanism)
+}
+
+// schemesFor derives the schemes a key can sign from the mechanisms the
+// token has.
+func schemesFor(pub crypto.PublicKey, has func(uint) bool) []tls.SignatureScheme {
 	var out []tls.SignatureScheme
-	switch pub := k.pub.(type) {
+	switch pub := pub.(type) {
 	case *rsa.PublicKey:
-		if k.mechs[pkcs11.CKM_RSA_PKCS_PSS] {
+		if has(pkcs11.CKM_RSA_PKCS_PSS) {
 			for _, s := range []tls.SignatureScheme{tls.PSSWithSHA256, tls.PSSWithSHA384, tls.PSSWithSHA512} {
 				// PSS needs emLen >= hLen + sLen + 2 with sLen = hLen.
 				if pub.Size() >= 2*hashOf(s).Size()+2 {
@@ -128,11 +145,11 @@ func (k *Signer) SignatureSchemes() []tls.SignatureScheme {
 				}
 			}
 		}
-		if k.mechs[pkcs11.CKM_RSA_PKCS] {
+		if has(pkcs11.CKM_RSA_PKCS) {
 			out = append(out, tls.PKCS1WithSHA256, tls.PKCS1WithSHA384, tls.PKCS1WithSHA512)
 		}
 	case *ecdsa.PublicKey:
-		if k.mechs[pkcs11.CKM_ECDSA] {
+		if has(pkcs11.CKM_ECDSA) {
 			switch pub.Curve.Params().BitSize {
 			case 256:
 				out = append(out, tls.ECDSAWithP256AndSHA256)
