@@ -204,16 +204,60 @@ type Options struct {
 	CAFile            string
 	ContinueUntrusted bool
 	Timeout           time.Duration
-	OnStep            func(tlstrace.Step) // called from the test's goroutine
+	LateAlertWait     time.Duration        // 0: probe.DefaultLateAlertWait
+	OnStep            func(tlstrace.Step)  // called from the test's goroutine
+	OnProgress        func(probe.Progress) // connections and waits, from the test's goroutines
+	// Preflight is the pre-flight's finding for these options (from
+	// Preflight); the test reports it and uses what it learned.
+	Preflight *probe.Preflight
+}
+
+// probeOptions turns the GUI's terms into the probe's.
+func (o Options) probeOptions() (probe.Options, error) {
+	roots, err := probe.LoadRoots(o.CAFile)
+	if err != nil {
+		return probe.Options{}, &token.Error{Kind: token.KindCertificate, Op: "load CA file",
+			Msg: "The CA file cannot be used: " + err.Error()}
+	}
+	return probe.Options{URL: o.URL, TLSVersion: o.TLSVersion, Roots: roots, ContinueUntrusted: o.ContinueUntrusted,
+		Timeout: o.Timeout, LateAlertWait: o.LateAlertWait, OnStep: o.OnStep, OnProgress: o.OnProgress, Preflight: o.Preflight}, nil
+}
+
+// CandidateOf describes a certificate for the pre-flight: no login needed.
+func CandidateOf(cert *token.Certificate) probe.Candidate {
+	return probe.Candidate{Leaf: cert.X509, Intermediates: IssuersOnToken(cert), Schemes: cert.SignatureSchemes()}
+}
+
+// Preflight runs the handshake without the card for cert (no PIN, no
+// login; cert may be nil). When the finding ends the test (NeedsCard
+// false), its Result is the complete result to show. Otherwise ask the
+// PIN, Login, and pass the Preflight in Options to Prepared.Test.
+func Preflight(ctx context.Context, cert *token.Certificate, o Options) *probe.Preflight {
+	opt, err := o.probeOptions()
+	if err != nil {
+		return &probe.Preflight{Finding: probe.FindingFailed, Summary: err.Error(), Result: Failed(o.URL, cert, err)}
+	}
+	return PreflightProbe(ctx, cert, opt)
+}
+
+// PreflightProbe is Preflight with the probe's options (the CLI's terms).
+func PreflightProbe(ctx context.Context, cert *token.Certificate, opt probe.Options) *probe.Preflight {
+	var cand probe.Candidate
+	if cert != nil && cert.X509 != nil {
+		cand = CandidateOf(cert)
+	}
+	pf := probe.RunPreflight(ctx, opt, cand)
+	if pf.Result != nil && cert != nil {
+		pf.Result.ClientCertificate = report.FromCertificate(cert)
+	}
+	return pf
 }
 
 // Test loads the CA file and runs the probe.
 func (p *Prepared) Test(ctx context.Context, o Options) *probe.Result {
-	roots, err := probe.LoadRoots(o.CAFile)
+	opt, err := o.probeOptions()
 	if err != nil {
-		return Failed(o.URL, p.Cert, &token.Error{Kind: token.KindCertificate, Op: "load CA file",
-			Msg: "The CA file cannot be used: " + err.Error()})
+		return Failed(o.URL, p.Cert, err)
 	}
-	return p.Run(ctx, probe.Options{URL: o.URL, TLSVersion: o.TLSVersion, Roots: roots,
-		ContinueUntrusted: o.ContinueUntrusted, Timeout: o.Timeout, OnStep: o.OnStep})
+	return p.Run(ctx, opt)
 }

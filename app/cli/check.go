@@ -19,7 +19,7 @@ type checkFlags struct {
 	modules                    listFlag
 	pinStdin, finalTry, asJSON bool
 	continueUntrusted          bool
-	timeout                    time.Duration
+	timeout, lateAlertWait     time.Duration
 }
 
 func parseCheck(args []string, io IO) (*checkFlags, error) {
@@ -33,6 +33,8 @@ func parseCheck(args []string, io IO) (*checkFlags, error) {
 	fs.StringVar(&f.ca, "ca", "", "PEM `FILE` with CAs to trust for the server, besides the system's")
 	fs.BoolVar(&f.continueUntrusted, "continue-untrusted", false, "go on when the server's certificate is not trusted")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "time limit for the whole test")
+	fs.DurationVar(&f.lateAlertWait, "late-alert-wait", probe.DefaultLateAlertWait,
+		"how long to wait after a TLS 1.3 handshake for the server's late verdict on the certificate (servers checking OCSP answer late)")
 	fs.StringVar(&f.keylog, "keylog", "", "write the TLS key log (NSS format, for Wireshark) to `FILE`")
 	fs.BoolVar(&f.finalTry, "final-try", false, "allow a login when the card has one PIN try left")
 	fs.BoolVar(&f.asJSON, "json", false, "print JSON")
@@ -50,6 +52,9 @@ func parseCheck(args []string, io IO) (*checkFlags, error) {
 	}
 	if f.timeout <= 0 {
 		return nil, usagef("--timeout must be positive, e.g. 30s")
+	}
+	if f.lateAlertWait <= 0 {
+		return nil, usagef("--late-alert-wait must be positive, e.g. 10s")
 	}
 	return f, nil
 }
@@ -93,7 +98,8 @@ func checkCmd(args []string, io IO) exitCode {
 // probeOptions turns flags into probe options; the returned func closes
 // the key log file.
 func (f *checkFlags) probeOptions() (probe.Options, func(), error) {
-	opt := probe.Options{URL: f.url, TLSVersion: f.tls, ContinueUntrusted: f.continueUntrusted, Timeout: f.timeout}
+	opt := probe.Options{URL: f.url, TLSVersion: f.tls, ContinueUntrusted: f.continueUntrusted, Timeout: f.timeout,
+		LateAlertWait: f.lateAlertWait}
 	roots, err := probe.LoadRoots(f.ca)
 	if err != nil {
 		return opt, nil, usagef("--ca %s: %v", f.ca, err)
@@ -136,17 +142,28 @@ func (f *checkFlags) selectCertificate(mgr *token.Manager) (*token.Certificate, 
 	return cert, nil
 }
 
-// runCheck logs in (PIN from stdin, or the reader's PIN pad) and runs the
-// probe. Token-side failures become an error result, not a usage error.
+// runCheck runs the pre-flight without the card, then — only when the
+// server asks for a certificate — logs in (PIN from stdin, or the
+// reader's PIN pad) and runs the probe. Token-side failures become an
+// error result, not a usage error.
 func runCheck(ctx context.Context, cert *token.Certificate, login token.LoginOptions, opt probe.Options, havePIN bool) *probe.Result {
+	pf := cardtest.PreflightProbe(ctx, cert, opt)
+	if !pf.NeedsCard {
+		return pf.Result // a typo, a dead or untrusted server, or no request: no PIN spent
+	}
+	opt.Preflight = pf
 	if !havePIN && cert.Token.Flags.LoginRequired && !cert.Token.Flags.ProtectedAuthPath {
-		return cardtest.Failed(opt.URL, cert, &token.Error{Kind: token.KindPINRequired, Op: "login",
+		res := cardtest.Failed(opt.URL, cert, &token.Error{Kind: token.KindPINRequired, Op: "login",
 			Msg: "The card needs its PIN: pipe it to --pin-stdin (it is never accepted as an argument)."})
+		res.Preflight = pf
+		return res
 	}
 	login.UsePINPad = !havePIN
 	p, err := cardtest.Login(cert, login)
 	if err != nil {
-		return cardtest.Failed(opt.URL, cert, err)
+		res := cardtest.Failed(opt.URL, cert, err)
+		res.Preflight = pf
+		return res
 	}
 	defer p.Close()
 	return p.Run(ctx, opt)

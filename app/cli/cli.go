@@ -44,7 +44,8 @@ Usage:
   cardcheck tokens [--module PATH]... [--token LABEL|SERIAL] [--json] [--pin-stdin] [--final-try]
   cardcheck check --url URL [--cert PKCS11-URI] [--module PATH]... [--pin-stdin]
                   [--tls auto|1.2|1.3] [--ca FILE] [--continue-untrusted]
-                  [--timeout DURATION] [--keylog FILE] [--final-try] [--json]
+                  [--timeout DURATION] [--late-alert-wait DURATION] [--keylog FILE]
+                  [--final-try] [--json]
   cardcheck serve --listen ADDR --cert FILE --key FILE --client-ca FILE [--crl FILE] [--tls auto|1.2|1.3]
   cardcheck demo [--no-gui] [--json] [--reset]
   cardcheck --version

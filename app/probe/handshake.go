@@ -69,6 +69,10 @@ func (r *run) clientCertificate(cri *tls.CertificateRequestInfo) (*tls.Certifica
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.requested, r.cri = true, cri
+	r.requestedAt = "handshake"
+	if r.handshakeDone {
+		r.requestedAt = "renegotiation"
+	}
 	if r.cred.Card == nil || r.cred.Leaf == nil {
 		return &tls.Certificate{}, nil
 	}

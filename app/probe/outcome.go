@@ -1,20 +1,16 @@
 package probe
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"syscall"
-	"time"
 
-	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 	"github.com/cardcheck/cardcheck/token"
 )
@@ -27,10 +23,13 @@ func (r *run) dialFailed(ctx context.Context, err error) {
 	var dnsErr *net.DNSError
 	switch {
 	case errors.As(err, &dnsErr):
+		r.dialFinding = FindingUnknownHost
 		r.fail(KindNetwork, fmt.Sprintf("The host name %q could not be found (DNS). Check the address for typing mistakes.", r.target.Host))
 	case errors.Is(err, syscall.ECONNREFUSED):
+		r.dialFinding = FindingRefused
 		r.fail(KindNetwork, fmt.Sprintf("Nothing is listening on %s (connection refused). Check the address and the port, and that the server is running.", r.target.Addr()))
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		r.dialFinding = FindingUnreachable
 		r.fail(KindNetwork, fmt.Sprintf("%s cannot be reached from this computer (no route). Check the network connection or VPN.", r.target.Host))
 	default:
 		r.fail(KindNetwork, fmt.Sprintf("Could not connect to %s: %v", r.target.Addr(), err))
@@ -57,6 +56,8 @@ func (r *run) handshakeFailed(ctx context.Context, err error) {
 	alert := r.serverAlert(err)
 	var rh tls.RecordHeaderError
 	switch {
+	case r.preflight && errors.Is(err, errPreflightStop):
+		// The pre-flight ends here by design.
 	case errors.Is(err, errServerUntrusted):
 		r.res.Verdict = ServerUntrusted
 	case token.KindOf(err) != "":
@@ -146,28 +147,6 @@ func (r *run) rejectedBy(a *tlstrace.Alert) {
 	r.res.Cause = alertMeaning(a.Name)
 }
 
-// afterHandshake sends the HTTP request (or, for tls://, waits briefly for
-// a late alert) and decides the verdict of a completed handshake.
-func (r *run) afterHandshake(ctx context.Context, conn *tls.Conn) {
-	if dl, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(dl)
-	}
-	if r.target.IsHTTP {
-		r.httpExchange(ctx, conn)
-	} else {
-		r.lateAlert(ctx, conn)
-	}
-	r.recordTLS2(conn)
-	if r.res.Verdict != "" {
-		return
-	}
-	if requested, _, _, _ := r.state(); !requested {
-		r.res.Verdict = NotRequested
-		return
-	}
-	r.res.Verdict = Accepted
-}
-
 // recordTLS2 refreshes version and suite after a renegotiation.
 func (r *run) recordTLS2(conn *tls.Conn) {
 	cs := conn.ConnectionState()
@@ -175,28 +154,6 @@ func (r *run) recordTLS2(conn *tls.Conn) {
 		r.res.TLS.Version = v
 		r.res.TLS.CipherSuite = tls.CipherSuiteName(cs.CipherSuite)
 	}
-}
-
-// httpExchange GETs the URL's path. In TLS 1.3 a server's rejection of the
-// client certificate arrives only now, on the first read; nginx completes
-// the handshake and answers 400 instead.
-func (r *run) httpExchange(ctx context.Context, conn *tls.Conn) {
-	req := fmt.Sprintf("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: cardcheck/%s\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-		r.target.Path, r.target.URL.Host, config.Version)
-	if _, err := io.WriteString(conn, req); err != nil {
-		r.readFailed(ctx, err, "sending the HTTP request")
-		return
-	}
-	br := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet})
-	if err != nil {
-		r.readFailed(ctx, err, "waiting for the HTTP answer")
-		return
-	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	r.res.HTTP = &HTTPInfo{Status: resp.StatusCode, Reason: strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode)))}
-	r.judgeHTTP(resp.StatusCode, string(body))
 }
 
 // judgeHTTP maps the status: 400 (and nginx's 495/496) = certificate
@@ -218,68 +175,4 @@ func (r *run) judgeHTTP(status int, body string) {
 		r.res.Verdict, r.res.CauseCode = Denied, fmt.Sprintf("http_%d", status)
 		r.res.Cause = "The server accepted your certificate in TLS, but the application does not let you in."
 	}
-}
-
-// lateAlert reads briefly after a tls:// handshake: a TLS 1.3 server
-// reports a refused certificate only after its handshake is over.
-func (r *run) lateAlert(ctx context.Context, conn *tls.Conn) {
-	wait := time.Now().Add(r.opt.LateAlertWait)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(wait) {
-		wait = dl
-	}
-	conn.SetReadDeadline(wait)
-	_, err := conn.Read(make([]byte, 1))
-	var ne net.Error
-	if err == nil || (errors.As(err, &ne) && ne.Timeout() && ctx.Err() == nil) {
-		r.note("The service kept the connection open after the handshake.")
-		return
-	}
-	r.readFailed(ctx, err, "waiting for the service after the handshake")
-}
-
-// readFailed classifies an error after the handshake.
-func (r *run) readFailed(ctx context.Context, err error, doing string) {
-	_, sent, _, _ := r.state()
-	if a := r.serverAlert(err); a != nil {
-		if r.postHandshakeAuth() {
-			r.fail(KindProtocol, postHandshakeAuthMessage)
-			return
-		}
-		r.rejectedBy(a)
-		return
-	}
-	if r.ctxFailed(ctx, err, doing) {
-		return
-	}
-	if isClosed(err) && sent && r.res.TLS.Version == "1.3" {
-		r.res.Verdict, r.res.CauseCode = Rejected, "closed"
-		r.res.Cause = "The server closed the connection right after receiving your certificate, without saying why: it most likely refused it."
-		return
-	}
-	if r.postHandshakeAuth() {
-		r.fail(KindProtocol, postHandshakeAuthMessage)
-		return
-	}
-	r.fail(KindProtocol, fmt.Sprintf("The connection failed while %s: %v", doing, err))
-}
-
-const postHandshakeAuthMessage = "The server asked for the client certificate after the TLS 1.3 handshake (post-handshake authentication). " +
-	"Go, and so cardcheck, cannot answer that. Test with TLS 1.2 (--tls 1.2), where the server asks by renegotiation instead."
-
-// postHandshakeAuth reports a TLS 1.3 CertificateRequest after the client's
-// Finished, which Go does not support.
-func (r *run) postHandshakeAuth() bool {
-	if r.res.TLS.Version != "1.3" {
-		return false
-	}
-	clientDone := false
-	for _, s := range r.tracer.Steps() {
-		if s.From == "client" && s.Message == "Finished" {
-			clientDone = true
-		}
-		if clientDone && s.From == "server" && s.Message == "CertificateRequest" {
-			return true
-		}
-	}
-	return false
 }

@@ -58,8 +58,19 @@ type Options struct {
 	Now               func() time.Time
 	// HTTPClient is used for AIA, OCSP and CRL downloads of the checks.
 	HTTPClient *http.Client
-	// LateAlertWait bounds the short read after a tls:// handshake.
+	// LateAlertWait bounds the wait for a late alert after a TLS 1.3
+	// handshake in which the card's certificate was sent and the server
+	// has not yet said whether it accepted it (no NewSessionTicket, no
+	// data, no close): a server checking revocation online answers only
+	// after its OCSP responder did. Default DefaultLateAlertWait.
 	LateAlertWait time.Duration
+	// OnProgress, if not nil, hears what the test is doing (connections,
+	// waits); called from the test's goroutines, never concurrently.
+	OnProgress func(Progress)
+	// Preflight is the result of Preflight for the same URL and options;
+	// Run reports it and, when it found the post-handshake authentication
+	// pattern under auto, goes straight to TLS 1.2.
+	Preflight *Preflight
 	// Proxy picks the HTTP proxy for a target; default: HTTPS_PROXY and
 	// NO_PROXY from the environment (loopback addresses are never proxied).
 	Proxy func(Target) (*url.URL, error)
@@ -79,9 +90,17 @@ func (o *Options) defaults() {
 		o.Proxy = ProxyFromEnvironment
 	}
 	if o.LateAlertWait <= 0 {
-		o.LateAlertWait = 1500 * time.Millisecond
+		o.LateAlertWait = DefaultLateAlertWait
 	}
 }
+
+// DefaultLateAlertWait is how long a test waits, at most, for a TLS 1.3
+// server's late verdict on the certificate. Measured: stunnel checking
+// OCSP with a responder that takes 3 s rejects a revoked certificate
+// about 6 s after the handshake (one OCSP request for the leaf, one for
+// the intermediate); 10 s leaves room for that and a slower network,
+// and servers that send a NewSessionTicket end the wait at once.
+const DefaultLateAlertWait = 10 * time.Second
 
 // run is the state of one test.
 type run struct {
@@ -92,14 +111,29 @@ type run struct {
 	tracer *tlstrace.Tracer
 	start  time.Time
 
-	mu             sync.Mutex
-	requested      bool // GetClientCertificate fired
-	sentCert       bool // we answered with a certificate
-	cri            *tls.CertificateRequestInfo
-	serverErr      error                 // server verification failure
-	schemeMismatch []tls.SignatureScheme // the server's schemes when none fits the card
-	sigs           []certcheck.SignatureRecord
-	signTime       time.Duration
+	// preflight: no card; GetClientCertificate ends the handshake (see
+	// preflight.go). pha: the test runs over TLS 1.2 because TLS 1.3
+	// showed the post-handshake authentication pattern.
+	preflight, pha bool
+	dialFinding    string     // the pre-flight finding of a failed dial
+	conn           string     // connection label for progress: "preflight", "test", "test-tls12"
+	progressMu     sync.Mutex // OnProgress is never called concurrently
+
+	mu            sync.Mutex
+	ticketSeen    chan struct{} // closed at the server's first NewSessionTicket after our Finished
+	ticketOnce    sync.Once
+	requestedAt   string // "handshake" or "renegotiation"
+	handshakeDone bool   // the first handshake completed
+	// refusedAfterRequest: no certificate was asked for, then the server
+	// sent an alert or closed instead of answering.
+	refusedAfterRequest bool
+	requested           bool // GetClientCertificate fired
+	sentCert            bool // we answered with a certificate
+	cri                 *tls.CertificateRequestInfo
+	serverErr           error                 // server verification failure
+	schemeMismatch      []tls.SignatureScheme // the server's schemes when none fits the card
+	sigs                []certcheck.SignatureRecord
+	signTime            time.Duration
 }
 
 // Run performs the test. It always returns a Result; failures are in its
@@ -107,12 +141,35 @@ type run struct {
 // server will not wait while someone types a PIN).
 func Run(ctx context.Context, opt Options, cred Credential) *Result {
 	opt.defaults()
-	r := &run{opt: opt, cred: cred, start: time.Now(), res: &Result{URL: opt.URL, Advice: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
+	r := newRun(opt, cred, start, "test")
+	if pf := opt.Preflight; pf != nil && pf.Finding == FindingPostHandshakeAuth && opt.TLSVersion == "auto" {
+		r = newRun(opt, cred, start, "test-tls12")
+		r.pha = true
+	}
 	r.execute(ctx)
+	if !r.pha && opt.TLSVersion == "auto" && r.postHandshakePattern() {
+		// RFC 8446 §4.6.2: the server wanted post-handshake authentication,
+		// which Go never offers. TLS 1.2 renegotiation asks the same way.
+		notes := r.res.Notes
+		r = newRun(opt, cred, start, "test-tls12")
+		r.pha = true
+		r.res.Notes = append(notes, "Over TLS 1.3 the server did not ask for a certificate in the handshake and then refused the request or closed: the test was repeated over TLS 1.2.")
+		r.execute(ctx)
+	}
+	if !r.pha && r.postHandshakePattern() {
+		r.phaFailed() // --tls 1.3: the card was not tested
+	}
 	r.finish(ctx)
+	r.res.Preflight = opt.Preflight
 	return r.res
+}
+
+func newRun(opt Options, cred Credential, start time.Time, conn string) *run {
+	return &run{opt: opt, cred: cred, start: start, conn: conn, ticketSeen: make(chan struct{}),
+		res: &Result{URL: opt.URL, Advice: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
 }
 
 func (r *run) execute(ctx context.Context) {
@@ -127,8 +184,11 @@ func (r *run) execute(ctx context.Context) {
 		r.fail(KindProtocol, err.Error())
 		return
 	}
-	r.completeChain(ctx)
-	r.tracer = tlstrace.New(r.opt.OnStep)
+	if !r.preflight {
+		r.completeChain(ctx)
+	}
+	r.progress(Progress{Stage: StageConnect})
+	r.tracer = tlstrace.New(r.watchStep)
 	cfg.KeyLogWriter = r.tracer.KeyLogWriter(r.opt.KeyLog)
 	raw, via, err := dial(ctx, t, r.opt.Proxy)
 	if err != nil {
@@ -148,6 +208,9 @@ func (r *run) execute(ctx context.Context) {
 		r.handshakeFailed(ctx, err)
 		return
 	}
+	r.mu.Lock()
+	r.handshakeDone = true
+	r.mu.Unlock()
 	r.afterHandshake(ctx, conn)
 }
 
@@ -163,6 +226,9 @@ func (r *run) tlsConfig() (*tls.Config, error) {
 		GetClientCertificate: r.clientCertificate,
 		Renegotiation:        tls.RenegotiateOnceAsClient, // IIS asks for the certificate this way
 		MinVersion:           tls.VersionTLS12,
+	}
+	if r.preflight {
+		cfg.GetClientCertificate = r.preflightCertificate
 	}
 	if r.target.IsHTTP {
 		cfg.NextProtos = []string{"http/1.1"}
@@ -184,7 +250,11 @@ func (r *run) applyVersion(cfg *tls.Config) error {
 		}
 		cfg.MinVersion = tls.VersionTLS13
 	case "auto":
-		if !capable {
+		switch {
+		case r.pha:
+			cfg.MaxVersion = tls.VersionTLS12
+			r.res.TLS.FallbackReason = "Over TLS 1.3 the server asks for the certificate only after the request (post-handshake authentication), which Go cannot answer, so the test used TLS 1.2, where the server asks by renegotiation."
+		case !capable:
 			cfg.MaxVersion = tls.VersionTLS12
 			r.res.TLS.FallbackReason = "The card cannot make RSA-PSS signatures (no CKM_RSA_PKCS_PSS), which TLS 1.3 requires for RSA keys, so the test used TLS 1.2."
 		}

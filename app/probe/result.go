@@ -50,6 +50,9 @@ type Result struct {
 	Timings            Timings           `json:"timings"`
 	Error              *ErrorInfo        `json:"error"`
 	Notes              []string          `json:"notes"` // tracer notes, renegotiation, proxy …
+	// Preflight is what the handshake without the card found (null when
+	// none ran): its own steps, separate from the test's.
+	Preflight *Preflight `json:"preflight"`
 }
 
 // TLSInfo is what was negotiated.
@@ -93,6 +96,9 @@ type Timings struct {
 	HandshakeMs float64 `json:"handshake_ms"`
 	SignMs      float64 `json:"sign_ms"`
 	TotalMs     float64 `json:"total_ms"`
+	// LateAlertWaitMs is the time spent waiting for the server's late
+	// verdict after a TLS 1.3 handshake (Options.LateAlertWait).
+	LateAlertWaitMs float64 `json:"late_alert_wait_ms"`
 }
 
 // ErrorInfo says why a test could not be completed.

@@ -93,7 +93,7 @@ func (r *run) runChecks(ctx context.Context) {
 	if r.res.Error != nil && r.res.Error.Kind == string(KindCanceled) {
 		return // the user canceled: no more network or card work
 	}
-	if r.cred.Card != nil && len(sigs) == 0 {
+	if r.cred.Card != nil && len(sigs) == 0 && !r.preflight {
 		in.Challenge = r.challenge
 	}
 	// The checks get their own time budget: a test that timed out on the
@@ -131,11 +131,19 @@ func (r *run) explain() {
 			res.Summary = fmt.Sprintf("Your card works with this server: it accepted your certificate (the page itself answered %d %s).", res.HTTP.Status, res.HTTP.Reason)
 		}
 	case Denied:
+		refusal := fmt.Sprintf("The server refused access (HTTP %d)", res.HTTP.Status)
+		if c := r.failedCheck(); c != nil {
+			r.blameCheck(c, refusal)
+			break
+		}
 		res.Summary = fmt.Sprintf("The server accepted your certificate, but the application refused access (HTTP %d).", res.HTTP.Status)
 		res.Advice = append(res.Advice, "Your card is fine. Ask the service's administrators to grant your account access.")
 	case Rejected:
 		res.Summary = "The server refused your certificate."
 		res.Advice = append(res.Advice, adviceFor(res.CauseCode)...)
+		if c := r.failedCheck(); c != nil && res.CauseCode == "access_denied" {
+			r.blameCheck(c, "The server refused access (access_denied)")
+		}
 	case NotRequested:
 		res.Summary = "The server never asked for a client certificate, so your card was not used."
 		res.Advice = append(res.Advice, "Check the address: the service may use a different URL or port for smart-card login.",
@@ -151,6 +159,28 @@ func (r *run) explain() {
 			res.Summary = "The test could not be completed: " + res.Error.Message
 		}
 		res.Advice = append(res.Advice, adviceForError(res.Error)...)
+		switch c := r.failedCheck(); {
+		case res.CauseCode == CauseClosedUnclear && c != nil:
+			res.Verdict, res.Error = Rejected, nil
+			r.blameCheck(c, "The server closed the connection after receiving your certificate")
+		case res.CauseCode == CauseClosedUnclear:
+			res.Summary = "The server closed the connection after receiving your certificate, without saying why: either it refused the certificate, or it accepted it and the service behind it closed."
+			res.Advice = append(res.Advice, "Ask the service's administrators which it was: the server's log names the reason.")
+		case res.CauseCode == CausePostHandshakeAuth:
+			res.Summary = "Your card could not be tested over TLS 1.3: " + res.Error.Message
+			res.Advice = append(res.Advice, "Test with --tls auto or --tls 1.2: over TLS 1.2 the server asks by renegotiation.")
+			res.Advice = append(res.Advice, phaAdvice...)
+		}
+	}
+	if res.Verdict == Accepted && res.CauseCode == CauseServiceClosed {
+		res.Summary = "The server accepted your certificate, but then the service closed the connection without an answer."
+		res.Advice = append(res.Advice, "The card works at the TLS level. Ask the service's administrators why the service behind the TLS server closed (it may be down).")
+	}
+	if r.pha {
+		r.explainPostHandshake()
+	}
+	if res.Verdict == Accepted {
+		r.uncheckedWarnings()
 	}
 	r.adviceFromChecks()
 	if res.Server.Error != nil && res.Verdict != ServerUntrusted {

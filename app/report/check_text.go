@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/cardcheck/cardcheck/app/probe"
+	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
 
 // WriteCheckText prints a probe result for people: the verdict first, then
@@ -15,6 +16,7 @@ import (
 func WriteCheckText(w io.Writer, res *probe.Result) {
 	writeVerdict(w, res)
 	writeConnection(w, res)
+	writePreflight(w, res)
 	writeLadder(w, res)
 	writeServer(w, res)
 	writeRequest(w, res)
@@ -61,13 +63,41 @@ func writeConnection(w io.Writer, res *probe.Result) {
 	}
 }
 
+// writePreflight shows the connection without the card on its own, before
+// the test's: two connections, two ladders.
+func writePreflight(w io.Writer, res *probe.Result) {
+	pf := res.Preflight
+	if pf == nil {
+		return
+	}
+	fmt.Fprintf(w, "\nPre-flight without the card (%s, %.1f ms): %s\n", pf.Finding, pf.DurationMs, pf.Summary)
+	for _, c := range pf.Fit {
+		fmt.Fprintf(w, "  fit %s: %s: %s\n", c.Name, strings.ToUpper(string(c.Status)), c.Detail)
+	}
+	if len(pf.Steps) > 0 && pf.Result != res {
+		fmt.Fprintf(w, "Pre-flight messages (connection 1, no certificate sent, %d):\n", len(pf.Steps))
+		writeSteps(w, pf.Steps)
+	}
+}
+
 func writeLadder(w io.Writer, res *probe.Result) {
 	if len(res.Steps) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\nHandshake messages (%d):\n", len(res.Steps))
+	switch {
+	case res.Preflight != nil && res.Preflight.Result == res:
+		fmt.Fprintf(w, "\nPre-flight messages (no certificate sent, %d):\n", len(res.Steps))
+	case res.Preflight != nil:
+		fmt.Fprintf(w, "\nTest messages (connection 2, with the card, %d):\n", len(res.Steps))
+	default:
+		fmt.Fprintf(w, "\nHandshake messages (%d):\n", len(res.Steps))
+	}
+	writeSteps(w, res.Steps)
+}
+
+func writeSteps(w io.Writer, steps []tlstrace.Step) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, s := range res.Steps {
+	for _, s := range steps {
 		dir := "client -> server"
 		if s.From == "server" {
 			dir = "client <- server"

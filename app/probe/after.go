@@ -1,0 +1,342 @@
+package probe
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cardcheck/cardcheck/app/config"
+)
+
+// afterHandshake sends the HTTP request (or, for tls://, waits for the
+// service) and decides the verdict of a completed handshake.
+func (r *run) afterHandshake(ctx context.Context, conn *tls.Conn) {
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+	}
+	_, sent, _, _ := r.state()
+	switch {
+	case !r.target.IsHTTP:
+		r.serviceWait(ctx, conn)
+	case sent && r.res.TLS.Version == "1.3":
+		// A TLS 1.3 server judges our certificate after the handshake. If
+		// it closes while our request is still unread on its side, its
+		// kernel resets the connection and ours drops the alert that was
+		// already on its way (NOTES "Lost alerts"): give it a moment to
+		// answer before we write anything.
+		out := r.waitServer(ctx, conn, r.settleWait(), true, false)
+		if out.err != nil {
+			r.readFailed(ctx, out.err, "waiting for the server after the handshake")
+			break
+		}
+		r.httpExchange(ctx, conn, out.data)
+	default:
+		r.httpExchange(ctx, conn, nil)
+	}
+	r.recordTLS2(conn)
+	if r.res.Verdict != "" {
+		return
+	}
+	if requested, _, _, _ := r.state(); !requested {
+		r.res.Verdict = NotRequested
+		return
+	}
+	r.res.Verdict = Accepted
+}
+
+// maxResponseHead bounds what is read of an HTTP answer: http.ReadResponse
+// itself has no limit on the header size.
+const maxResponseHead = 1 << 20
+
+// httpExchange GETs the URL's path. In TLS 1.3 a server's rejection of the
+// client certificate arrives only now, on the first read; nginx completes
+// the handshake and answers 400 instead. pending holds bytes the server
+// sent before the request.
+func (r *run) httpExchange(ctx context.Context, conn *tls.Conn, pending []byte) {
+	req := fmt.Sprintf("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: cardcheck/%s\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+		r.target.Path, r.target.URL.Host, config.Version)
+	if _, err := io.WriteString(conn, req); err != nil {
+		r.readFailed(ctx, err, "sending the HTTP request")
+		return
+	}
+	br := bufio.NewReader(io.LimitReader(io.MultiReader(bytes.NewReader(pending), conn), maxResponseHead+64<<10))
+	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet})
+	if err != nil {
+		r.readFailed(ctx, err, "waiting for the HTTP answer")
+		return
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	r.res.HTTP = &HTTPInfo{Status: resp.StatusCode, Reason: strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode)))}
+	r.judgeHTTP(resp.StatusCode, string(body))
+}
+
+// serviceWait follows a tls:// handshake. A TLS 1.3 server reports a
+// refused certificate only after its handshake is over, and one that
+// checks revocation online only after its OCSP responder answered, so
+// the test waits for the server's first word — a NewSessionTicket (TLS
+// accepted the certificate), data, an alert or a close — up to
+// LateAlertWait. In TLS 1.2 the server's Finished already said yes: a
+// short wait shows whether the service then stays up.
+func (r *run) serviceWait(ctx context.Context, conn *tls.Conn) {
+	_, sent, _, _ := r.state()
+	late := sent && r.res.TLS.Version == "1.3"
+	limit := r.graceWait()
+	if late {
+		limit = r.opt.LateAlertWait
+	}
+	out := r.waitServer(ctx, conn, limit, late, late)
+	if out.ticket && out.timedOut {
+		// Accepted by TLS; does the service behind it stay?
+		out = r.waitServer(ctx, conn, r.graceWait(), false, false)
+	}
+	switch {
+	case len(out.data) > 0:
+		r.note("The service sent data after the handshake.")
+	case out.timedOut && late && !r.ticketed():
+		r.note(fmt.Sprintf("No alert came within %v after the handshake (--late-alert-wait), and the service kept the connection open.", r.opt.LateAlertWait))
+	case out.timedOut:
+		r.note("The service kept the connection open after the handshake.")
+	default:
+		r.readFailed(ctx, out.err, "waiting for the service after the handshake")
+	}
+}
+
+// waited is what waitServer saw.
+type waited struct {
+	data     []byte // the server's first byte of data
+	timedOut bool   // nothing arrived within the limit (or the ticket ended the wait)
+	ticket   bool   // a NewSessionTicket after our Finished has been seen
+	err      error  // alert, close or failure
+}
+
+// waitServer reads until the server's first data, an alert, a close, or
+// limit; with stopOnTicket also until its NewSessionTicket. Reading at
+// once is what keeps an alert from being lost to a reset. progress
+// reports the wait through OnProgress.
+func (r *run) waitServer(ctx context.Context, conn *tls.Conn, limit time.Duration, stopOnTicket, progress bool) waited {
+	start := time.Now()
+	end := start.Add(limit)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(end) {
+		end = dl
+	}
+	conn.SetReadDeadline(end)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		ticket := r.ticketSeen
+		if !stopOnTicket {
+			ticket = nil
+		}
+		var tick <-chan time.Time
+		if progress {
+			t := time.NewTicker(progressTick)
+			defer t.Stop()
+			tick = t.C
+			r.progress(Progress{Stage: StageLateAlertWait, Limit: limit})
+		}
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ctx.Done():
+				conn.SetReadDeadline(time.Now())
+				return
+			case <-ticket:
+				conn.SetReadDeadline(time.Now()) // wake the read: the server has spoken
+				ticket = nil
+			case <-tick:
+				r.progress(Progress{Stage: StageLateAlertWait, Elapsed: time.Since(start), Limit: limit})
+			}
+		}
+	}()
+	buf := make([]byte, 1)
+	n, err := conn.Read(buf)
+	close(stop)
+	wg.Wait()
+	spent := time.Since(start)
+	if progress {
+		r.res.Timings.LateAlertWaitMs += ms(spent)
+		r.progress(Progress{Stage: StageLateAlertWait, Elapsed: spent, Limit: limit, Done: true})
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetReadDeadline(dl)
+	} else {
+		conn.SetReadDeadline(time.Time{})
+	}
+	out := waited{ticket: r.ticketed()}
+	var ne net.Error
+	switch {
+	case n > 0:
+		out.data = buf[:n]
+	case err != nil && errors.As(err, &ne) && ne.Timeout() && ctx.Err() == nil:
+		out.timedOut = true
+	case err == nil:
+		out.timedOut = true // a zero-byte read: nothing said
+	default:
+		out.err = err
+	}
+	return out
+}
+
+func (r *run) ticketed() bool {
+	select {
+	case <-r.ticketSeen:
+		return true
+	default:
+		return false
+	}
+}
+
+// rtt estimates the round trip from the first handshake flight: the time
+// between our ClientHello and the server's first message.
+func (r *run) rtt() time.Duration {
+	var hello time.Duration = -1
+	for _, s := range r.tracer.Steps() {
+		if s.From == "client" && hello < 0 {
+			hello = s.At
+		}
+		if s.From == "server" && hello >= 0 {
+			return s.At - hello
+		}
+	}
+	return 50 * time.Millisecond
+}
+
+// settleWait is how long an HTTPS test waits after a TLS 1.3 handshake
+// before writing its request: a few round trips, for a server that judges
+// the certificate at once (one that sends a NewSessionTicket ends it).
+func (r *run) settleWait() time.Duration {
+	return min(r.opt.LateAlertWait, clamp(4*r.rtt()+50*time.Millisecond, 50*time.Millisecond, time.Second))
+}
+
+// graceWait is how long a tls:// test watches a service the TLS layer has
+// accepted, to see whether it stays up.
+func (r *run) graceWait() time.Duration {
+	return min(r.opt.LateAlertWait, clamp(10*r.rtt()+200*time.Millisecond, 200*time.Millisecond, time.Second))
+}
+
+func clamp(d, lo, hi time.Duration) time.Duration { return max(lo, min(d, hi)) }
+
+// readFailed classifies an error after the handshake.
+func (r *run) readFailed(ctx context.Context, err error, doing string) {
+	requested, _, _, _ := r.state()
+	if r.preflight && errors.Is(err, errPreflightStop) {
+		return // the server asked for the certificate by renegotiation
+	}
+	if a := r.serverAlert(err); a != nil {
+		if !requested {
+			r.mu.Lock()
+			r.refusedAfterRequest = true
+			r.mu.Unlock()
+			r.fail(KindProtocol, fmt.Sprintf("The server ended the connection with the alert %q without asking for a certificate: %s", a.Name, alertMeaning(a.Name)))
+			return
+		}
+		r.rejectedBy(a)
+		return
+	}
+	if r.ctxFailed(ctx, err, doing) {
+		return
+	}
+	if isClosed(err) {
+		r.closedAfterHandshake()
+		return
+	}
+	r.fail(KindProtocol, fmt.Sprintf("The connection failed while %s: %v", doing, err))
+}
+
+// closedAfterHandshake explains a close without an alert after the
+// handshake. TLS 1.2: the server's Finished after our certificate means
+// it accepted it. TLS 1.3: a NewSessionTicket after our Finished means
+// the same; without one the two readings are both said.
+func (r *run) closedAfterHandshake() {
+	requested, sent, _, _ := r.state()
+	if !requested {
+		r.mu.Lock()
+		r.refusedAfterRequest = true
+		r.mu.Unlock()
+		if r.target.IsHTTP {
+			r.fail(KindProtocol, "The server closed the connection without an answer and without asking for a certificate.")
+			return
+		}
+		r.note("The service closed the connection after the handshake.")
+		r.res.Verdict = NotRequested
+		return
+	}
+	accepted, known := r.tlsAccepted()
+	switch {
+	case !sent || known && !accepted:
+		r.res.Verdict, r.res.CauseCode = Rejected, "closed"
+		r.res.Cause = "The server closed the connection after receiving your certificate, without saying why."
+	case known:
+		r.res.Verdict, r.res.CauseCode = Accepted, CauseServiceClosed
+		r.res.Cause = "The server's TLS layer accepted your certificate, then the service closed the connection without an answer (the service behind it may be down or may have refused you)."
+	default:
+		r.res.Verdict, r.res.CauseCode = Failed, CauseClosedUnclear
+		r.res.Error = &ErrorInfo{Kind: string(KindProtocol), Message: "The server closed the connection after receiving your certificate, without saying why."}
+		r.res.Cause = "Either the server refused your certificate without sending an alert, or it accepted it and the service behind it then closed the connection. This TLS 1.3 server sends no session ticket, which would have told the two apart; its log says which."
+	}
+}
+
+// tlsAccepted reports whether the trace proves that the server's TLS
+// layer accepted our certificate, and whether the trace can tell.
+func (r *run) tlsAccepted() (accepted, known bool) {
+	if r.res.TLS.Version == "1.3" {
+		if r.ticketed() {
+			return true, true
+		}
+		return false, false
+	}
+	// TLS 1.2 (RFC 5246 §7.4.9): the server sends its Finished only after
+	// it processed our Certificate and CertificateVerify.
+	certSeen := false
+	for _, s := range r.tracer.Steps() {
+		switch {
+		case s.From == "client" && s.Message == "Certificate":
+			certSeen, accepted = true, false
+		case certSeen && s.From == "server" && s.Message == "Finished":
+			accepted = true
+		}
+	}
+	return accepted, true
+}
+
+// postHandshakePattern reports what a TLS 1.3 server that wants
+// post-handshake authentication looks like to a client that does not
+// offer it (RFC 8446 §4.2.6, §4.6.2): a CertificateRequest after our
+// Finished, or no CertificateRequest in the handshake and then 401/403,
+// an alert or a close on the request (Apache: AH10158).
+func (r *run) postHandshakePattern() bool {
+	if r.res.TLS.Version != "1.3" || r.tracer == nil {
+		return false
+	}
+	clientDone := false
+	for _, s := range r.tracer.Steps() {
+		if s.From == "client" && s.Message == "Finished" {
+			clientDone = true
+		}
+		if clientDone && s.From == "server" && s.Message == "CertificateRequest" {
+			return true
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.requested || !r.target.IsHTTP || !r.handshakeDone {
+		return false
+	}
+	if r.res.HTTP != nil {
+		return r.res.HTTP.Status == 401 || r.res.HTTP.Status == 403
+	}
+	return r.refusedAfterRequest
+}

@@ -1,0 +1,110 @@
+package probe
+
+import (
+	"fmt"
+
+	"github.com/cardcheck/cardcheck/app/certcheck"
+)
+
+// Cause codes added beside the TLS alert names (JSON `cause_code`); the
+// values are stable.
+const (
+	// CausePostHandshakeAuth: over TLS 1.3 the server asks for the
+	// certificate only after the request, which Go cannot answer.
+	CausePostHandshakeAuth = "post-handshake-auth"
+	// CauseServiceClosed: TLS accepted the certificate, then the service
+	// closed without a word.
+	CauseServiceClosed = "service-closed"
+	// CauseClosedUnclear: closed after our certificate in TLS 1.3, with
+	// nothing that tells refused from accepted-then-closed.
+	CauseClosedUnclear = "closed-unclear"
+	// CauseCheckPrefix + a check name ("check-revocation"): the server
+	// refused access and that local check failed — the likely cause.
+	CauseCheckPrefix = "check-"
+)
+
+// Rules for these words as in texts.go: what happened, then what to do.
+
+const phaCause = "Over TLS 1.3 this server asks for a client certificate only after it has seen the request, for this address alone (TLS 1.3 post-handshake authentication). " +
+	"Firefox and curl support that; Chrome, Edge, Safari and Go programs such as cardcheck do not, and get a refusal instead."
+
+var phaAdvice = []string{
+	"With Chrome, Edge or Safari this site refuses the certificate over TLS 1.3 even when the card is fine; Firefox and curl work.",
+	"Administrator: ask for the client certificate at connection level (Apache: SSLVerifyClient in the virtual host rather than in <Location> or <Directory>), or allow TLS 1.2 for this site, where the server asks by renegotiation.",
+}
+
+// phaFailed ends a TLS 1.3 test that met post-handshake authentication:
+// the card was not tested, and nothing may say it is fine.
+func (r *run) phaFailed() {
+	r.fail(KindProtocol, "The server asks for the client certificate only after the TLS 1.3 handshake (post-handshake authentication), which cardcheck cannot answer.")
+	r.res.CauseCode, r.res.Cause = CausePostHandshakeAuth, phaCause
+}
+
+// explainPostHandshake adds the post-handshake story to a test that ran
+// over TLS 1.2 because TLS 1.3 showed the pattern.
+func (r *run) explainPostHandshake() {
+	res := r.res
+	requested, _, _, _ := r.state()
+	switch {
+	case res.Verdict == NotRequested || !requested && res.Verdict != Failed:
+		r.note("Over TLS 1.2 the server did not ask for a certificate either: the refusal over TLS 1.3 is not about client certificates.")
+		return
+	case res.Verdict == Accepted:
+		res.CauseCode, res.Cause = CausePostHandshakeAuth, phaCause
+		res.Summary = "Your card works with this server over TLS 1.2. Over TLS 1.3 the server asks for the certificate only after the request, which Chrome, Edge and Safari cannot answer."
+	case res.Verdict == Failed && res.CauseCode == "":
+		res.CauseCode, res.Cause = CausePostHandshakeAuth, phaCause
+	}
+	res.Advice = append(res.Advice, phaAdvice...)
+}
+
+// checkWords says, for each local check, what its failure means for a
+// server and what to do.
+var checkWords = map[string]struct{ cause, advice, unchecked string }{
+	certcheck.NameValidity: {"your certificate is outside its validity period", causes["certificate_expired"].advice,
+		"a server that checks the validity period refuses it (certificate_expired)"},
+	certcheck.NameChain: {"your certificate does not chain to a CA that is trusted here", causes["unknown_ca"].advice,
+		"a server that checks the chain refuses it (unknown_ca)"},
+	certcheck.NameRevocation: {"your certificate has been revoked", causes["certificate_revoked"].advice,
+		"a server that checks revocation (CRL or OCSP) refuses it (certificate_revoked)"},
+	certcheck.NameKeyUsage: {"your certificate is not meant for client authentication (key usage)", causes["unsupported_certificate"].advice,
+		"a server that checks the key usage refuses it (unsupported_certificate)"},
+	certcheck.NameAcceptableCA: {"your certificate is not from a CA the server names as acceptable", causes["unknown_ca"].advice,
+		"a server that holds to its acceptable CAs refuses it (unknown_ca)"},
+}
+
+// failedCheck returns the first failed local check a server could refuse
+// the certificate for (key possession failing is a card problem and has
+// its own words).
+func (r *run) failedCheck() *certcheck.Check {
+	for i, c := range r.res.Checks {
+		if _, ok := checkWords[c.Name]; ok && c.Status == certcheck.Fail {
+			return &r.res.Checks[i]
+		}
+	}
+	return nil
+}
+
+// blameCheck makes a failed local check the likely cause of a refusal
+// that gave no reason of its own (401/403, access_denied, a close).
+func (r *run) blameCheck(c *certcheck.Check, refusal string) {
+	w := checkWords[c.Name]
+	res := r.res
+	res.CauseCode = CauseCheckPrefix + c.Name
+	res.Cause = fmt.Sprintf("Most likely because %s: the local %s check failed (%s).", w.cause, c.Name, c.Detail)
+	res.Summary = fmt.Sprintf("%s, most likely because %s.", refusal, w.cause)
+	res.Advice = append([]string{w.advice}, res.Advice...)
+}
+
+// uncheckedWarnings tells, after an acceptance, which failed checks the
+// server did not make and what happens where one does.
+func (r *run) uncheckedWarnings() {
+	for _, c := range r.res.Checks {
+		w, ok := checkWords[c.Name]
+		if !ok || c.Status != certcheck.Fail {
+			continue
+		}
+		r.res.Advice = append(r.res.Advice, fmt.Sprintf("The local %s check failed (%s), yet this server accepted the certificate: it does not check this; %s. %s",
+			c.Name, c.Detail, w.unchecked, w.advice))
+	}
+}

@@ -1,0 +1,313 @@
+package probe
+
+import (
+	"context"
+	"crypto"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/tlstrace"
+)
+
+// The pre-flight (SPEC §4: pre-flight, then PIN, then the test) runs the
+// handshake without the card, as far as the server's flight, and ends it
+// before anything of the card is sent: an error returned from
+// GetClientCertificate aborts the handshake (Go 1.26; in TLS 1.3 after
+// the server's Finished was read, without an alert; in TLS 1.2 right
+// after the CertificateRequest, with internal_error). The server logs one
+// aborted handshake. A typo, a dead or untrusted server, or one that
+// never asks for a certificate then costs no PIN.
+
+// errPreflightStop ends the pre-flight's handshake at the CertificateRequest.
+var errPreflightStop = errors.New("cardcheck pre-flight: stop before the client certificate")
+
+// Finding codes of a pre-flight (JSON `preflight.finding`), stable.
+const (
+	FindingRequested         = "certificate-requested" // the server asks: log in and test
+	FindingPostHandshakeAuth = "post-handshake-auth"   // TLS 1.3 pattern of a later request (see Run)
+	FindingNotRequested      = "not-requested"         // the server never asks: no PIN needed
+	FindingServerUntrusted   = "server-untrusted"      // stop (without ContinueUntrusted)
+	FindingUnknownHost       = "unknown-host"          // DNS found no such name
+	FindingRefused           = "connection-refused"    // nothing listens on the port
+	FindingUnreachable       = "unreachable"           // no route to the host
+	FindingTimeout           = "timeout"               // no answer in time
+	FindingCanceled          = "canceled"              // the user canceled
+	FindingFailed            = "failed"                // any other failure: see Result.Error
+)
+
+// Candidate is the certificate chosen for the test, before login: what
+// the pre-flight compares with the server's request.
+type Candidate struct {
+	Leaf          *x509.Certificate
+	Intermediates []*x509.Certificate
+	// Schemes are the TLS signature schemes the token can sign with this
+	// key (from its mechanism list, readable without login).
+	Schemes []tls.SignatureScheme
+}
+
+// Preflight is what the handshake without the card found out: JSON
+// `preflight` of `check --json`.
+type Preflight struct {
+	Finding   string     `json:"finding"`    // one of the Finding* codes
+	NeedsCard bool       `json:"needs_card"` // the test goes on: ask the PIN now
+	Summary   string     `json:"summary"`    // one sentence about the finding
+	Reachable bool       `json:"reachable"`  // a TCP connection was made
+	TLS       TLSInfo    `json:"tls"`
+	Server    ServerInfo `json:"server"`
+	// CertificateRequested: the server asked for a client certificate,
+	// in the handshake or by renegotiation (RequestedBy).
+	CertificateRequested bool         `json:"certificate_requested"`
+	RequestedBy          string       `json:"requested_by"` // "handshake", "renegotiation" or ""
+	CertificateRequest   *CertRequest `json:"certificate_request"`
+	// Fit says whether the chosen certificate and key fit the request:
+	// the acceptable-ca check and a signature-scheme check.
+	Fit        []certcheck.Check `json:"fit"`
+	HTTP       *HTTPInfo         `json:"http"`
+	Alert      *tlstrace.Alert   `json:"alert"`
+	Steps      []tlstrace.Step   `json:"steps"`
+	DurationMs float64           `json:"duration_ms"`
+	// Result is the test's result when the test ends here (NeedsCard
+	// false): show it as the verdict, no PIN was needed.
+	Result *Result `json:"-"`
+}
+
+// NameSignatureScheme is the fit check of the key's signature schemes.
+const NameSignatureScheme = "signature-scheme"
+
+// RunPreflight connects and handshakes without the card (opt as for Run;
+// OnStep and OnProgress hear this connection as ConnPreflight). It always
+// returns a Preflight; when NeedsCard is false its Result is the verdict.
+func RunPreflight(ctx context.Context, opt Options, cand Candidate) *Preflight {
+	opt.defaults()
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	defer cancel()
+	var card Card
+	if cand.Leaf != nil {
+		card = schemesOnly{pub: cand.Leaf.PublicKey, schemes: cand.Schemes}
+	}
+	r := newRun(opt, Credential{Leaf: cand.Leaf, Intermediates: cand.Intermediates, Card: card}, start, ConnPreflight)
+	r.preflight = true
+	r.execute(ctx)
+	pf := r.preflightFinding(ctx)
+	if !pf.NeedsCard {
+		if r.res.Verdict == "" {
+			r.res.Verdict = NotRequested
+		}
+		r.finish(ctx)
+		r.res.Preflight = pf
+		pf.Result = r.res
+	} else if r.tracer != nil {
+		r.tracer.Flush()
+	}
+	if r.tracer != nil {
+		pf.Steps = r.tracer.Steps()
+		if pf.Alert == nil {
+			pf.Alert = r.serverAlertOnly()
+		}
+	}
+	pf.DurationMs = ms(time.Since(start))
+	return pf
+}
+
+// preflightFinding turns what the pre-flight saw into its finding.
+func (r *run) preflightFinding(ctx context.Context) *Preflight {
+	requested, _, serr, mismatch := r.state()
+	pf := &Preflight{Steps: []tlstrace.Step{}, Fit: []certcheck.Check{}, TLS: r.res.TLS, HTTP: r.res.HTTP,
+		Reachable: r.tracer != nil, CertificateRequested: requested}
+	if r.tracer != nil {
+		pf.CertificateRequest = r.certificateRequest()
+	}
+	r.mu.Lock()
+	pf.RequestedBy = r.requestedAt
+	r.mu.Unlock()
+	pf.Server.Verified = serr == nil && len(r.res.Server.Chain) > 0
+	if serr != nil {
+		s := serverErrorText(serr)
+		pf.Server.Error = &s
+	}
+	pf.Server.Chain = r.res.Server.Chain
+	if pf.Server.Chain == nil {
+		pf.Server.Chain = []ChainCert{}
+	}
+	switch {
+	case r.res.Verdict == ServerUntrusted:
+		pf.Finding, pf.Summary = FindingServerUntrusted, "The server's own certificate could not be verified: the test stops before the PIN is needed."
+	case requested:
+		pf.Finding, pf.NeedsCard = FindingRequested, true
+		pf.Fit = r.fit(mismatch)
+		pf.Summary = r.requestSummary(pf)
+		r.res.Verdict, r.res.Error = "", nil
+	case r.postHandshakePattern() && r.opt.TLSVersion == "auto":
+		pf.Finding, pf.NeedsCard = FindingPostHandshakeAuth, true
+		pf.Summary = "Over TLS 1.3 the server asks for no certificate in the handshake and then refuses the request: it wants post-handshake authentication. The test with the card runs over TLS 1.2."
+		r.res.Verdict, r.res.Error = "", nil
+	case r.postHandshakePattern():
+		pf.Finding = FindingPostHandshakeAuth
+		pf.Summary = "Over TLS 1.3 the server asks for the certificate only after the request (post-handshake authentication), which cardcheck cannot answer: the card cannot be tested with TLS 1.3."
+		r.phaFailed()
+	case r.res.Verdict == Failed:
+		pf.Finding = r.failureFinding()
+		pf.Summary = "The server could not be tested: " + r.res.Error.Message
+	default:
+		pf.Finding, pf.Summary = FindingNotRequested, "The server did not ask for a client certificate: the card is not needed."
+	}
+	return pf
+}
+
+// failureFinding names a failed pre-flight by its cause.
+func (r *run) failureFinding() string {
+	switch {
+	case r.res.Error == nil:
+		return FindingFailed
+	case r.res.Error.Kind == string(KindCanceled):
+		return FindingCanceled
+	case r.res.Error.Kind == string(KindTimeout):
+		return FindingTimeout
+	}
+	switch r.dialFinding {
+	case "":
+		return FindingFailed
+	default:
+		return r.dialFinding
+	}
+}
+
+// requestSummary says what the server asks for and whether the card fits.
+func (r *run) requestSummary(pf *Preflight) string {
+	s := "The server asks for a client certificate"
+	if cr := pf.CertificateRequest; cr != nil && len(cr.AcceptableCAs) > 0 {
+		s += fmt.Sprintf(" issued by %s", joinNames(cr.AcceptableCAs))
+	}
+	if pf.RequestedBy == "renegotiation" {
+		s += " (by renegotiation, after the request)"
+	}
+	fits := true
+	for _, c := range pf.Fit {
+		if c.Status == certcheck.Fail {
+			fits = false
+		}
+	}
+	switch {
+	case r.cred.Leaf == nil:
+		return s + "."
+	case fits:
+		return s + " — yours fits."
+	}
+	return s + " — yours may not fit (see the fit checks)."
+}
+
+func joinNames(names []string) string {
+	const shown = 3
+	q := make([]string, 0, shown)
+	for _, n := range names[:min(shown, len(names))] {
+		q = append(q, "“"+n+"”")
+	}
+	s := strings.Join(q, ", ")
+	if len(names) > shown {
+		s += fmt.Sprintf(" and %d more", len(names)-shown)
+	}
+	return s
+}
+
+// fit compares the certificate and key with the request.
+func (r *run) fit(mismatch []tls.SignatureScheme) []certcheck.Check {
+	if r.cred.Leaf == nil {
+		return []certcheck.Check{}
+	}
+	chain := append([]*x509.Certificate{r.cred.Leaf}, r.cred.Intermediates...)
+	cr := r.certificateRequest()
+	var raw [][]byte
+	if cr != nil {
+		raw = cr.rawCAs
+	}
+	out := []certcheck.Check{certcheck.AcceptableCA(true, raw, chain)}
+	r.mu.Lock()
+	cri := r.cri
+	r.mu.Unlock()
+	switch {
+	case len(r.cred.Card.SignatureSchemes()) == 0:
+		out = append(out, certcheck.Check{Name: NameSignatureScheme, Status: certcheck.Unknown,
+			Detail: "the token lists no mechanism this key can sign TLS with"})
+	case mismatch != nil:
+		out = append(out, certcheck.Check{Name: NameSignatureScheme, Status: certcheck.Fail,
+			Detail: fmt.Sprintf("the server accepts %s; the card can sign %s", schemeList(mismatch), schemeList(r.cred.Card.SignatureSchemes()))})
+	case cri != nil:
+		out = append(out, certcheck.Check{Name: NameSignatureScheme, Status: certcheck.Pass,
+			Detail: "the card can sign " + schemeList(common(r.cred.Card.SignatureSchemes(), cri.SignatureSchemes)) + ", which the server accepts"})
+	}
+	return out
+}
+
+func common(a, b []tls.SignatureScheme) []tls.SignatureScheme {
+	var out []tls.SignatureScheme
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}
+
+// preflightCertificate records the request and ends the handshake before
+// anything of the card is sent.
+func (r *run) preflightCertificate(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.requested, r.cri = true, cri
+	r.requestedAt = "handshake"
+	if r.handshakeDone {
+		r.requestedAt = "renegotiation"
+	}
+	if c := r.cred.Card; c != nil && len(c.SignatureSchemes()) > 0 && !overlap(c.SignatureSchemes(), cri.SignatureSchemes) {
+		r.schemeMismatch = cri.SignatureSchemes
+	}
+	return nil, errPreflightStop
+}
+
+// serverAlertOnly is the server's first alert other than close_notify.
+func (r *run) serverAlertOnly() *tlstrace.Alert {
+	for _, a := range r.tracer.Alerts() {
+		if a.From == "server" && a.Name != "close_notify" {
+			return &a
+		}
+	}
+	return nil
+}
+
+// schemesOnly stands in for the card during the pre-flight: it knows the
+// key and what the token can sign, and never signs.
+type schemesOnly struct {
+	pub     crypto.PublicKey
+	schemes []tls.SignatureScheme
+}
+
+func (s schemesOnly) Public() crypto.PublicKey { return s.pub }
+func (s schemesOnly) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
+	return nil, errors.New("the pre-flight never signs")
+}
+func (s schemesOnly) SignatureSchemes() []tls.SignatureScheme { return s.schemes }
+
+// TLS13Capable: without a scheme list (unknown) assume yes, as Run does
+// for a card it cannot ask.
+func (s schemesOnly) TLS13Capable() bool {
+	if len(s.schemes) == 0 {
+		return true
+	}
+	for _, x := range s.schemes {
+		switch x {
+		case tls.PKCS1WithSHA256, tls.PKCS1WithSHA384, tls.PKCS1WithSHA512:
+		default:
+			return true
+		}
+	}
+	return false
+}
