@@ -2,8 +2,10 @@
 # Installs the Debian/Ubuntu packages cardcheck needs, idempotently:
 #   build/deps.sh run    what building and running needs (C toolchain and
 #                        X11/Wayland/GL headers for Fyne, PKCS#11 modules)
-#   build/deps.sh test   the above plus the test rig: SoftHSM2, OpenSC tools,
-#                        nginx, openssl, Xvfb, xdotool, ImageMagick, D-Bus
+#   build/deps.sh test   the above plus the test rig: SoftHSM2, OpenSC tools
+#                        (and pkcs11-spy), nginx, openssl, the servers of the
+#                        interop suite (Apache httpd + mod_ssl, HAProxy,
+#                        stunnel), Xvfb, xdotool, ImageMagick, D-Bus
 # Quiet when everything is there; uses sudo only when not root.
 set -euo pipefail
 
@@ -11,8 +13,8 @@ run_pkgs=(gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr
   libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev libegl-dev
   p11-kit p11-kit-modules opensc-pkcs11 softhsm2
   fonts-wqy-microhei)  # Fyne falls back to system fonts: names such as 张三 need a CJK font
-test_pkgs=(opensc openssl nginx-light xvfb xdotool imagemagick x11-utils dbus
-  gnome-keyring xauth)
+test_pkgs=(opensc openssl nginx-light apache2 haproxy stunnel4 xvfb xdotool imagemagick
+  x11-utils dbus gnome-keyring xauth)
 
 want=("${run_pkgs[@]}")
 [ "${1:-run}" = test ] && want+=("${test_pkgs[@]}")

@@ -224,7 +224,7 @@ func (r *run) settleWait() time.Duration {
 // graceWait is how long a tls:// test watches a service the TLS layer has
 // accepted, to see whether it stays up.
 func (r *run) graceWait() time.Duration {
-	return min(r.opt.LateAlertWait, clamp(10*r.rtt()+200*time.Millisecond, 200*time.Millisecond, time.Second))
+	return min(r.opt.LateAlertWait, clamp(10*r.rtt()+500*time.Millisecond, 500*time.Millisecond, 2*time.Second))
 }
 
 func clamp(d, lo, hi time.Duration) time.Duration { return max(lo, min(d, hi)) }

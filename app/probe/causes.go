@@ -29,7 +29,7 @@ const phaCause = "Over TLS 1.3 this server asks for a client certificate only af
 	"Firefox and curl support that; Chrome, Edge, Safari and Go programs such as cardcheck do not, and get a refusal instead."
 
 var phaAdvice = []string{
-	"With Chrome, Edge or Safari this site refuses the certificate over TLS 1.3 even when the card is fine; Firefox and curl work.",
+	"Over TLS 1.3, Chrome, Edge and Safari get a refusal from this site whatever the certificate; Firefox and curl are asked for the certificate and can log in.",
 	"Administrator: ask for the client certificate at connection level (Apache: SSLVerifyClient in the virtual host rather than in <Location> or <Directory>), or allow TLS 1.2 for this site, where the server asks by renegotiation.",
 }
 
