@@ -117,7 +117,9 @@ func TestZTable(t *testing.T) {
 	t.Logf("server tls certificate → verdict/cause\n%s", strings.Join(table.rows, "\n"))
 }
 
-func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(sub)) }
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
 
 func failedCheck(res *probe.Result) bool {
 	for _, c := range res.Checks {
