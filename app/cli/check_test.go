@@ -18,7 +18,7 @@ func certURI(name string) string {
 
 // checkJSON holds every top-level field of the `check --json` contract.
 var checkFields = []string{"url", "verdict", "summary", "cause", "advice", "tls", "client_certificate",
-	"certificate_request", "checks", "server", "steps", "alert", "http", "timings", "error"}
+	"certificate_request", "checks", "server", "steps", "alert", "http", "timings", "error", "preflight"}
 
 func TestCheckJSONContract(t *testing.T) {
 	rig := testrig.Shared(t)

@@ -1,10 +1,24 @@
 package cli_test
 
 import (
+	"os"
+	"strings"
 	"testing"
 
+	"github.com/cardcheck/cardcheck/app/cli"
 	"github.com/cardcheck/cardcheck/build/testrig"
 )
 
+// childArgs, when set, makes the test binary run the CLI with these
+// arguments (separated by newlines) instead of the tests: a process of its
+// own, for modules that must not share the test process (pkcs11-spy
+// loading the SoftHSM module the tests already initialised).
+const childArgs = "CARDCHECK_TEST_CLI_ARGS"
+
 // TestMain removes the shared SoftHSM rig when the tests are done.
-func TestMain(m *testing.M) { testrig.Main(m) }
+func TestMain(m *testing.M) {
+	if args := os.Getenv(childArgs); args != "" {
+		os.Exit(cli.Commands{}.Run(strings.Split(args, "\n"), cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
+	}
+	testrig.Main(m)
+}
