@@ -218,7 +218,7 @@ func (r *run) rtt() time.Duration {
 // before writing its request: a few round trips, for a server that judges
 // the certificate at once (one that sends a NewSessionTicket ends it).
 func (r *run) settleWait() time.Duration {
-	return min(r.opt.LateAlertWait, clamp(4*r.rtt()+50*time.Millisecond, 50*time.Millisecond, time.Second))
+	return min(r.opt.LateAlertWait, clamp(4*r.rtt()+25*time.Millisecond, 25*time.Millisecond, time.Second))
 }
 
 // graceWait is how long a tls:// test watches a service the TLS layer has

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"testing"
 
+	"github.com/cardcheck/cardcheck/app/cardtest"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/serve"
 	"github.com/cardcheck/cardcheck/build/testrig"
@@ -45,6 +46,24 @@ func BenchmarkHandshake(b *testing.B) {
 		p := c.login(testrig.EC256)
 		for b.Loop() {
 			if res := p.Run(context.Background(), opt); res.Verdict != probe.Accepted {
+				b.Fatal(res.Verdict, res.Error)
+			}
+		}
+	})
+	// What `cardcheck check` does now: the pre-flight without the card,
+	// then the test with it (the login itself is outside the loop, as above).
+	b.Run("softhsm-preflight", func(b *testing.B) {
+		c := newCards(b, nil)
+		cert := c.cert(testrig.EC256)
+		p := c.login(testrig.EC256)
+		for b.Loop() {
+			pf := cardtest.PreflightProbe(context.Background(), cert, opt)
+			if !pf.NeedsCard {
+				b.Fatal(pf.Finding, pf.Summary)
+			}
+			o := opt
+			o.Preflight = pf
+			if res := p.Run(context.Background(), o); res.Verdict != probe.Accepted {
 				b.Fatal(res.Verdict, res.Error)
 			}
 		}

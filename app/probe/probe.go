@@ -226,6 +226,11 @@ func (r *run) tlsConfig() (*tls.Config, error) {
 		GetClientCertificate: r.clientCertificate,
 		Renegotiation:        tls.RenegotiateOnceAsClient, // IIS asks for the certificate this way
 		MinVersion:           tls.VersionTLS12,
+		// A cache of its own for this connection, never reused: with one,
+		// Go offers psk_key_exchange_modes, and only then do servers that
+		// follow RFC 8446 §4.2.9 (Go's) send the NewSessionTicket that
+		// tells us TLS accepted the certificate. Nothing is resumed.
+		ClientSessionCache: tls.NewLRUClientSessionCache(1),
 	}
 	if r.preflight {
 		cfg.GetClientCertificate = r.preflightCertificate
