@@ -234,3 +234,7 @@ func (l *cappedHeight) MinSize([]fyne.CanvasObject) fyne.Size {
 	m := l.body.MinSize()
 	return fyne.NewSize(m.Width, min(m.Height, l.max))
 }
+
+// fixes are the buttons offering the advice's one-click fixes (shown
+// ones only).
+func (b *verdictBanner) fixes() []*widget.Button { return nil }

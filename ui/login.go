@@ -24,6 +24,7 @@ import (
 type loginFlow struct {
 	win     fyne.Window
 	do      func(func())
+	modal   *modalStack
 	backend Backend
 	pins    PINMemory
 	events  *eventLog
@@ -126,7 +127,7 @@ func (f *loginFlow) ask(flags token.Flags, problem string) {
 	if f.key == "" {
 		pins = nil
 	}
-	f.dialog = newPINDialog(f.win, f.do, pinRequest{tok: f.cert.Token, flags: flags, problem: problem, pins: pins, prefill: f.prefill}, f.submitted, f.cancel)
+	f.dialog = newPINDialog(f.win, f.do, f.modal, pinRequest{tok: f.cert.Token, flags: flags, problem: problem, pins: pins, prefill: f.prefill}, f.submitted, f.cancel)
 	f.dialog.show()
 	f.events.emitAfterFrame("pin-dialog", map[string]any{"pin_state": int(flags.PINState()), "pin_pad": flags.ProtectedAuthPath})
 }

@@ -36,6 +36,8 @@ const (
 type pinDialog struct {
 	win         fyne.Window
 	do          func(func())
+	modal       *modalStack
+	tracked     *openDialog // in modal while shown
 	dlg         *dialog.CustomDialog
 	tokenName   *widget.Label
 	tokenInfo   *note
@@ -55,7 +57,6 @@ type pinDialog struct {
 	mode       pinMode
 	submitting bool
 	open       bool
-	prevKey    func(*fyne.KeyEvent)
 	onSubmit   func(opt token.LoginOptions, remember bool)
 	onCancel   func()
 }
@@ -69,9 +70,9 @@ type pinRequest struct {
 	prefill string      // the demo token's public PIN, filled in; "" for a real card
 }
 
-func newPINDialog(win fyne.Window, do func(func()), req pinRequest, onSubmit func(token.LoginOptions, bool), onCancel func()) *pinDialog {
+func newPINDialog(win fyne.Window, do func(func()), modal *modalStack, req pinRequest, onSubmit func(token.LoginOptions, bool), onCancel func()) *pinDialog {
 	p := &pinDialog{
-		win: win, do: do, onSubmit: onSubmit, onCancel: onCancel,
+		win: win, do: do, modal: modal, onSubmit: onSubmit, onCancel: onCancel,
 		tokenName:   &widget.Label{Text: req.tok.Label, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Wrapping: fyne.TextWrapWord},
 		tokenInfo:   newNote(tokenLine(req.tok), theme.SizeNameText),
 		state:       &widget.Label{Wrapping: fyne.TextWrapWord},
@@ -132,10 +133,10 @@ func tokenLine(t *token.Token) string {
 // show opens the dialog with the focus in the PIN entry.
 func (p *pinDialog) show() {
 	p.open = true
-	p.prevKey = p.win.Canvas().OnTypedKey()
-	p.win.Canvas().SetOnTypedKey(p.typedKey)
+	p.tracked = &openDialog{name: "pin", dismiss: p.escape, accept: p.submit}
 	p.dlg.Show()
 	p.focusEntry()
+	p.modal.push(p.tracked)
 }
 
 // hide closes the dialog without calling onCancel.
@@ -150,20 +151,10 @@ func (p *pinDialog) hide() {
 // closed runs whenever the dialog goes away.
 func (p *pinDialog) closed() {
 	p.entry.SetText("") // do not keep the PIN in a widget
-	p.win.Canvas().SetOnTypedKey(p.prevKey)
+	p.modal.pop(p.tracked)
 	if p.open { // closed by the window, not by hide
 		p.open = false
 		p.onCancel()
-	}
-}
-
-// typedKey sees keys typed while nothing in the window has the focus.
-func (p *pinDialog) typedKey(k *fyne.KeyEvent) {
-	switch k.Name {
-	case fyne.KeyEscape:
-		p.escape()
-	case fyne.KeyReturn, fyne.KeyEnter:
-		p.submit()
 	}
 }
 
@@ -438,4 +429,10 @@ func (l *fixedWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	}
 	s.Width = max(s.Width, l.width)
 	return s
+}
+
+// controls are the dialog's controls for the exerciser.
+func (p *pinDialog) controls() []control {
+	return []control{{"pin-entry", p.entry}, {"pin-ok", p.ok}, {"pin-cancel", p.cancel},
+		{"pin-confirm", p.confirm}, {"pin-remember", p.remember}}
 }

@@ -44,6 +44,7 @@ type resultView struct {
 	request     fyne.CanvasObject
 	lesson      *lessonView
 	res         *probe.Result
+	onMessage   func(i int, name string) // a message was selected (the event log)
 }
 
 // newResultView builds the view; onExplain is the Explain box changing,
@@ -196,6 +197,9 @@ func (v *resultView) selectStep(i int) {
 	s := v.ladder.steps[i]
 	v.message.show(&s)
 	v.scrollToStep(i)
+	if v.onMessage != nil {
+		v.onMessage(i, s.Message)
+	}
 }
 
 // scrollToStep scrolls the diagram so that message i is in view. The

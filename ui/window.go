@@ -36,6 +36,7 @@ type mainWindow struct {
 	now    func() time.Time
 	prefs  settings
 	events *eventLog
+	modal  *modalStack // the dialogs on screen
 
 	tokens       *tokenPanel
 	empty        *emptyState
@@ -102,6 +103,8 @@ func newMainWindow(a fyne.App, w fyne.Window, deps Deps, opt windowOptions) *mai
 	}
 	m := &mainWindow{app: a, win: w, deps: deps, do: opt.do, now: opt.now,
 		prefs: settings{a.Preferences()}, events: openEventLog(deps.EventLog)}
+	m.modal = &modalStack{events: m.events}
+	m.events.snapshot = m.layoutSnapshot
 	if opt.demo != nil {
 		m.prefs = settings{memoryPrefs{}}
 		m.demo = newDemoPanel(opt.demo, m.scenarioSelected)
@@ -126,6 +129,7 @@ func (m *mainWindow) build() {
 	m.conn.url.SetText(m.prefs.lastURL())
 	m.banner = newVerdictBanner(m.cancelTest, m.copyReport, m.saveReport)
 	m.result = newResultView(m.explainChanged, m.startCompare, m.backToOneTest)
+	m.result.onMessage = m.messageSelected
 	m.certTab = container.NewTabItem(lang.L("Certificate"), m.details.content)
 	m.handshakeTab = container.NewTabItem(lang.L("Handshake"), m.result.handshake)
 	m.serverTab = container.NewTabItem(lang.L("Server certificate"), container.NewPadded(m.result.server))
@@ -160,14 +164,24 @@ func (m *mainWindow) build() {
 }
 
 // typedKey handles keys typed while no widget has the focus: Enter runs
-// the test, Esc cancels it.
+// the test, Esc cancels it. While a dialog is open the keys are the
+// dialog's.
 func (m *mainWindow) typedKey(k *fyne.KeyEvent) {
+	if m.modal.any() {
+		m.modal.typedKey(k)
+		return
+	}
 	switch k.Name {
 	case fyne.KeyReturn, fyne.KeyEnter:
 		m.startTest()
 	case fyne.KeyEscape:
 		m.cancelTest()
 	}
+}
+
+// messageSelected tells the event log which message is explained.
+func (m *mainWindow) messageSelected(i int, name string) {
+	m.events.emitAfterFrame("message", map[string]any{"index": i, "name": name})
 }
 
 // say shows a line in the status bar.
@@ -291,6 +305,11 @@ func (m *mainWindow) autoSelect() {
 // selectNode shows what was selected in the tree.
 func (m *mainWindow) selectNode(n *treeNode) {
 	m.selected = n
+	kind := "none"
+	if n != nil {
+		kind = n.kind.String()
+	}
+	m.events.emitAfterFrame("selected", map[string]any{"kind": kind})
 	m.details.show(n)
 	if n != nil {
 		m.tabs.Select(m.certTab)
@@ -355,13 +374,14 @@ func (m *mainWindow) begin(compare bool) {
 	}
 	m.banner.running(url, lang.L("Logging in to the card…"))
 	m.tabs.Select(m.handshakeTab)
+	m.events.emitAfterFrame("test-started", map[string]any{"compare": compare})
 	if m.held != nil && sameCert(m.held.cert, cert) {
 		m.probe(run, m.held.card)
 		return
 	}
 	m.logout()
 	run.login = &loginFlow{
-		win: m.win, do: m.do, backend: m.deps.Backend, pins: m.deps.PINs, events: m.events, cert: cert,
+		win: m.win, do: m.do, modal: m.modal, backend: m.deps.Backend, pins: m.deps.PINs, events: m.events, cert: cert,
 		prefill:  m.demoPIN(cert),
 		done:     func(card cardtest.Card) { m.probe(run, card) },
 		failed:   func(err error) { m.finished(run, cardtest.Failed(run.url, run.cert, err)) },
@@ -408,6 +428,14 @@ func (m *mainWindow) stepArrived(run *testRun, s tlstrace.Step) {
 	m.banner.stage(lang.N("{{.Count}} messages so far…", run.steps, map[string]any{"Count": run.steps}))
 }
 
+// pinDialog is the PIN dialog of the test in progress, or nil.
+func (m *mainWindow) pinDialog() *pinDialog {
+	if m.run == nil || m.run.login == nil {
+		return nil
+	}
+	return m.run.login.dialog
+}
+
 // cancelTest is the Cancel button (or Esc): it stops the probe, or the
 // login while it waits.
 func (m *mainWindow) cancelTest() {
@@ -431,6 +459,7 @@ func (m *mainWindow) loginCanceled(run *testRun) {
 	m.banner.content.Hide()
 	m.result.reset() // no "waiting" left behind, and one test again after a comparison
 	m.say(lang.L("Test canceled."))
+	m.events.emitAfterFrame("test-canceled", map[string]any{"stage": "login"})
 }
 
 // finished shows a result.
