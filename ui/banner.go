@@ -28,7 +28,7 @@ type verdictBanner struct {
 	summary  *widget.Label
 	cause    *widget.Label
 	advice   *widget.Label
-	progress *widget.ProgressBarInfinite
+	progress *busyBar
 	cancel   *widget.Button
 	copy     *widget.Button
 	save     *widget.Button
@@ -43,13 +43,13 @@ func newVerdictBanner(onCancel, onCopy, onSave func()) *verdictBanner {
 		summary:  &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true},
 		cause:    &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true},
 		advice:   &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true},
-		progress: widget.NewProgressBarInfinite(),
+		progress: newBusyBar(),
 		cancel:   &widget.Button{Text: lang.L("Cancel"), Icon: theme.CancelIcon(), OnTapped: onCancel},
 		copy:     &widget.Button{Text: lang.L("Copy report"), Icon: theme.ContentCopyIcon(), OnTapped: onCopy},
 		save:     &widget.Button{Text: lang.L("Save report…"), Icon: theme.DocumentSaveIcon(), OnTapped: onSave},
 	}
-	b.progress.Stop()
-	text := container.NewVBox(container.New(&tightVBox{}, b.title, b.summary), b.progress, b.cause, b.advice)
+	b.progress.stop()
+	text := container.NewVBox(container.New(&tightVBox{}, b.title, b.summary), b.progress.box, b.cause, b.advice)
 	capped := container.New(&cappedHeight{body: text, max: bannerMaxHeight}, container.NewVScroll(text))
 	buttons := container.NewVBox(b.cancel, b.copy, b.save)
 	iconBox := container.NewVBox(container.NewGridWrap(fyne.NewSquareSize(48), b.icon))
@@ -65,8 +65,7 @@ func (b *verdictBanner) running(url, stage string) {
 	b.icon.SetResource(theme.NewPrimaryThemedResource(theme.MediaPlayIcon()))
 	b.title.SetText(lang.L("Testing {{.URL}}", map[string]any{"URL": url}))
 	b.summary.SetText(stage)
-	b.progress.Show()
-	b.progress.Start()
+	b.progress.start()
 	show(b.cancel)
 	hide(b.cause, b.advice, b.copy, b.save)
 	b.content.Show()
@@ -77,8 +76,7 @@ func (b *verdictBanner) stage(text string) { b.summary.SetText(text) }
 
 // done shows the verdict.
 func (b *verdictBanner) done(res *probe.Result) {
-	b.progress.Stop()
-	b.progress.Hide()
+	b.progress.stop()
 	hide(b.cancel)
 	show(b.copy, b.save)
 	name, icon := verdictLook(res.Verdict)
@@ -238,3 +236,9 @@ func (l *cappedHeight) MinSize([]fyne.CanvasObject) fyne.Size {
 // fixes are the buttons offering the advice's one-click fixes (shown
 // ones only).
 func (b *verdictBanner) fixes() []*widget.Button { return nil }
+
+// clear hides the banner (a canceled login leaves nothing to say).
+func (b *verdictBanner) clear() {
+	b.progress.stop()
+	b.content.Hide()
+}

@@ -49,7 +49,7 @@ type pinDialog struct {
 	rememberWhy *note
 	demoNote    *widget.Label // the demo's PIN, said in words
 	problem     *widget.Label
-	busy        *widget.ProgressBarInfinite
+	busy        *busyBar
 	ok          *widget.Button
 	cancel      *widget.Button
 
@@ -80,7 +80,7 @@ func newPINDialog(win fyne.Window, do func(func()), modal *modalStack, req pinRe
 		rememberWhy: newNote("", theme.SizeNameCaptionText),
 		demoNote:    &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}},
 		problem:     &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance, TextStyle: fyne.TextStyle{Bold: true}},
-		busy:        widget.NewProgressBarInfinite(),
+		busy:        newBusyBar(),
 	}
 	p.entry = newPINEntry(p.escape)
 	p.entry.OnChanged = p.inputChanged
@@ -89,11 +89,10 @@ func newPINDialog(win fyne.Window, do func(func()), modal *modalStack, req pinRe
 	p.remember = newEscCheck(lang.L("Remember PIN on this computer"), nil, p.escape)
 	p.ok = &widget.Button{Text: lang.L("OK"), Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: p.submit}
 	p.cancel = &widget.Button{Text: lang.L("Cancel"), Icon: theme.CancelIcon(), OnTapped: p.escape}
-	p.busy.Hide()
 
 	content := container.NewVBox(
 		container.New(&tightVBox{}, p.tokenName, p.tokenInfo),
-		p.state, p.padNote, p.entry, p.demoNote, p.confirm, p.problem, p.busy,
+		p.state, p.padNote, p.entry, p.demoNote, p.confirm, p.problem, p.busy.box,
 		container.New(&tightVBox{}, p.remember, p.rememberWhy),
 	)
 	p.dlg = dialog.NewCustomWithoutButtons(lang.L("Enter your PIN"), container.New(&fixedWidth{width: 440}, content), win)
@@ -150,6 +149,7 @@ func (p *pinDialog) hide() {
 
 // closed runs whenever the dialog goes away.
 func (p *pinDialog) closed() {
+	p.busy.stop()       // closed while the card checks the PIN: no animation left running
 	p.entry.SetText("") // do not keep the PIN in a widget
 	p.modal.pop(p.tracked)
 	if p.open { // closed by the window, not by hide
@@ -312,9 +312,8 @@ func (p *pinDialog) submit() {
 // setBusy shows that the card is checking the PIN.
 func (p *pinDialog) setBusy(busy bool) {
 	p.submitting = busy
-	p.busy.Hidden = !busy
 	if busy {
-		p.busy.Start()
+		p.busy.start()
 		p.entry.Disable()
 		p.confirm.Disable()
 		if p.mode == modePINPad {
@@ -325,11 +324,10 @@ func (p *pinDialog) setBusy(busy bool) {
 			p.problem.Refresh()
 		}
 	} else {
-		p.busy.Stop()
+		p.busy.stop()
 		p.entry.Enable()
 		p.confirm.Enable()
 	}
-	p.busy.Refresh()
 	p.updateOK()
 }
 
@@ -424,7 +422,12 @@ func (l *fixedWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 func (l *fixedWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	var s fyne.Size
 	for _, o := range objs {
-		o.Resize(fyne.NewSize(l.width, o.MinSize().Height)) // wrap at the width first
+		if o.Size().Width == 0 {
+			// Wrap at the width before the first layout. Only then:
+			// resizing here on every call fought with Layout's size and
+			// laid the dialog out again on every frame.
+			o.Resize(fyne.NewSize(l.width, o.MinSize().Height))
+		}
 		s = s.Max(o.MinSize())
 	}
 	s.Width = max(s.Width, l.width)

@@ -157,9 +157,14 @@ func (m *mainWindow) build() {
 	m.win.SetContent(container.New(minSizeLayout{min: minWindowSize}, container.NewBorder(top, statusBar, nil, nil, split)))
 	m.win.SetMainMenu(m.menu())
 	m.win.Canvas().SetOnTypedKey(m.typedKey)
-	m.win.Canvas().Focus(m.conn.url) // type the address right away
 	if m.demo != nil && len(m.demo.d.Scenarios) > 0 {
 		m.demo.list.Select(0)
+	}
+	if m.conn.url.Text == "" {
+		// Type the address right away. Only then: a focused entry's
+		// blinking cursor redraws the window many times a second, and
+		// with an address filled in Enter alone runs the test.
+		m.win.Canvas().Focus(m.conn.url)
 	}
 }
 
@@ -387,8 +392,23 @@ func (m *mainWindow) begin(compare bool) {
 		failed:   func(err error) { m.finished(run, cardtest.Failed(run.url, run.cert, err)) },
 		canceled: func() { m.loginCanceled(run) },
 		noted:    m.say,
+		waiting:  m.waitingForPIN,
 	}
 	run.login.start()
+}
+
+// waitingForPIN stops the banner's progress while the PIN dialog waits
+// for the person (nothing is working then, and an animation behind a
+// dialog redraws the whole window on every frame), and starts it again
+// when the card checks the PIN.
+func (m *mainWindow) waitingForPIN(waiting bool) {
+	if waiting {
+		m.banner.progress.stop()
+		m.banner.stage(lang.L("Waiting for the PIN…"))
+		return
+	}
+	m.banner.progress.start()
+	m.banner.stage(lang.L("Logging in to the card…"))
 }
 
 // probe runs the test with a logged-in card, off the UI goroutine.
@@ -456,7 +476,7 @@ func (m *mainWindow) loginCanceled(run *testRun) {
 	}
 	m.run = nil
 	m.setRunning(false)
-	m.banner.content.Hide()
+	m.banner.clear()
 	m.result.reset() // no "waiting" left behind, and one test again after a comparison
 	m.say(lang.L("Test canceled."))
 	m.events.emitAfterFrame("test-canceled", map[string]any{"stage": "login"})
