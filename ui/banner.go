@@ -22,6 +22,8 @@ const bannerMaxHeight = 190
 // icon for the verdict, one sentence, the cause and what to do. While a
 // test runs it shows the progress and the Cancel button instead.
 type verdictBanner struct {
+	stale    *widget.Label // "from an earlier test", when the choices changed since
+	look     fyne.ThemeColorName
 	bg       *tint
 	icon     *widget.Icon
 	title    *widget.Label
@@ -37,6 +39,7 @@ type verdictBanner struct {
 
 func newVerdictBanner(onCancel, onCopy, onSave func()) *verdictBanner {
 	b := &verdictBanner{
+		stale:    &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}},
 		bg:       newTint(),
 		icon:     widget.NewIcon(nil),
 		title:    &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Wrapping: fyne.TextWrapWord},
@@ -49,7 +52,8 @@ func newVerdictBanner(onCancel, onCopy, onSave func()) *verdictBanner {
 		save:     &widget.Button{Text: lang.L("Save report…"), Icon: theme.DocumentSaveIcon(), OnTapped: onSave},
 	}
 	b.progress.stop()
-	text := container.NewVBox(container.New(&tightVBox{}, b.title, b.summary), b.progress.box, b.cause, b.advice)
+	b.stale.Hide()
+	text := container.NewVBox(b.stale, container.New(&tightVBox{}, b.title, b.summary), b.progress.box, b.cause, b.advice)
 	capped := container.New(&cappedHeight{body: text, max: bannerMaxHeight}, container.NewVScroll(text))
 	buttons := container.NewVBox(b.cancel, b.copy, b.save)
 	iconBox := container.NewVBox(container.NewGridWrap(fyne.NewSquareSize(48), b.icon))
@@ -61,7 +65,8 @@ func newVerdictBanner(onCancel, onCopy, onSave func()) *verdictBanner {
 
 // running shows a test in progress.
 func (b *verdictBanner) running(url, stage string) {
-	b.bg.setColor(theme.ColorNamePrimary)
+	b.setStale("")
+	b.setLook(theme.ColorNamePrimary)
 	b.icon.SetResource(theme.NewPrimaryThemedResource(theme.MediaPlayIcon()))
 	b.title.SetText(lang.L("Testing {{.URL}}", map[string]any{"URL": url}))
 	b.summary.SetText(stage)
@@ -79,8 +84,13 @@ func (b *verdictBanner) done(res *probe.Result) {
 	b.progress.stop()
 	hide(b.cancel)
 	show(b.copy, b.save)
+	b.setStale("")
+	if canceled(res) {
+		b.showCanceled()
+		return
+	}
 	name, icon := verdictLook(res.Verdict)
-	b.bg.setColor(name)
+	b.setLook(name)
 	b.icon.SetResource(icon)
 	b.title.SetText(verdictHeadline(res.Verdict))
 	b.summary.SetText(tr(res.Summary))
@@ -101,6 +111,40 @@ func (b *verdictBanner) done(res *probe.Result) {
 	}
 	setOptional(b.advice, strings.Join(advice, "\n"), lang.L("What to do:")+"\n"+strings.Join(advice, "\n"))
 	b.content.Show()
+}
+
+// showCanceled is a test the person canceled: neither good nor bad news,
+// so no verdict colour and no advice.
+func (b *verdictBanner) showCanceled() {
+	b.setLook(theme.ColorNameDisabled)
+	b.icon.SetResource(theme.InfoIcon())
+	b.title.SetText(lang.L("Test canceled"))
+	b.summary.SetText(lang.L("You canceled the test before it finished, so it says nothing about your card. The messages exchanged until then are below."))
+	hide(b.cause, b.advice)
+	b.content.Show()
+}
+
+// setLook colours the banner.
+func (b *verdictBanner) setLook(name fyne.ThemeColorName) {
+	b.look = name
+	b.bg.setColor(name)
+}
+
+// setStale marks the verdict as no longer matching the certificate,
+// address or options now chosen (why says what changed), or, with "",
+// as current. A screenshot of a stale verdict must not tell a false
+// story, so it loses its colour too.
+func (b *verdictBanner) setStale(why string) {
+	if why == "" {
+		if b.stale.Visible() {
+			b.stale.Hide()
+			b.bg.setColor(b.look)
+		}
+		return
+	}
+	b.stale.SetText(why)
+	b.stale.Show()
+	b.bg.setColor(theme.ColorNameDisabled)
 }
 
 // setOptional shows text on l when value is set, else hides l.

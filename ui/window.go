@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -64,6 +65,7 @@ type mainWindow struct {
 	watchCancel context.CancelFunc
 	held        *heldCard // a card that stays logged in between tests
 	run         *testRun  // the test in progress, nil when idle
+	shown       *testRun  // the test whose result is on screen, nil for none
 }
 
 // heldCard is a logged-in card kept for the next test of the same
@@ -79,6 +81,8 @@ type heldCard struct {
 type testRun struct {
 	url     string
 	cert    *token.Certificate
+	opts    testOptions   // the options it ran with
+	res     *probe.Result // its result, once finished
 	compare bool
 	login   *loginFlow
 	cancel  context.CancelFunc // set once the probe runs
@@ -124,6 +128,8 @@ func (m *mainWindow) build() {
 	m.empty = newEmptyState(m.chooseModule, m.refresh, tryDemo)
 	m.details = newCertDetails(m.now, m.copyURI, m.exportCertificate, m.removeModule)
 	m.conn = newConnectionBar(m.startTest, m.logout, m.chooseCAFile, m.prefs.setOptions)
+	m.conn.onEscape = m.cancelTest
+	m.conn.onEdited = m.checkStale
 	m.conn.setOptions(m.prefs.options())
 	m.conn.setHistory(m.prefs.history())
 	m.conn.url.SetText(m.prefs.lastURL())
@@ -315,6 +321,7 @@ func (m *mainWindow) selectNode(n *treeNode) {
 		kind = n.kind.String()
 	}
 	m.events.emitAfterFrame("selected", map[string]any{"kind": kind})
+	m.checkStale()
 	m.details.show(n)
 	if n != nil {
 		m.tabs.Select(m.certTab)
@@ -365,10 +372,12 @@ func (m *mainWindow) begin(compare bool) {
 		m.conn.url.SetText(url)
 	}
 	m.conn.say("", widget.MediumImportance)
+	m.say("") // no "Test finished: …" of the last test while this one runs
+	m.win.Canvas().Unfocus() // Esc reaches the window (see esc.go), and no cursor blinks
 	m.conn.setHistory(m.prefs.rememberURL(url))
 	m.prefs.setLastCertificate(cert.URI)
 
-	run := &testRun{url: url, cert: cert, compare: compare}
+	run := &testRun{url: url, cert: cert, compare: compare, opts: m.conn.currentOptions()}
 	m.run = run
 	m.setRunning(true)
 	m.result.reset()
@@ -476,10 +485,47 @@ func (m *mainWindow) loginCanceled(run *testRun) {
 	}
 	m.run = nil
 	m.setRunning(false)
-	m.banner.clear()
-	m.result.reset() // no "waiting" left behind, and one test again after a comparison
+	m.restoreShown() // nothing was tested: the last result stays
 	m.say(lang.L("Test canceled."))
 	m.events.emitAfterFrame("test-canceled", map[string]any{"stage": "login"})
+}
+
+// restoreShown shows the last result again after a test that never ran
+// (its PIN dialog canceled), or nothing when there was none.
+func (m *mainWindow) restoreShown() {
+	if m.shown == nil || m.shown.res == nil {
+		m.banner.clear()
+		m.result.reset()
+		return
+	}
+	m.banner.done(m.shown.res)
+	m.result.show(m.shown.res)
+	m.result.explainFirst()
+	m.checkStale()
+}
+
+// checkStale marks the verdict on screen when the certificate, the
+// address or the options chosen now are not the ones it was found with.
+func (m *mainWindow) checkStale() {
+	if m.run != nil || m.shown == nil || m.shown.res == nil {
+		return
+	}
+	var changed []string
+	if !sameCert(m.selectedCert(), m.shown.cert) {
+		changed = append(changed, lang.L("the certificate"))
+	}
+	if normalizeURL(m.conn.url.Text) != m.shown.url {
+		changed = append(changed, lang.L("the server address"))
+	}
+	if m.conn.currentOptions() != m.shown.opts {
+		changed = append(changed, lang.L("the options"))
+	}
+	why := ""
+	if len(changed) > 0 {
+		why = lang.L("From an earlier test: {{.What}} changed since. Press Test connection to test what is chosen now.",
+			map[string]any{"What": strings.Join(changed, ", ")})
+	}
+	m.banner.setStale(why)
 }
 
 // finished shows a result.
@@ -488,6 +534,8 @@ func (m *mainWindow) finished(run *testRun, res *probe.Result) {
 		return
 	}
 	m.run = nil
+	run.res = res
+	m.shown = run
 	m.setRunning(false)
 	m.banner.done(res)
 	m.result.show(res)
@@ -510,7 +558,11 @@ func (m *mainWindow) finished(run *testRun, res *probe.Result) {
 			m.details.setPrivateKey(c.HasPrivateKey)
 		}
 	}
-	m.say(lang.L("Test finished: {{.Verdict}}", map[string]any{"Verdict": verdictHeadline(res.Verdict)}))
+	if canceled(res) {
+		m.say(lang.L("Test canceled."))
+	} else {
+		m.say(lang.L("Test finished: {{.Verdict}}", map[string]any{"Verdict": verdictHeadline(res.Verdict)}))
+	}
 	m.events.emitAfterFrame("result", map[string]any{"verdict": string(res.Verdict), "steps": len(res.Steps)})
 }
 
