@@ -372,7 +372,7 @@ func (m *mainWindow) begin(compare bool) {
 		m.conn.url.SetText(url)
 	}
 	m.conn.say("", widget.MediumImportance)
-	m.say("") // no "Test finished: …" of the last test while this one runs
+	m.say("")                // no "Test finished: …" of the last test while this one runs
 	m.win.Canvas().Unfocus() // Esc reaches the window (see esc.go), and no cursor blinks
 	m.conn.setHistory(m.prefs.rememberURL(url))
 	m.prefs.setLastCertificate(cert.URI)
