@@ -32,6 +32,9 @@ const (
 )
 
 // Result is the outcome of one test: every field of `check --json`.
+//
+// AdviceCodes names each entry of Advice so that a front end can word it
+// its own way: the texts name command-line flags, the GUI its controls.
 type Result struct {
 	URL                string            `json:"url"`
 	Verdict            Verdict           `json:"verdict"`
@@ -39,6 +42,7 @@ type Result struct {
 	Cause              string            `json:"cause"`
 	CauseCode          string            `json:"cause_code"` // e.g. the alert name "unknown_ca"
 	Advice             []string          `json:"advice"`
+	AdviceCodes        []string          `json:"advice_codes"` // a code per Advice entry, same order: the Advice* constants
 	TLS                TLSInfo           `json:"tls"`
 	ClientCertificate  any               `json:"client_certificate"` // report.Certificate, set by the caller
 	CertificateRequest *CertRequest      `json:"certificate_request"`
