@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/config"
+	"github.com/cardcheck/cardcheck/app/environment"
 	"github.com/cardcheck/cardcheck/app/report"
 	"github.com/cardcheck/cardcheck/token"
 )
@@ -16,7 +17,8 @@ import (
 // the outcome of the optional login.
 type tokensOutput struct {
 	report.Tokens
-	Login *loginResult `json:"login,omitempty"`
+	Login       *loginResult     `json:"login,omitempty"`
+	Environment environment.Host `json:"environment"`
 }
 
 type loginResult struct {
@@ -67,10 +69,13 @@ func tokensCmd(args []string, io IO) exitCode {
 			}
 		}
 	}
+	now := time.Now()
 	if *asJSON {
-		writeJSON(io, tokensOutput{Tokens: report.FromInventory(inv), Login: login})
+		writeJSON(io, tokensOutput{Tokens: report.FromInventory(inv), Login: login, Environment: environment.Current(now)})
 	} else {
-		report.WriteTokensText(io.Stdout, inv, time.Now())
+		report.WriteHostText(io.Stdout, environment.Current(now))
+		fmt.Fprintln(io.Stdout)
+		report.WriteTokensText(io.Stdout, inv, now)
 	}
 	return res
 }

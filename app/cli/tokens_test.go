@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cardcheck/cardcheck/app/cli"
+	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/build/testrig"
 )
 
@@ -19,7 +20,8 @@ func run(t *testing.T, stdin string, args ...string) (int, string, string) {
 }
 
 type tokensDoc struct {
-	Modules []struct {
+	Environment envJSON `json:"environment"`
+	Modules     []struct {
 		Path, Description, Manufacturer string
 		LibraryVersion                  string  `json:"library_version"`
 		Error                           *string `json:"error"`
@@ -56,6 +58,7 @@ func TestTokensJSONListsTheRig(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	d := decode(t, out)
+	checkEnv(t, d.Environment, "", false)
 	if len(d.Modules) != 1 || d.Modules[0].Error != nil || d.Modules[0].LibraryVersion == "" {
 		t.Fatalf("modules: %+v", d.Modules)
 	}
@@ -142,5 +145,8 @@ func TestTokensTextTable(t *testing.T) {
 	code, out, _ := run(t, "", "tokens", "--module", rig.Module)
 	if code != 0 || !strings.Contains(out, "张三") || !strings.Contains(out, "expired") || !strings.Contains(out, testrig.MainToken) {
 		t.Fatalf("exit %d, table:\n%s", code, out)
+	}
+	if !strings.HasPrefix(out, "Time:      ") || !strings.Contains(out, "\ncardcheck: "+config.VersionString()+" on ") {
+		t.Errorf("no environment header:\n%s", out)
 	}
 }

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/environment"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
 
@@ -54,6 +55,10 @@ type Result struct {
 	Timings            Timings           `json:"timings"`
 	Error              *ErrorInfo        `json:"error"`
 	Notes              []string          `json:"notes"` // tracer notes, renegotiation, proxy …
+	// Environment says when and where the test ran (time, cardcheck
+	// version, OS, module, token); filled by app/cardtest, nil when the
+	// probe ran on its own.
+	Environment *environment.Environment `json:"environment"`
 }
 
 // TLSInfo is what was negotiated.

@@ -9,10 +9,16 @@ import (
 	"github.com/cardcheck/cardcheck/app/probe"
 )
 
-// WriteCheckText prints a probe result for people: the verdict first, then
-// the message ladder, the server's chain, what the server asked for, and
-// the local checks. The GUI's "Copy report" uses the same text.
+// WriteCheckText prints a probe result for people: a short header that
+// says when and where the test ran (when the result has an environment),
+// the verdict, then the message ladder, the server's chain, what the
+// server asked for, and the local checks. The GUI's "Copy report" uses the
+// same text.
 func WriteCheckText(w io.Writer, res *probe.Result) {
+	if res.Environment != nil {
+		WriteEnvironmentText(w, res.Environment)
+		fmt.Fprintln(w)
+	}
 	writeVerdict(w, res)
 	writeConnection(w, res)
 	writeLadder(w, res)
@@ -76,7 +82,7 @@ func writeLadder(w io.Writer, res *probe.Result) {
 		if s.Encrypted {
 			enc = "(encrypted)"
 		}
-		fmt.Fprintf(tw, "  %d\t%7.1f ms\t%s\t%s\t%s\t%d bytes\t%s\n", s.Seq, float64(s.At.Microseconds())/1000, dir, s.Message, enc, s.Bytes, s.Summary)
+		fmt.Fprintf(tw, "  %d\t%7.1f ms\t%s\t%s\t%s\t%s\t%s\n", s.Seq, float64(s.At.Microseconds())/1000, dir, s.Message, enc, Count(s.Bytes, "byte", "bytes"), s.Summary)
 	}
 	tw.Flush()
 }
