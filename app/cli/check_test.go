@@ -187,3 +187,19 @@ func TestCheckReportsTheEnvironment(t *testing.T) {
 	}
 	checkEnv(t, res.Environment, rig.Module, true)
 }
+
+// Without a terminal and without --pin-stdin nobody can type the PIN: the
+// result says how to give it.
+func TestCheckWithoutPINOffATerminal(t *testing.T) {
+	rig := testrig.Shared(t)
+	code, out, errs := run(t, "", "check", "--url", "https://127.0.0.1:1/", "--module", rig.Module, "--cert", certURI(testrig.EC256), "--json")
+	var res struct {
+		Error struct{ Kind, Message string }
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 1 || errs != "" {
+		t.Fatalf("exit %d, %v, stderr %q\n%s", code, err, errs, out)
+	}
+	if res.Error.Kind != "pin-required" || !strings.Contains(res.Error.Message, "terminal") || !strings.Contains(res.Error.Message, "--pin-stdin") {
+		t.Errorf("error %+v", res.Error)
+	}
+}

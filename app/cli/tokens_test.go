@@ -121,7 +121,8 @@ func TestTokensBadInput(t *testing.T) {
 		{"missing module", "", []string{"tokens", "--module", "/no/such/module.so"}, "does not exist"},
 		{"not a module", "", []string{"tokens", "--module", "/usr/lib/x86_64-linux-gnu/libc.so.6"}, "not a PKCS#11 module"},
 		{"text file", "", []string{"tokens", "--module", "/etc/hostname"}, "not a shared library"},
-		{"empty PIN", "\n", []string{"tokens", "--module", rig.Module, "--pin-stdin"}, "empty"},
+		{"empty PIN", "\n", []string{"tokens", "--module", rig.Module, "--token", testrig.MainToken, "--pin-stdin"}, "empty"},
+		{"PIN too long", strings.Repeat("7", 300) + "\n", []string{"tokens", "--module", rig.Module, "--token", testrig.MainToken, "--pin-stdin"}, "longer than 256 bytes"},
 		{"PIN as argument", "", []string{"tokens", "123456"}, "******"},
 		{"two tokens need a PIN", testrig.PIN + "\n", []string{"tokens", "--module", rig.Module, "--pin-stdin"}, "--token"},
 		{"unknown flag", "", []string{"tokens", "--bogus"}, "bogus"},
@@ -133,7 +134,7 @@ func TestTokensBadInput(t *testing.T) {
 			if code != 2 || !strings.Contains(errs, tc.want) {
 				t.Fatalf("exit %d, stderr %q; want 2 and %q", code, errs, tc.want)
 			}
-			if strings.Contains(out+errs, "123456") || strings.Contains(out+errs, testrig.PIN) {
+			if strings.Contains(out+errs, "123456") || strings.Contains(out+errs, testrig.PIN) || strings.Contains(out+errs, "777") {
 				t.Fatal("a PIN leaked into the output")
 			}
 		})

@@ -23,10 +23,13 @@ func WriteCheckText(w io.Writer, res *probe.Result) {
 	writeConnection(w, res)
 	writeLadder(w, res)
 	writeServer(w, res)
-	writeRequest(w, res)
+	if len(res.Steps) > 0 || res.CertificateRequest != nil {
+		writeRequest(w, res) // else no handshake began: the server was never asked
+	}
 	writeChecks(w, res)
-	t := res.Timings
-	fmt.Fprintf(w, "\nTimings: login %.1f ms, handshake %.1f ms, card signing %.1f ms, total %.1f ms\n", t.LoginMs, t.HandshakeMs, t.SignMs, t.TotalMs)
+	if t := res.Timings; t != (probe.Timings{}) {
+		fmt.Fprintf(w, "\nTimings: login %.1f ms, handshake %.1f ms, card signing %.1f ms, total %.1f ms\n", t.LoginMs, t.HandshakeMs, t.SignMs, t.TotalMs)
+	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(w, "Note: %s\n", n)
 	}
