@@ -49,6 +49,9 @@ func tokensCmd(args []string, io IO) exitCode {
 	res := exitCode{}
 	if err := explicitModuleErrors(inv); err != nil {
 		res = exitCode{ExitUsage, err}
+		if !*asJSON {
+			res.err = nil // the listing shows the module's error; say it once
+		}
 	}
 	var login *loginResult
 	if *pinStdin {

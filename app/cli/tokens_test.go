@@ -131,8 +131,8 @@ func TestTokensBadInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errs := run(t, tc.stdin, tc.args...)
-			if code != 2 || !strings.Contains(errs, tc.want) {
-				t.Fatalf("exit %d, stderr %q; want 2 and %q", code, errs, tc.want)
+			if code != 2 || strings.Count(out+errs, tc.want) != 1 {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want 2 and %q once", code, out, errs, tc.want)
 			}
 			if strings.Contains(out+errs, "123456") || strings.Contains(out+errs, testrig.PIN) || strings.Contains(out+errs, "777") {
 				t.Fatal("a PIN leaked into the output")
