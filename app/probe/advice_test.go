@@ -58,3 +58,32 @@ func TestFailureHasAdviceCodes(t *testing.T) {
 		}
 	}
 }
+
+// AdviceFlag knows exactly the advice whose text names a flag, so the GUI
+// can reword every one of them.
+func TestAdviceFlagMatchesTheTexts(t *testing.T) {
+	var all []advice
+	for name := range causes {
+		all = append(all, adviceFor(name)...)
+	}
+	for _, code := range []string{"no_certificate", "certificate_error", "closed"} {
+		all = append(all, adviceFor(code)...)
+	}
+	for _, kind := range []string{"pin-incorrect", "pin-locked", "pin-final-try", "token-removed", "timeout", "network"} {
+		all = append(all, adviceForError(&ErrorInfo{Kind: kind})...)
+	}
+	untrusted := "x"
+	for _, v := range []Verdict{Denied, NotRequested, ServerUntrusted} {
+		res := Result{Verdict: v, HTTP: &HTTPInfo{Status: 403}, Server: ServerInfo{Error: &untrusted}}
+		(&run{res: &res}).explain()
+		for i := range res.Advice {
+			all = append(all, advice{res.AdviceCodes[i], res.Advice[i]})
+		}
+	}
+	for _, a := range all {
+		flag := AdviceFlag(a.code)
+		if strings.Contains(a.text, "--") != (flag != "") || flag != "" && !strings.Contains(a.text, flag) {
+			t.Errorf("%s: AdviceFlag %q for %q", a.code, flag, a.text)
+		}
+	}
+}

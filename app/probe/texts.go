@@ -82,6 +82,27 @@ const (
 	AdviceLocalCheckPrefix = "local_check_"
 )
 
+// AdviceFlag returns the command-line flag that the advice with this code
+// names ("--ca", "--tls", …), or "" when its text names none. A GUI words
+// these entries its own way (a control, a button). Details of failed local
+// checks (AdviceLocalCheckPrefix) may name flags too: the chain check's
+// detail names --ca FILE.
+func AdviceFlag(code string) string {
+	switch code {
+	case AdviceGiveServerCA:
+		return "--ca"
+	case AdviceContinueUntrusted:
+		return "--continue-untrusted"
+	case AdviceConfirmFinalTry:
+		return "--final-try"
+	case AdviceCheckReachable:
+		return "--timeout"
+	case AdviceTryTLS12Signature, AdviceTryOtherTLSVersion, AdviceTryTLS12Report:
+		return "--tls"
+	}
+	return ""
+}
+
 // advice is one entry of Result.Advice with its code.
 type advice struct{ code, text string }
 
