@@ -34,6 +34,8 @@ type verdictBanner struct {
 	cancel   *widget.Button
 	copy     *widget.Button
 	save     *widget.Button
+	fixBox   *fyne.Container // the advice's one-click fixes
+	fixBtns  []*widget.Button
 	content  fyne.CanvasObject
 }
 
@@ -53,7 +55,9 @@ func newVerdictBanner(onCancel, onCopy, onSave func()) *verdictBanner {
 	}
 	b.progress.stop()
 	b.stale.Hide()
-	text := container.NewVBox(b.stale, container.New(&tightVBox{}, b.title, b.summary), b.progress.box, b.cause, b.advice)
+	b.fixBox = container.NewHBox()
+	b.fixBox.Hide()
+	text := container.NewVBox(b.stale, container.New(&tightVBox{}, b.title, b.summary), b.progress.box, b.cause, b.advice, b.fixBox)
 	capped := container.New(&cappedHeight{body: text, max: bannerMaxHeight}, container.NewVScroll(text))
 	buttons := container.NewVBox(b.cancel, b.copy, b.save)
 	iconBox := container.NewVBox(container.NewGridWrap(fyne.NewSquareSize(48), b.icon))
@@ -73,6 +77,7 @@ func (b *verdictBanner) running(url, stage string) {
 	b.progress.start()
 	show(b.cancel)
 	hide(b.cause, b.advice, b.copy, b.save)
+	b.setFixes(nil)
 	b.content.Show()
 }
 
@@ -106,8 +111,12 @@ func (b *verdictBanner) done(res *probe.Result) {
 	}
 	setOptional(b.cause, cause, lang.L("Cause: {{.Cause}}", map[string]any{"Cause": cause}))
 	var advice []string
-	for _, a := range res.Advice {
-		advice = append(advice, "• "+tr(a))
+	for i, a := range res.Advice {
+		code := ""
+		if i < len(res.AdviceCodes) {
+			code = res.AdviceCodes[i]
+		}
+		advice = append(advice, "• "+guiAdvice(code, a))
 	}
 	setOptional(b.advice, strings.Join(advice, "\n"), lang.L("What to do:")+"\n"+strings.Join(advice, "\n"))
 	b.content.Show()
@@ -277,9 +286,21 @@ func (l *cappedHeight) MinSize([]fyne.CanvasObject) fyne.Size {
 	return fyne.NewSize(m.Width, min(m.Height, l.max))
 }
 
-// fixes are the buttons offering the advice's one-click fixes (shown
-// ones only).
-func (b *verdictBanner) fixes() []*widget.Button { return nil }
+// fixes are the buttons offering the advice's one-click fixes.
+func (b *verdictBanner) fixes() []*widget.Button { return b.fixBtns }
+
+// setFixes shows a button per fix (none hides the row).
+func (b *verdictBanner) setFixes(fs []fix) {
+	b.fixBtns = nil
+	b.fixBox.Objects = nil
+	for _, f := range fs {
+		btn := &widget.Button{Text: f.label, OnTapped: f.action}
+		b.fixBtns = append(b.fixBtns, btn)
+		b.fixBox.Objects = append(b.fixBox.Objects, btn)
+	}
+	b.fixBox.Hidden = len(fs) == 0
+	b.fixBox.Refresh()
+}
 
 // clear hides the banner (a canceled login leaves nothing to say).
 func (b *verdictBanner) clear() {

@@ -499,6 +499,7 @@ func (m *mainWindow) restoreShown() {
 		return
 	}
 	m.banner.done(m.shown.res)
+	m.banner.setFixes(m.fixesFor(m.shown.res))
 	m.result.show(m.shown.res)
 	m.result.explainFirst()
 	m.checkStale()
@@ -538,6 +539,7 @@ func (m *mainWindow) finished(run *testRun, res *probe.Result) {
 	m.shown = run
 	m.setRunning(false)
 	m.banner.done(res)
+	m.banner.setFixes(m.fixesFor(res))
 	m.result.show(res)
 	if m.demo != nil {
 		m.demo.recordResult(run.url, run.cert, res.Verdict)
