@@ -23,46 +23,58 @@ var fileDialogSize = fyne.NewSize(860, 580)
 
 // menu is the window's main menu (Fyne adds Quit to the first menu).
 func (m *mainWindow) menu() *fyne.MainMenu {
-	refresh := &fyne.MenuItem{Label: lang.L("Look for cards again"), Action: m.refresh,
+	refresh := &fyne.MenuItem{Label: lang.L("Look for cards again"), Action: m.guarded(m.refresh),
 		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault}}
-	save := &fyne.MenuItem{Label: lang.L("Save report…"), Action: m.saveReport,
+	save := &fyne.MenuItem{Label: lang.L("Save report…"), Action: m.guarded(m.saveReport),
 		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault}}
-	test := &fyne.MenuItem{Label: lang.L("Test connection"), Action: m.startTest,
+	test := &fyne.MenuItem{Label: lang.L("Test connection"), Action: m.guarded(m.startTest),
 		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyT, Modifier: fyne.KeyModifierShortcutDefault}}
-	compare := &fyne.MenuItem{Label: lang.L("Compare TLS 1.2 and 1.3"), Action: m.startCompare,
+	compare := &fyne.MenuItem{Label: lang.L("Compare TLS 1.2 and 1.3"), Action: m.guarded(m.startCompare),
 		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyT, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}}
-	m.explainItem = &fyne.MenuItem{Label: lang.L("Explain each message in the diagram"), Action: m.toggleExplain,
+	m.explainItem = &fyne.MenuItem{Label: lang.L("Explain each message in the diagram"), Action: m.guarded(m.toggleExplain),
 		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyE, Modifier: fyne.KeyModifierShortcutDefault}}
-	lesson := &fyne.MenuItem{Label: lang.L("What the server checks"), Action: m.showLesson,
+	lesson := &fyne.MenuItem{Label: lang.L("What the server checks"), Action: m.guarded(m.showLesson),
 		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}}
-	help := fyne.NewMenu(lang.L("Help"), &fyne.MenuItem{Label: lang.L("About cardcheck"), Action: m.about})
+	help := fyne.NewMenu(lang.L("Help"), &fyne.MenuItem{Label: lang.L("About cardcheck"), Action: m.guarded(m.about)})
 	if m.deps.TryDemo != nil && m.demo == nil {
-		help.Items = append([]*fyne.MenuItem{{Label: lang.L("Try the demo"), Action: m.tryDemo}}, help.Items...)
+		help.Items = append([]*fyne.MenuItem{{Label: lang.L("Try the demo"), Action: m.guarded(m.tryDemo)}}, help.Items...)
 	}
 	return fyne.NewMainMenu(
 		fyne.NewMenu(lang.L("File"),
-			&fyne.MenuItem{Label: lang.L("Add module…"), Action: m.chooseModule},
+			&fyne.MenuItem{Label: lang.L("Add module…"), Action: m.guarded(m.chooseModule)},
 			refresh,
 			fyne.NewMenuItemSeparator(),
 			save,
-			&fyne.MenuItem{Label: lang.L("Copy report"), Action: m.copyReport},
+			&fyne.MenuItem{Label: lang.L("Copy report"), Action: m.guarded(m.copyReport)},
 		),
 		fyne.NewMenu(lang.L("Test"), test, compare, fyne.NewMenuItemSeparator(), m.explainItem, lesson),
 		help,
 	)
 }
 
+// guarded is a menu action that does nothing while a dialog is open:
+// Fyne runs main-menu shortcuts (Ctrl+T …) even then, and a test must
+// never start behind the About or the PIN dialog.
+func (m *mainWindow) guarded(action func()) func() {
+	return func() {
+		if !m.modal.any() {
+			action()
+		}
+	}
+}
+
 // showLesson shows what the server checks (the Certificate checks tab).
 func (m *mainWindow) showLesson() { m.tabs.Select(m.lessonTab) }
 
 func (m *mainWindow) about() {
-	dialog.ShowInformation(lang.L("About cardcheck"),
+	d := dialog.NewInformation(lang.L("About cardcheck"),
 		lang.L("cardcheck {{.Version}}\nDoes my smart card work with this server?\n\nIt lists your cards and certificates, asks for the PIN, runs a real TLS handshake with the card's key and explains every message.",
 			map[string]any{"Version": config.VersionString()}), m.win)
+	m.modal.show("about", d, true)
 }
 
 // showError shows an error in a dialog.
-func (m *mainWindow) showError(err error) { dialog.ShowError(err, m.win) }
+func (m *mainWindow) showError(err error) { m.modal.show("error", dialog.NewError(err, m.win), true) }
 
 // chooseModule opens the file dialog of Add module….
 func (m *mainWindow) chooseModule() {
@@ -73,8 +85,7 @@ func (m *mainWindow) chooseModule() {
 			d.SetLocation(l)
 		}
 	}
-	d.Resize(fileDialogSize)
-	d.Show()
+	m.modal.showFile("add-module", d, m.win.Canvas())
 }
 
 func (m *mainWindow) moduleChosen(r fyne.URIReadCloser, err error) {
@@ -94,6 +105,7 @@ func (m *mainWindow) moduleChosen(r fyne.URIReadCloser, err error) {
 func (m *mainWindow) addModule(path string) {
 	m.deps.Backend.SetUserModules(m.prefs.addModule(path))
 	m.say(lang.L("Module added: {{.Path}}", map[string]any{"Path": path}))
+	m.events.emit("status", map[string]any{"what": "module-added"})
 	m.refresh()
 }
 
@@ -139,8 +151,7 @@ func (moduleFilter) Matches(u fyne.URI) bool { return sharedLibrary.MatchString(
 func (m *mainWindow) chooseCAFile() {
 	d := dialog.NewFileOpen(m.caFileChosen, m.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".pem", ".crt", ".cer", ".PEM", ".CRT", ".CER"}))
-	d.Resize(fileDialogSize)
-	d.Show()
+	m.modal.showFile("ca-file", d, m.win.Canvas())
 }
 
 func (m *mainWindow) caFileChosen(r fyne.URIReadCloser, err error) {
@@ -162,6 +173,7 @@ func (m *mainWindow) copyURI() {
 	if c := m.details.cert; c != nil {
 		m.app.Clipboard().SetContent(c.URI)
 		m.say(lang.L("PKCS#11 URI copied."))
+		m.events.emit("status", map[string]any{"what": "uri-copied"})
 	}
 }
 
@@ -171,7 +183,7 @@ func (m *mainWindow) exportCertificate() {
 	if c == nil {
 		return
 	}
-	m.saveFile(certFileName(c), []string{".pem"}, func(w io.Writer, _ string) error { return writeCertificatePEM(w, c) },
+	m.saveFile("export-certificate", certFileName(c), []string{".pem"}, func(w io.Writer, _ string) error { return writeCertificatePEM(w, c) },
 		savedCertificate)
 }
 
@@ -183,6 +195,7 @@ func (m *mainWindow) copyReport() {
 	}
 	m.app.Clipboard().SetContent(reportText(res))
 	m.say(lang.L("Report copied. Paste it into your ticket or e-mail."))
+	m.events.emit("status", map[string]any{"what": "report-copied"})
 }
 
 // saveReport saves the report as text, or JSON for a .json file name.
@@ -192,7 +205,7 @@ func (m *mainWindow) saveReport() {
 		return
 	}
 	name := "cardcheck-" + reportHost(res.URL) + "-" + m.now().Format("20060102-1504") + ".txt"
-	m.saveFile(name, []string{".txt", ".json"}, func(w io.Writer, file string) error { return writeReport(w, file, res) },
+	m.saveFile("save-report", name, []string{".txt", ".json"}, func(w io.Writer, file string) error { return writeReport(w, file, res) },
 		savedReport)
 }
 
@@ -206,7 +219,7 @@ func reportHost(raw string) string {
 }
 
 // saveFile asks for a file name and writes to it.
-func (m *mainWindow) saveFile(name string, exts []string, write func(io.Writer, string) error, done func(string) string) {
+func (m *mainWindow) saveFile(dialogName, name string, exts []string, write func(io.Writer, string) error, done func(string) string) {
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
 			m.showError(err)
@@ -224,11 +237,11 @@ func (m *mainWindow) saveFile(name string, exts []string, write func(io.Writer, 
 			return
 		}
 		m.say(done(filepath.Base(w.URI().Path())))
+		m.events.emit("status", map[string]any{"what": dialogName + "-done"})
 	}, m.win)
 	d.SetFileName(name)
 	d.SetFilter(storage.NewExtensionFileFilter(exts))
-	d.Resize(fileDialogSize)
-	d.Show()
+	m.modal.showFile(dialogName, d, m.win.Canvas())
 }
 
 func savedCertificate(file string) string {

@@ -22,6 +22,20 @@ import (
 //	{"event":"explain","unix_ms":…,"on":true}                       Explain switched
 //	{"event":"tab","unix_ms":…,"tab":"lesson"}                      a tab shown (certificate,
 //	                                                                 handshake, server, request, lesson)
+//	{"event":"dialog","unix_ms":…,"name":"about","open":true}       a dialog opened or closed (pin,
+//	                                 about, error, add-module, ca-file, save-report, export-certificate)
+//	{"event":"test-started","unix_ms":…,"compare":false}            Test connection (or Compare) pressed
+//	{"event":"test-canceled","unix_ms":…,"stage":"login"}           a test canceled (login or probe)
+//	{"event":"selected","unix_ms":…,"kind":"certificate"}           a row of the tree selected (or "none")
+//	{"event":"message","unix_ms":…,"index":3,"name":"Certificate"}  a message of the ladder selected
+//	{"event":"status","unix_ms":…,"what":"report-copied"}            an action without a dialog finished
+//	                                 (report-copied, uri-copied, report-saved, certificate-saved,
+//	                                 module-added, logged-out, panel, split)
+//
+// Events that wait for the frame (all but "status") also carry where the
+// controls are, for the exerciser to click: "controls" {name: [x, y, w,
+// h]} in window pixels, "focus" (the focused control's name, "other" or
+// ""), "dialogs" (open dialogs, top last) and "window" [w, h].
 //
 // The smoke test (build/smoke) drives the real binary under Xvfb and
 // waits on these lines instead of guessing from screenshots. Nothing
@@ -32,6 +46,9 @@ const EventLogEnv = "CARDCHECK_UI_EVENTS"
 type eventLog struct {
 	mu sync.Mutex
 	f  *os.File
+	// snapshot adds the layout to settled events; it runs on the UI
+	// goroutine (animations tick there).
+	snapshot func() map[string]any
 }
 
 func openEventLog(path string) *eventLog {
@@ -66,13 +83,26 @@ func (l *eventLog) emitAfter(d time.Duration, event string, fields map[string]an
 	fyne.NewAnimation(d, func(p float32) {
 		if p >= 1 && !done {
 			done = true
-			l.emit(event, fields)
+			l.emit(event, l.withSnapshot(fields))
 		}
 	}).Start()
 }
 
 // settleTime is a few frames at 60 Hz.
 const settleTime = 80 * time.Millisecond
+
+// withSnapshot adds the layout to fields (a new map: callers may reuse
+// theirs).
+func (l *eventLog) withSnapshot(fields map[string]any) map[string]any {
+	if l.snapshot == nil {
+		return fields
+	}
+	out := l.snapshot()
+	for k, v := range fields {
+		out[k] = v
+	}
+	return out
+}
 
 // emit appends one event with extra fields.
 func (l *eventLog) emit(event string, fields map[string]any) {

@@ -36,6 +36,8 @@ const (
 type pinDialog struct {
 	win         fyne.Window
 	do          func(func())
+	modal       *modalStack
+	tracked     *openDialog // in modal while shown
 	dlg         *dialog.CustomDialog
 	tokenName   *widget.Label
 	tokenInfo   *note
@@ -47,7 +49,7 @@ type pinDialog struct {
 	rememberWhy *note
 	demoNote    *widget.Label // the demo's PIN, said in words
 	problem     *widget.Label
-	busy        *widget.ProgressBarInfinite
+	busy        *busyBar
 	ok          *widget.Button
 	cancel      *widget.Button
 
@@ -55,7 +57,6 @@ type pinDialog struct {
 	mode       pinMode
 	submitting bool
 	open       bool
-	prevKey    func(*fyne.KeyEvent)
 	onSubmit   func(opt token.LoginOptions, remember bool)
 	onCancel   func()
 }
@@ -69,9 +70,9 @@ type pinRequest struct {
 	prefill string      // the demo token's public PIN, filled in; "" for a real card
 }
 
-func newPINDialog(win fyne.Window, do func(func()), req pinRequest, onSubmit func(token.LoginOptions, bool), onCancel func()) *pinDialog {
+func newPINDialog(win fyne.Window, do func(func()), modal *modalStack, req pinRequest, onSubmit func(token.LoginOptions, bool), onCancel func()) *pinDialog {
 	p := &pinDialog{
-		win: win, do: do, onSubmit: onSubmit, onCancel: onCancel,
+		win: win, do: do, modal: modal, onSubmit: onSubmit, onCancel: onCancel,
 		tokenName:   &widget.Label{Text: req.tok.Label, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Wrapping: fyne.TextWrapWord},
 		tokenInfo:   newNote(tokenLine(req.tok), theme.SizeNameText),
 		state:       &widget.Label{Wrapping: fyne.TextWrapWord},
@@ -79,7 +80,7 @@ func newPINDialog(win fyne.Window, do func(func()), req pinRequest, onSubmit fun
 		rememberWhy: newNote("", theme.SizeNameCaptionText),
 		demoNote:    &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}},
 		problem:     &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance, TextStyle: fyne.TextStyle{Bold: true}},
-		busy:        widget.NewProgressBarInfinite(),
+		busy:        newBusyBar(),
 	}
 	p.entry = newPINEntry(p.escape)
 	p.entry.OnChanged = p.inputChanged
@@ -88,11 +89,10 @@ func newPINDialog(win fyne.Window, do func(func()), req pinRequest, onSubmit fun
 	p.remember = newEscCheck(lang.L("Remember PIN on this computer"), nil, p.escape)
 	p.ok = &widget.Button{Text: lang.L("OK"), Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: p.submit}
 	p.cancel = &widget.Button{Text: lang.L("Cancel"), Icon: theme.CancelIcon(), OnTapped: p.escape}
-	p.busy.Hide()
 
 	content := container.NewVBox(
 		container.New(&tightVBox{}, p.tokenName, p.tokenInfo),
-		p.state, p.padNote, p.entry, p.demoNote, p.confirm, p.problem, p.busy,
+		p.state, p.padNote, p.entry, p.demoNote, p.confirm, p.problem, p.busy.box,
 		container.New(&tightVBox{}, p.remember, p.rememberWhy),
 	)
 	p.dlg = dialog.NewCustomWithoutButtons(lang.L("Enter your PIN"), container.New(&fixedWidth{width: 440}, content), win)
@@ -132,10 +132,10 @@ func tokenLine(t *token.Token) string {
 // show opens the dialog with the focus in the PIN entry.
 func (p *pinDialog) show() {
 	p.open = true
-	p.prevKey = p.win.Canvas().OnTypedKey()
-	p.win.Canvas().SetOnTypedKey(p.typedKey)
+	p.tracked = &openDialog{name: "pin", dismiss: p.escape, accept: p.submit}
 	p.dlg.Show()
 	p.focusEntry()
+	p.modal.push(p.tracked)
 }
 
 // hide closes the dialog without calling onCancel.
@@ -149,21 +149,12 @@ func (p *pinDialog) hide() {
 
 // closed runs whenever the dialog goes away.
 func (p *pinDialog) closed() {
+	p.busy.stop()       // closed while the card checks the PIN: no animation left running
 	p.entry.SetText("") // do not keep the PIN in a widget
-	p.win.Canvas().SetOnTypedKey(p.prevKey)
+	p.modal.pop(p.tracked)
 	if p.open { // closed by the window, not by hide
 		p.open = false
 		p.onCancel()
-	}
-}
-
-// typedKey sees keys typed while nothing in the window has the focus.
-func (p *pinDialog) typedKey(k *fyne.KeyEvent) {
-	switch k.Name {
-	case fyne.KeyEscape:
-		p.escape()
-	case fyne.KeyReturn, fyne.KeyEnter:
-		p.submit()
 	}
 }
 
@@ -321,9 +312,8 @@ func (p *pinDialog) submit() {
 // setBusy shows that the card is checking the PIN.
 func (p *pinDialog) setBusy(busy bool) {
 	p.submitting = busy
-	p.busy.Hidden = !busy
 	if busy {
-		p.busy.Start()
+		p.busy.start()
 		p.entry.Disable()
 		p.confirm.Disable()
 		if p.mode == modePINPad {
@@ -334,11 +324,10 @@ func (p *pinDialog) setBusy(busy bool) {
 			p.problem.Refresh()
 		}
 	} else {
-		p.busy.Stop()
+		p.busy.stop()
 		p.entry.Enable()
 		p.confirm.Enable()
 	}
-	p.busy.Refresh()
 	p.updateOK()
 }
 
@@ -433,9 +422,20 @@ func (l *fixedWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 func (l *fixedWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	var s fyne.Size
 	for _, o := range objs {
-		o.Resize(fyne.NewSize(l.width, o.MinSize().Height)) // wrap at the width first
+		if o.Size().Width == 0 {
+			// Wrap at the width before the first layout. Only then:
+			// resizing here on every call fought with Layout's size and
+			// laid the dialog out again on every frame.
+			o.Resize(fyne.NewSize(l.width, o.MinSize().Height))
+		}
 		s = s.Max(o.MinSize())
 	}
 	s.Width = max(s.Width, l.width)
 	return s
+}
+
+// controls are the dialog's controls for the exerciser.
+func (p *pinDialog) controls() []control {
+	return []control{{"pin-entry", p.entry}, {"pin-ok", p.ok}, {"pin-cancel", p.cancel},
+		{"pin-confirm", p.confirm}, {"pin-remember", p.remember}}
 }

@@ -44,6 +44,7 @@ type resultView struct {
 	request     fyne.CanvasObject
 	lesson      *lessonView
 	res         *probe.Result
+	onMessage   func(i int, name string) // a message was selected (the event log)
 }
 
 // newResultView builds the view; onExplain is the Explain box changing,
@@ -196,6 +197,9 @@ func (v *resultView) selectStep(i int) {
 	s := v.ladder.steps[i]
 	v.message.show(&s)
 	v.scrollToStep(i)
+	if v.onMessage != nil {
+		v.onMessage(i, s.Message)
+	}
 }
 
 // scrollToStep scrolls the diagram so that message i is in view. The
@@ -226,9 +230,12 @@ func connectionLine(res *probe.Result) string {
 		parts = append(parts, lang.L("alert {{.Name}} ({{.Code}}) from the {{.From}}", map[string]any{"Name": res.Alert.Name, "Code": res.Alert.Code, "From": partyName(res.Alert.From)}))
 	}
 	t := res.Timings
-	if len(res.Steps) == 0 {
+	switch {
+	case canceled(res):
+		parts = append(parts, lang.L("canceled before the end"))
+	case len(res.Steps) == 0:
 		parts = append(parts, lang.L("no TLS handshake took place"))
-	} else {
+	default:
 		parts = append(parts, lang.L("handshake {{.Handshake}} ms, total {{.Total}} ms", map[string]any{
 			"Handshake": fmt.Sprintf("%.1f", t.HandshakeMs), "Total": fmt.Sprintf("%.1f", t.TotalMs)}))
 	}
@@ -240,6 +247,11 @@ func connectionLine(res *probe.Result) string {
 		line += "\n" + tr(n)
 	}
 	return line
+}
+
+// canceled says whether the person canceled the test.
+func canceled(res *probe.Result) bool {
+	return res != nil && res.Error != nil && res.Error.Kind == string(probe.KindCanceled)
 }
 
 func partyName(from string) string {

@@ -26,6 +26,17 @@ const (
 	nodeCert
 )
 
+// String names the kind in the event log.
+func (k nodeKind) String() string {
+	switch k {
+	case nodeModule:
+		return "module"
+	case nodeToken:
+		return "token"
+	}
+	return "certificate"
+}
+
 // treeNode is one row of the token tree: module → token → certificate.
 type treeNode struct {
 	id     widget.TreeNodeID
@@ -53,6 +64,7 @@ type tokenPanel struct {
 	children   map[widget.TreeNodeID][]widget.TreeNodeID
 	seen       map[widget.TreeNodeID]bool // branches shown before: new ones open
 	selectedID widget.TreeNodeID
+	rowObjs    map[fyne.CanvasObject]widget.TreeNodeID // for the exerciser: which row shows which node
 }
 
 func newTokenPanel(now func() time.Time, onAdd, onRefresh func(), onSelect func(*treeNode)) *tokenPanel {
@@ -62,6 +74,7 @@ func newTokenPanel(now func() time.Time, onAdd, onRefresh func(), onSelect func(
 		nodes:    map[widget.TreeNodeID]*treeNode{},
 		children: map[widget.TreeNodeID][]widget.TreeNodeID{},
 		seen:     map[widget.TreeNodeID]bool{},
+		rowObjs:  map[fyne.CanvasObject]widget.TreeNodeID{},
 		busy:     widget.NewActivity(),
 	}
 	p.tree = &widget.Tree{
@@ -185,6 +198,7 @@ func (p *tokenPanel) createNode(bool) fyne.CanvasObject { return newNodeView() }
 func (p *tokenPanel) updateNode(id widget.TreeNodeID, _ bool, o fyne.CanvasObject) {
 	if n, ok := p.nodes[id]; ok {
 		o.(*nodeView).set(n)
+		p.rowObjs[o] = id
 	}
 }
 

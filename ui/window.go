@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -36,6 +37,7 @@ type mainWindow struct {
 	now    func() time.Time
 	prefs  settings
 	events *eventLog
+	modal  *modalStack // the dialogs on screen
 
 	tokens       *tokenPanel
 	empty        *emptyState
@@ -63,6 +65,7 @@ type mainWindow struct {
 	watchCancel context.CancelFunc
 	held        *heldCard // a card that stays logged in between tests
 	run         *testRun  // the test in progress, nil when idle
+	shown       *testRun  // the test whose result is on screen, nil for none
 }
 
 // heldCard is a logged-in card kept for the next test of the same
@@ -78,6 +81,8 @@ type heldCard struct {
 type testRun struct {
 	url     string
 	cert    *token.Certificate
+	opts    testOptions   // the options it ran with
+	res     *probe.Result // its result, once finished
 	compare bool
 	login   *loginFlow
 	cancel  context.CancelFunc // set once the probe runs
@@ -102,6 +107,8 @@ func newMainWindow(a fyne.App, w fyne.Window, deps Deps, opt windowOptions) *mai
 	}
 	m := &mainWindow{app: a, win: w, deps: deps, do: opt.do, now: opt.now,
 		prefs: settings{a.Preferences()}, events: openEventLog(deps.EventLog)}
+	m.modal = &modalStack{events: m.events}
+	m.events.snapshot = m.layoutSnapshot
 	if opt.demo != nil {
 		m.prefs = settings{memoryPrefs{}}
 		m.demo = newDemoPanel(opt.demo, m.scenarioSelected)
@@ -121,11 +128,14 @@ func (m *mainWindow) build() {
 	m.empty = newEmptyState(m.chooseModule, m.refresh, tryDemo)
 	m.details = newCertDetails(m.now, m.copyURI, m.exportCertificate, m.removeModule)
 	m.conn = newConnectionBar(m.startTest, m.logout, m.chooseCAFile, m.prefs.setOptions)
+	m.conn.onEscape = m.cancelTest
+	m.conn.onEdited = m.checkStale
 	m.conn.setOptions(m.prefs.options())
 	m.conn.setHistory(m.prefs.history())
 	m.conn.url.SetText(m.prefs.lastURL())
 	m.banner = newVerdictBanner(m.cancelTest, m.copyReport, m.saveReport)
 	m.result = newResultView(m.explainChanged, m.startCompare, m.backToOneTest)
+	m.result.onMessage = m.messageSelected
 	m.certTab = container.NewTabItem(lang.L("Certificate"), m.details.content)
 	m.handshakeTab = container.NewTabItem(lang.L("Handshake"), m.result.handshake)
 	m.serverTab = container.NewTabItem(lang.L("Server certificate"), container.NewPadded(m.result.server))
@@ -153,21 +163,36 @@ func (m *mainWindow) build() {
 	m.win.SetContent(container.New(minSizeLayout{min: minWindowSize}, container.NewBorder(top, statusBar, nil, nil, split)))
 	m.win.SetMainMenu(m.menu())
 	m.win.Canvas().SetOnTypedKey(m.typedKey)
-	m.win.Canvas().Focus(m.conn.url) // type the address right away
 	if m.demo != nil && len(m.demo.d.Scenarios) > 0 {
 		m.demo.list.Select(0)
+	}
+	if m.conn.url.Text == "" {
+		// Type the address right away. Only then: a focused entry's
+		// blinking cursor redraws the window many times a second, and
+		// with an address filled in Enter alone runs the test.
+		m.win.Canvas().Focus(m.conn.url)
 	}
 }
 
 // typedKey handles keys typed while no widget has the focus: Enter runs
-// the test, Esc cancels it.
+// the test, Esc cancels it. While a dialog is open the keys are the
+// dialog's.
 func (m *mainWindow) typedKey(k *fyne.KeyEvent) {
+	if m.modal.any() {
+		m.modal.typedKey(k)
+		return
+	}
 	switch k.Name {
 	case fyne.KeyReturn, fyne.KeyEnter:
 		m.startTest()
 	case fyne.KeyEscape:
 		m.cancelTest()
 	}
+}
+
+// messageSelected tells the event log which message is explained.
+func (m *mainWindow) messageSelected(i int, name string) {
+	m.events.emitAfterFrame("message", map[string]any{"index": i, "name": name})
 }
 
 // say shows a line in the status bar.
@@ -291,6 +316,12 @@ func (m *mainWindow) autoSelect() {
 // selectNode shows what was selected in the tree.
 func (m *mainWindow) selectNode(n *treeNode) {
 	m.selected = n
+	kind := "none"
+	if n != nil {
+		kind = n.kind.String()
+	}
+	m.events.emitAfterFrame("selected", map[string]any{"kind": kind})
+	m.checkStale()
 	m.details.show(n)
 	if n != nil {
 		m.tabs.Select(m.certTab)
@@ -341,10 +372,12 @@ func (m *mainWindow) begin(compare bool) {
 		m.conn.url.SetText(url)
 	}
 	m.conn.say("", widget.MediumImportance)
+	m.say("")                // no "Test finished: …" of the last test while this one runs
+	m.win.Canvas().Unfocus() // Esc reaches the window (see esc.go), and no cursor blinks
 	m.conn.setHistory(m.prefs.rememberURL(url))
 	m.prefs.setLastCertificate(cert.URI)
 
-	run := &testRun{url: url, cert: cert, compare: compare}
+	run := &testRun{url: url, cert: cert, compare: compare, opts: m.conn.currentOptions()}
 	m.run = run
 	m.setRunning(true)
 	m.result.reset()
@@ -355,20 +388,36 @@ func (m *mainWindow) begin(compare bool) {
 	}
 	m.banner.running(url, lang.L("Logging in to the card…"))
 	m.tabs.Select(m.handshakeTab)
+	m.events.emitAfterFrame("test-started", map[string]any{"compare": compare})
 	if m.held != nil && sameCert(m.held.cert, cert) {
 		m.probe(run, m.held.card)
 		return
 	}
 	m.logout()
 	run.login = &loginFlow{
-		win: m.win, do: m.do, backend: m.deps.Backend, pins: m.deps.PINs, events: m.events, cert: cert,
+		win: m.win, do: m.do, modal: m.modal, backend: m.deps.Backend, pins: m.deps.PINs, events: m.events, cert: cert,
 		prefill:  m.demoPIN(cert),
 		done:     func(card cardtest.Card) { m.probe(run, card) },
 		failed:   func(err error) { m.finished(run, cardtest.Failed(run.url, run.cert, err)) },
 		canceled: func() { m.loginCanceled(run) },
 		noted:    m.say,
+		waiting:  m.waitingForPIN,
 	}
 	run.login.start()
+}
+
+// waitingForPIN stops the banner's progress while the PIN dialog waits
+// for the person (nothing is working then, and an animation behind a
+// dialog redraws the whole window on every frame), and starts it again
+// when the card checks the PIN.
+func (m *mainWindow) waitingForPIN(waiting bool) {
+	if waiting {
+		m.banner.progress.stop()
+		m.banner.stage(lang.L("Waiting for the PIN…"))
+		return
+	}
+	m.banner.progress.start()
+	m.banner.stage(lang.L("Logging in to the card…"))
 }
 
 // probe runs the test with a logged-in card, off the UI goroutine.
@@ -408,6 +457,14 @@ func (m *mainWindow) stepArrived(run *testRun, s tlstrace.Step) {
 	m.banner.stage(lang.N("{{.Count}} messages so far…", run.steps, map[string]any{"Count": run.steps}))
 }
 
+// pinDialog is the PIN dialog of the test in progress, or nil.
+func (m *mainWindow) pinDialog() *pinDialog {
+	if m.run == nil || m.run.login == nil {
+		return nil
+	}
+	return m.run.login.dialog
+}
+
 // cancelTest is the Cancel button (or Esc): it stops the probe, or the
 // login while it waits.
 func (m *mainWindow) cancelTest() {
@@ -428,9 +485,48 @@ func (m *mainWindow) loginCanceled(run *testRun) {
 	}
 	m.run = nil
 	m.setRunning(false)
-	m.banner.content.Hide()
-	m.result.reset() // no "waiting" left behind, and one test again after a comparison
+	m.restoreShown() // nothing was tested: the last result stays
 	m.say(lang.L("Test canceled."))
+	m.events.emitAfterFrame("test-canceled", map[string]any{"stage": "login"})
+}
+
+// restoreShown shows the last result again after a test that never ran
+// (its PIN dialog canceled), or nothing when there was none.
+func (m *mainWindow) restoreShown() {
+	if m.shown == nil || m.shown.res == nil {
+		m.banner.clear()
+		m.result.reset()
+		return
+	}
+	m.banner.done(m.shown.res)
+	m.banner.setFixes(m.fixesFor(m.shown.res))
+	m.result.show(m.shown.res)
+	m.result.explainFirst()
+	m.checkStale()
+}
+
+// checkStale marks the verdict on screen when the certificate, the
+// address or the options chosen now are not the ones it was found with.
+func (m *mainWindow) checkStale() {
+	if m.run != nil || m.shown == nil || m.shown.res == nil {
+		return
+	}
+	var changed []string
+	if !sameCert(m.selectedCert(), m.shown.cert) {
+		changed = append(changed, lang.L("the certificate"))
+	}
+	if normalizeURL(m.conn.url.Text) != m.shown.url {
+		changed = append(changed, lang.L("the server address"))
+	}
+	if m.conn.currentOptions() != m.shown.opts {
+		changed = append(changed, lang.L("the options"))
+	}
+	why := ""
+	if len(changed) > 0 {
+		why = lang.L("From an earlier test: {{.What}} changed since. Press Test connection to test what is chosen now.",
+			map[string]any{"What": strings.Join(changed, ", ")})
+	}
+	m.banner.setStale(why)
 }
 
 // finished shows a result.
@@ -439,8 +535,11 @@ func (m *mainWindow) finished(run *testRun, res *probe.Result) {
 		return
 	}
 	m.run = nil
+	run.res = res
+	m.shown = run
 	m.setRunning(false)
 	m.banner.done(res)
+	m.banner.setFixes(m.fixesFor(res))
 	m.result.show(res)
 	if m.demo != nil {
 		m.demo.recordResult(run.url, run.cert, res.Verdict)
@@ -461,7 +560,11 @@ func (m *mainWindow) finished(run *testRun, res *probe.Result) {
 			m.details.setPrivateKey(c.HasPrivateKey)
 		}
 	}
-	m.say(lang.L("Test finished: {{.Verdict}}", map[string]any{"Verdict": verdictHeadline(res.Verdict)}))
+	if canceled(res) {
+		m.say(lang.L("Test canceled."))
+	} else {
+		m.say(lang.L("Test finished: {{.Verdict}}", map[string]any{"Verdict": verdictHeadline(res.Verdict)}))
+	}
 	m.events.emitAfterFrame("result", map[string]any{"verdict": string(res.Verdict), "steps": len(res.Steps)})
 }
 

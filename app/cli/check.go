@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"time"
@@ -22,19 +23,19 @@ type checkFlags struct {
 	timeout, lateAlertWait     time.Duration
 }
 
-func parseCheck(args []string, io IO) (*checkFlags, error) {
+func parseCheck(args []string) (*checkFlags, error) {
 	f := &checkFlags{}
-	fs := newFlags("check", io.Stderr)
+	fs := newFlags("check")
 	fs.StringVar(&f.url, "url", "", "server `URL`: https://host[:port]/path or tls://host:port")
 	fs.StringVar(&f.cert, "cert", "", "certificate as a PKCS#11 `URI` (default: the only usable one)")
 	fs.Var(&f.modules, "module", "PKCS#11 module `PATH` (repeatable; default: discover)")
-	fs.BoolVar(&f.pinStdin, "pin-stdin", false, "read the PIN from standard input")
-	fs.StringVar(&f.tls, "tls", "auto", "TLS version: auto, 1.2 or 1.3")
+	fs.BoolVar(&f.pinStdin, "pin-stdin", false, "read the PIN from standard input (on a terminal: ask for it)")
+	fs.StringVar(&f.tls, "tls", "auto", "TLS `VERSION`: auto, 1.2 or 1.3")
 	fs.StringVar(&f.ca, "ca", "", "PEM `FILE` with CAs to trust for the server, besides the system's")
 	fs.BoolVar(&f.continueUntrusted, "continue-untrusted", false, "go on when the server's certificate is not trusted")
-	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "time limit for the whole test")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "time limit for the whole test, a `DURATION` such as 30s or 2m")
 	fs.DurationVar(&f.lateAlertWait, "late-alert-wait", probe.DefaultLateAlertWait,
-		"how long to wait after a TLS 1.3 handshake for the server's late verdict on the certificate (servers checking OCSP answer late)")
+		"how long to wait after a TLS 1.3 handshake for the server's late verdict on the certificate, a `DURATION` (servers checking OCSP answer late)")
 	fs.StringVar(&f.keylog, "keylog", "", "write the TLS key log (NSS format, for Wireshark) to `FILE`")
 	fs.BoolVar(&f.finalTry, "final-try", false, "allow a login when the card has one PIN try left")
 	fs.BoolVar(&f.asJSON, "json", false, "print JSON")
@@ -60,7 +61,7 @@ func parseCheck(args []string, io IO) (*checkFlags, error) {
 }
 
 func checkCmd(args []string, io IO) exitCode {
-	f, err := parseCheck(args, io)
+	f, err := parseCheck(args)
 	if err != nil {
 		return exitCode{ExitUsage, err}
 	}
@@ -69,21 +70,52 @@ func checkCmd(args []string, io IO) exitCode {
 		return exitCode{ExitUsage, err}
 	}
 	defer closeKeylog()
-	var pin string
-	if f.pinStdin {
-		if pin, err = readPIN(io.Stdin); err != nil {
-			return exitCode{ExitUsage, err}
-		}
-	}
 	mgr := token.NewManager(token.Options{})
 	defer mgr.Close()
 	cert, err := f.selectCertificate(mgr)
 	if err != nil {
 		return exitCode{ExitUsage, err}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	res := runCheck(ctx, cert, token.LoginOptions{PIN: pin, ConfirmFinalTry: f.finalTry}, opt, f.pinStdin)
+	// The pre-flight runs before anyone types a PIN (SPEC §4): a typo, a
+	// dead or untrusted server, or one that never asks ends the test here.
+	// A PIN piped to --pin-stdin is read first (no prompt, and a usage
+	// error before any connection); the terminal asks only afterwards.
+	pins := pinSource{stdin: f.pinStdin, finalTry: f.finalTry, io: io}
+	_, onTTY := terminal(io.Stdin)
+	var (
+		pin     string
+		havePIN bool
+		pinErr  error
+	)
+	if !onTTY {
+		if pin, havePIN, pinErr = pins.forToken(cert.Token); pinErr != nil && token.KindOf(pinErr) == "" {
+			return exitCode{ExitUsage, pinErr} // no PIN on standard input
+		}
+	}
+	pf := preflight(cert, opt)
+	var res *probe.Result
+	if !pf.NeedsCard {
+		res = pf.Result // no PIN spent, none asked for
+	} else {
+		if onTTY {
+			pin, havePIN, pinErr = pins.forToken(cert.Token)
+		}
+		opt.Preflight = pf
+		switch {
+		case pinErr != nil && token.KindOf(pinErr) == "":
+			return exitCode{ExitUsage, pinErr} // no terminal echo control
+		case pinErr != nil:
+			res = cardtest.Failed(f.url, cert, pinErr) // canceled at the prompt, or nothing typed
+			res.Preflight = pf
+		default:
+			if !havePIN && cert.Token.Flags.LoginRequired && cert.Token.Flags.ProtectedAuthPath {
+				fmt.Fprintf(io.Stderr, "Enter the PIN for %q on the reader's PIN pad.\n", cert.Token.Label)
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			defer stop()
+			res = runCheck(ctx, cert, token.LoginOptions{PIN: pin, ConfirmFinalTry: f.finalTry}, opt, havePIN)
+		}
+	}
 	if f.asJSON {
 		writeJSON(io, res)
 	} else {
@@ -142,27 +174,29 @@ func (f *checkFlags) selectCertificate(mgr *token.Manager) (*token.Certificate, 
 	return cert, nil
 }
 
-// runCheck runs the pre-flight without the card, then — only when the
-// server asks for a certificate — logs in (PIN from stdin, or the
-// reader's PIN pad) and runs the probe. Token-side failures become an
-// error result, not a usage error.
+// preflight runs the handshake without the card; Ctrl+C cancels it.
+func preflight(cert *token.Certificate, opt probe.Options) *probe.Preflight {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return cardtest.PreflightProbe(ctx, cert, opt)
+}
+
+// runCheck logs in (PIN from stdin or the terminal, or the reader's PIN
+// pad) and runs the probe, after a pre-flight that found the server asks
+// for a certificate (opt.Preflight, reported in the result). Token-side
+// failures become an error result, not a usage error.
 func runCheck(ctx context.Context, cert *token.Certificate, login token.LoginOptions, opt probe.Options, havePIN bool) *probe.Result {
-	pf := cardtest.PreflightProbe(ctx, cert, opt)
-	if !pf.NeedsCard {
-		return pf.Result // a typo, a dead or untrusted server, or no request: no PIN spent
-	}
-	opt.Preflight = pf
 	if !havePIN && cert.Token.Flags.LoginRequired && !cert.Token.Flags.ProtectedAuthPath {
 		res := cardtest.Failed(opt.URL, cert, &token.Error{Kind: token.KindPINRequired, Op: "login",
-			Msg: "The card needs its PIN: pipe it to --pin-stdin (it is never accepted as an argument)."})
-		res.Preflight = pf
+			Msg: "The card needs its PIN: run cardcheck on a terminal to be asked for it, or pipe it with --pin-stdin (it is never accepted as an argument)."})
+		res.Preflight = opt.Preflight
 		return res
 	}
 	login.UsePINPad = !havePIN
 	p, err := cardtest.Login(cert, login)
 	if err != nil {
 		res := cardtest.Failed(opt.URL, cert, err)
-		res.Preflight = pf
+		res.Preflight = opt.Preflight
 		return res
 	}
 	defer p.Close()

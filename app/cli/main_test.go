@@ -15,10 +15,17 @@ import (
 // loading the SoftHSM module the tests already initialised).
 const childArgs = "CARDCHECK_TEST_CLI_ARGS"
 
+// helperEnv makes the test binary act as cardcheck's command line, so
+// tests can run it as a separate process on a pseudo-terminal.
+const helperEnv = "CARDCHECK_TEST_RUN_CLI"
+
 // TestMain removes the shared SoftHSM rig when the tests are done.
 func TestMain(m *testing.M) {
 	if args := os.Getenv(childArgs); args != "" {
 		os.Exit(cli.Commands{}.Run(strings.Split(args, "\n"), cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
+	}
+	if os.Getenv(helperEnv) == "1" {
+		os.Exit(cli.Commands{}.Run(os.Args[1:], cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
 	}
 	testrig.Main(m)
 }

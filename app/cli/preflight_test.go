@@ -91,6 +91,21 @@ func TestNoLoginBeforeTheServerAsks(t *testing.T) {
 			if verdict != tc.verdict || pf.Finding != tc.finding || logins != tc.logins {
 				t.Errorf("verdict %s, pre-flight %q, %d C_Login; want %s, %q, %d", verdict, pf.Finding, logins, tc.verdict, tc.finding, tc.logins)
 			}
+			// Results ended by the pre-flight carry the environment and a
+			// code beside every piece of advice, as every other result.
+			var env struct {
+				OS     string                 `json:"os"`
+				Module *struct{ Path string } `json:"module"`
+			}
+			if err := json.Unmarshal(doc["environment"], &env); err != nil || env.OS == "" || env.Module == nil || env.Module.Path != spyModule {
+				t.Errorf("environment %s (%v)", doc["environment"], err)
+			}
+			var advice, codes []string
+			json.Unmarshal(doc["advice"], &advice)
+			json.Unmarshal(doc["advice_codes"], &codes)
+			if len(advice) != len(codes) || codes == nil {
+				t.Errorf("advice codes %q for advice %q", codes, advice)
+			}
 		})
 	}
 }

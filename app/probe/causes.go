@@ -28,9 +28,9 @@ const (
 const phaCause = "Over TLS 1.3 this server asks for a client certificate only after it has seen the request, for this address alone (TLS 1.3 post-handshake authentication). " +
 	"Firefox and curl support that; Chrome, Edge, Safari and Go programs such as cardcheck do not, and get a refusal instead."
 
-var phaAdvice = []string{
-	"Over TLS 1.3, Chrome, Edge and Safari get a refusal from this site whatever the certificate; Firefox and curl are asked for the certificate and can log in.",
-	"Administrator: ask for the client certificate at connection level (Apache: SSLVerifyClient in the virtual host rather than in <Location> or <Directory>), or allow TLS 1.2 for this site, where the server asks by renegotiation.",
+var phaAdvice = []advice{
+	{AdvicePostHandshakeBrowsers, "Over TLS 1.3, Chrome, Edge and Safari get a refusal from this site whatever the certificate; Firefox and curl are asked for the certificate and can log in."},
+	{AdvicePostHandshakeAdmin, "Administrator: ask for the client certificate at connection level (Apache: SSLVerifyClient in the virtual host rather than in <Location> or <Directory>), or allow TLS 1.2 for this site, where the server asks by renegotiation."},
 }
 
 // phaFailed ends a TLS 1.3 test that met post-handshake authentication:
@@ -55,21 +55,26 @@ func (r *run) explainPostHandshake() {
 	case res.Verdict == Failed && res.CauseCode == "":
 		res.CauseCode, res.Cause = CausePostHandshakeAuth, phaCause
 	}
-	res.Advice = append(res.Advice, phaAdvice...)
+	r.adviseAll(phaAdvice)
 }
 
 // checkWords says, for each local check, what its failure means for a
-// server and what to do.
-var checkWords = map[string]struct{ cause, advice, unchecked string }{
-	certcheck.NameValidity: {"your certificate is outside its validity period", causes["certificate_expired"].advice,
+// server and what to do: the advice (with its code) of the alert a server
+// that makes the check sends.
+var checkWords = map[string]struct {
+	cause     string
+	alert     string // the causes entry whose advice applies
+	unchecked string
+}{
+	certcheck.NameValidity: {"your certificate is outside its validity period", "certificate_expired",
 		"a server that checks the validity period refuses it (certificate_expired)"},
-	certcheck.NameChain: {"your certificate does not chain to a CA that is trusted here", causes["unknown_ca"].advice,
+	certcheck.NameChain: {"your certificate does not chain to a CA that is trusted here", "unknown_ca",
 		"a server that checks the chain refuses it (unknown_ca)"},
-	certcheck.NameRevocation: {"your certificate has been revoked", causes["certificate_revoked"].advice,
+	certcheck.NameRevocation: {"your certificate has been revoked", "certificate_revoked",
 		"a server that checks revocation (CRL or OCSP) refuses it (certificate_revoked)"},
-	certcheck.NameKeyUsage: {"your certificate is not meant for client authentication (key usage)", causes["unsupported_certificate"].advice,
+	certcheck.NameKeyUsage: {"your certificate is not meant for client authentication (key usage)", "unsupported_certificate",
 		"a server that checks the key usage refuses it (unsupported_certificate)"},
-	certcheck.NameAcceptableCA: {"your certificate is not from a CA the server names as acceptable", causes["unknown_ca"].advice,
+	certcheck.NameAcceptableCA: {"your certificate is not from a CA the server names as acceptable", "unknown_ca",
 		"a server that holds to its acceptable CAs refuses it (unknown_ca)"},
 }
 
@@ -93,7 +98,9 @@ func (r *run) blameCheck(c *certcheck.Check, refusal string) {
 	res.CauseCode = CauseCheckPrefix + c.Name
 	res.Cause = fmt.Sprintf("Most likely because %s: the local %s check failed (%s).", w.cause, c.Name, c.Detail)
 	res.Summary = fmt.Sprintf("%s, most likely because %s.", refusal, w.cause)
-	res.Advice = append([]string{w.advice}, res.Advice...)
+	a := causes[w.alert]
+	res.Advice = append([]string{a.advice}, res.Advice...) // named first, with its code
+	res.AdviceCodes = append([]string{a.code}, res.AdviceCodes...)
 }
 
 // uncheckedWarnings tells, after an acceptance, which failed checks the
@@ -104,7 +111,7 @@ func (r *run) uncheckedWarnings() {
 		if !ok || c.Status != certcheck.Fail {
 			continue
 		}
-		r.res.Advice = append(r.res.Advice, fmt.Sprintf("The local %s check failed (%s), yet this server accepted the certificate: it does not check this; %s. %s",
-			c.Name, c.Detail, w.unchecked, w.advice))
+		r.advise(AdviceUncheckedPrefix+adviceName(c.Name), fmt.Sprintf("The local %s check failed (%s), yet this server accepted the certificate: it does not check this; %s. %s",
+			c.Name, c.Detail, w.unchecked, causes[w.alert].advice))
 	}
 }

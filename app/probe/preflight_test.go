@@ -76,7 +76,9 @@ func TestPreflightEndsTheTestWithoutTheCard(t *testing.T) {
 		pf := probe.RunPreflight(context.Background(), probe.Options{URL: tc.url, Roots: roots, Timeout: 10 * time.Second}, candidate(rig, testrig.EC256))
 		if pf.NeedsCard || pf.Finding != tc.finding || pf.Result == nil || pf.Result.Verdict != tc.verdict || pf.Result.Preflight != pf {
 			t.Errorf("%s: finding %q needs card %v result %+v", tc.url, pf.Finding, pf.NeedsCard, pf.Result)
+			continue
 		}
+		adviceCoded(t, pf.Result)
 	}
 }
 
@@ -190,6 +192,7 @@ func TestCloseWithoutTicketIsUnclear(t *testing.T) {
 	}{{false, "error/" + probe.CauseClosedUnclear}, {true, "accepted/" + probe.CauseServiceClosed}} {
 		url := tls13Server(t, rig, tc.tickets, func() error { return nil }, closeRaw)
 		res := probe.Run(context.Background(), probe.Options{URL: url, Roots: roots, Timeout: 10 * time.Second}, cred)
+		adviceCoded(t, res)
 		if got := string(res.Verdict) + "/" + res.CauseCode; got != tc.want || !tc.tickets && !strings.Contains(res.Summary, "either it refused") {
 			t.Errorf("tickets %v: %s, want %s (%s) %v", tc.tickets, got, tc.want, res.Summary, messages(res.Steps, "1.2"))
 		}

@@ -169,7 +169,7 @@ func Run(ctx context.Context, opt Options, cred Credential) *Result {
 
 func newRun(opt Options, cred Credential, start time.Time, conn string) *run {
 	return &run{opt: opt, cred: cred, start: start, conn: conn, ticketSeen: make(chan struct{}),
-		res: &Result{URL: opt.URL, Advice: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
+		res: &Result{URL: opt.URL, Advice: []string{}, AdviceCodes: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
 }
 
 func (r *run) execute(ctx context.Context) {

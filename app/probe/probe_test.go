@@ -130,10 +130,24 @@ func servers(t *testing.T, rig *testrig.Rig, version string) map[string]*testser
 func check(t *testing.T, p *cardtest.Prepared, opt probe.Options) *probe.Result {
 	t.Helper()
 	res := p.Run(context.Background(), opt)
+	adviceCoded(t, res)
 	if t.Failed() || testing.Verbose() {
 		t.Logf("%s → %s (%s) %s %v", opt.URL, res.Verdict, res.CauseCode, res.Summary, res.Error)
 	}
 	return res
+}
+
+// adviceCoded asserts that every piece of advice has its code beside it.
+func adviceCoded(t *testing.T, res *probe.Result) {
+	t.Helper()
+	if res.AdviceCodes == nil || len(res.AdviceCodes) != len(res.Advice) {
+		t.Errorf("%s: advice codes %q for advice %q", res.URL, res.AdviceCodes, res.Advice)
+	}
+	for _, c := range res.AdviceCodes {
+		if c == "" {
+			t.Errorf("%s: an empty advice code in %q", res.URL, res.AdviceCodes)
+		}
+	}
 }
 
 func TestGoodCertificatesAreAcceptedByAllServers(t *testing.T) {

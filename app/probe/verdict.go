@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/certcheck"
@@ -137,44 +138,44 @@ func (r *run) explain() {
 			break
 		}
 		res.Summary = fmt.Sprintf("The server accepted your certificate, but the application refused access (HTTP %d).", res.HTTP.Status)
-		res.Advice = append(res.Advice, "Your card is fine. Ask the service's administrators to grant your account access.")
+		r.advise(AdviceAskAccess, "Your card is fine. Ask the service's administrators to grant your account access.")
 	case Rejected:
 		res.Summary = "The server refused your certificate."
-		res.Advice = append(res.Advice, adviceFor(res.CauseCode)...)
+		r.adviseAll(adviceFor(res.CauseCode))
 		if c := r.failedCheck(); c != nil && res.CauseCode == "access_denied" {
 			r.blameCheck(c, "The server refused access (access_denied)")
 		}
 	case NotRequested:
 		res.Summary = "The server never asked for a client certificate, so your card was not used."
-		res.Advice = append(res.Advice, "Check the address: the service may use a different URL or port for smart-card login.",
-			"If this is the right address, the server is not set up for certificate login.")
+		r.advise(AdviceCheckURL, "Check the address: the service may use a different URL or port for smart-card login.")
+		r.advise(AdviceServerNotSetUp, "If this is the right address, the server is not set up for certificate login.")
 	case ServerUntrusted:
 		res.Summary = "The server's own certificate could not be verified, so the test stopped before your certificate was sent."
 		res.Cause = derefOr(res.Server.Error, "")
-		res.Advice = append(res.Advice, "If this is a test or internal server, give its CA with --ca FILE (or the CA file option).",
-			"To test your card anyway, allow continuing when the server is untrusted; the report will still mark the server as untrusted.")
+		r.advise(AdviceGiveServerCA, "If this is a test or internal server, give its CA certificate with --ca FILE.")
+		r.advise(AdviceContinueUntrusted, "To test your card anyway, run again with --continue-untrusted; the report will still mark the server as untrusted.")
 	case Failed:
 		res.Summary = "The test could not be completed."
 		if res.Error != nil {
 			res.Summary = "The test could not be completed: " + res.Error.Message
 		}
-		res.Advice = append(res.Advice, adviceForError(res.Error)...)
+		r.adviseAll(adviceForError(res.Error))
 		switch c := r.failedCheck(); {
 		case res.CauseCode == CauseClosedUnclear && c != nil:
 			res.Verdict, res.Error = Rejected, nil
 			r.blameCheck(c, "The server closed the connection after receiving your certificate")
 		case res.CauseCode == CauseClosedUnclear:
 			res.Summary = "The server closed the connection after receiving your certificate, without saying why: either it refused the certificate, or it accepted it and the service behind it closed."
-			res.Advice = append(res.Advice, "Ask the service's administrators which it was: the server's log names the reason.")
+			r.advise(AdviceAskWhichClose, "Ask the service's administrators which it was: the server's log names the reason.")
 		case res.CauseCode == CausePostHandshakeAuth:
 			res.Summary = "Your card could not be tested over TLS 1.3: " + res.Error.Message
-			res.Advice = append(res.Advice, "Test with --tls auto or --tls 1.2: over TLS 1.2 the server asks by renegotiation.")
-			res.Advice = append(res.Advice, phaAdvice...)
+			r.advise(AdviceTestPostHandshakeTLS12, "Test with --tls auto or --tls 1.2: over TLS 1.2 the server asks by renegotiation.")
+			r.adviseAll(phaAdvice)
 		}
 	}
 	if res.Verdict == Accepted && res.CauseCode == CauseServiceClosed {
 		res.Summary = "The server accepted your certificate, but then the service closed the connection without an answer."
-		res.Advice = append(res.Advice, "The card works at the TLS level. Ask the service's administrators why the service behind the TLS server closed (it may be down).")
+		r.advise(AdviceAskWhyServiceClosed, "The card works at the TLS level. Ask the service's administrators why the service behind the TLS server closed (it may be down).")
 	}
 	if r.pha {
 		r.explainPostHandshake()
@@ -184,7 +185,7 @@ func (r *run) explain() {
 	}
 	r.adviceFromChecks()
 	if res.Server.Error != nil && res.Verdict != ServerUntrusted {
-		res.Advice = append(res.Advice, "Note: the server's own certificate is not trusted ("+*res.Server.Error+").")
+		r.advise(AdviceServerUntrustedNote, "Note: the server's own certificate is not trusted ("+*res.Server.Error+").")
 	}
 }
 
@@ -203,28 +204,43 @@ func (r *run) adviceFromChecks() {
 	}
 	for _, c := range r.res.Checks {
 		if c.Status == certcheck.Fail {
-			r.res.Advice = append(r.res.Advice, "Local check \""+c.Name+"\": "+c.Detail)
+			r.advise(AdviceLocalCheckPrefix+adviceName(c.Name), "Local check \""+c.Name+"\": "+c.Detail)
 		}
 	}
 }
 
-func adviceForError(e *ErrorInfo) []string {
+// adviceName is a check's name in an advice code: '-' as '_'.
+func adviceName(check string) string { return strings.ReplaceAll(check, "-", "_") }
+
+// advise adds one entry to Advice and its code to AdviceCodes.
+func (r *run) advise(code, text string) {
+	r.res.Advice = append(r.res.Advice, text)
+	r.res.AdviceCodes = append(r.res.AdviceCodes, code)
+}
+
+func (r *run) adviseAll(as []advice) {
+	for _, a := range as {
+		r.advise(a.code, a.text)
+	}
+}
+
+func adviceForError(e *ErrorInfo) []advice {
 	if e == nil {
 		return nil
 	}
 	switch e.Kind {
 	case "pin-incorrect":
-		return []string{"Type the PIN again carefully. cardcheck never retries a wrong PIN by itself."}
+		return []advice{{AdviceRetypePIN, "Type the PIN again carefully. cardcheck never retries a wrong PIN by itself."}}
 	case "pin-locked":
-		return []string{"Contact your helpdesk to unblock the card with the PUK or an administrator PIN."}
+		return []advice{{AdviceUnblockPIN, "Contact your helpdesk to unblock the card with the PUK or an administrator PIN."}}
 	case "pin-final-try":
-		return []string{"One more wrong PIN locks the card. Make sure of the PIN, then confirm the final try explicitly (--final-try)."}
+		return []advice{{AdviceConfirmFinalTry, "One more wrong PIN locks the card. Make sure of the PIN, then confirm the final try explicitly with --final-try."}}
 	case "token-removed", "token-not-found":
-		return []string{"Insert the card (firmly) and try again."}
+		return []advice{{AdviceInsertCard, "Insert the card (firmly) and try again."}}
 	case string(KindTimeout):
-		return []string{"Check that the server is reachable from this network (VPN, proxy, firewall), or allow more time."}
+		return []advice{{AdviceCheckReachable, "Check that the server is reachable from this network (VPN, proxy, firewall), or allow more time with --timeout (e.g. --timeout 60s)."}}
 	case string(KindNetwork):
-		return []string{"Check the address, your network connection, VPN and proxy settings."}
+		return []advice{{AdviceCheckNetwork, "Check the address, your network connection, VPN and proxy settings."}}
 	}
 	return nil
 }
@@ -232,7 +248,7 @@ func adviceForError(e *ErrorInfo) []string {
 // Failure is the result of a test that could not start (token side or
 // setup): verdict error with kind and message, summary and advice filled.
 func Failure(url, kind, msg string) *Result {
-	r := &run{res: &Result{URL: url, Advice: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
+	r := &run{res: &Result{URL: url, Advice: []string{}, AdviceCodes: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
 	r.fail(ErrorKind(kind), msg)
 	r.res.Server.Chain = []ChainCert{}
 	r.explain()

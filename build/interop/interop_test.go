@@ -74,7 +74,7 @@ func test(t *testing.T, rig *testrig.Rig, entry string, opt probe.Options) *prob
 	ctx := context.Background()
 	pf := cardtest.PreflightProbe(ctx, cert, opt)
 	if !pf.NeedsCard {
-		return pf.Result
+		return whole(t, pf.Result)
 	}
 	opt.Preflight = pf
 	p, err := cardtest.Login(cert, token.LoginOptions{PIN: testrig.PIN})
@@ -82,7 +82,20 @@ func test(t *testing.T, rig *testrig.Rig, entry string, opt probe.Options) *prob
 		t.Fatalf("login for %s: %v", entry, err)
 	}
 	defer p.Close()
-	return p.Run(ctx, opt)
+	return whole(t, p.Run(ctx, opt))
+}
+
+// whole checks what every result carries, whatever the server: a code
+// beside every piece of advice, and the environment.
+func whole(t *testing.T, res *probe.Result) *probe.Result {
+	t.Helper()
+	if res.AdviceCodes == nil || len(res.AdviceCodes) != len(res.Advice) {
+		t.Errorf("%s: advice codes %q for advice %q", res.URL, res.AdviceCodes, res.Advice)
+	}
+	if res.Environment == nil || res.Environment.Token == nil {
+		t.Errorf("%s: environment %+v", res.URL, res.Environment)
+	}
+	return res
 }
 
 // certs are the client certificates of every case.
