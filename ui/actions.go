@@ -38,6 +38,8 @@ func (m *mainWindow) menu() *fyne.MainMenu {
 		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyE, Modifier: fyne.KeyModifierShortcutDefault}}
 	lesson := &fyne.MenuItem{Label: lang.L("What the server checks"), Action: m.guarded(m.showLesson),
 		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}}
+	panel := &fyne.MenuItem{Label: lang.L("Hide or show the card list"), Action: m.guarded(m.togglePanel),
+		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyB, Modifier: fyne.KeyModifierShortcutDefault}}
 	help := fyne.NewMenu(lang.L("Help"), &fyne.MenuItem{Label: lang.L("About cardcheck"), Action: m.guarded(m.about)})
 	if m.deps.TryDemo != nil && m.demo == nil {
 		help.Items = append([]*fyne.MenuItem{{Label: lang.L("Try the demo"), Action: m.guarded(m.tryDemo)}}, help.Items...)
@@ -52,7 +54,7 @@ func (m *mainWindow) menu() *fyne.MainMenu {
 			fyne.NewMenuItemSeparator(),
 			&fyne.MenuItem{Label: lang.L("Forget the remembered PIN of this card"), Action: m.guarded(m.forgetPIN)},
 		),
-		fyne.NewMenu(lang.L("Test"), test, compare, fyne.NewMenuItemSeparator(), m.explainItem, lesson),
+		fyne.NewMenu(lang.L("Test"), test, compare, fyne.NewMenuItemSeparator(), m.explainItem, lesson, fyne.NewMenuItemSeparator(), panel),
 		help,
 	)
 }
