@@ -14,8 +14,10 @@ import (
 	"github.com/cardcheck/cardcheck/app/probe"
 )
 
-// bannerMaxHeight keeps a long list of advice from pushing the handshake
-// out of the window: beyond it the banner's text scrolls.
+// bannerMaxHeight is the banner's height limit in the smallest window; a
+// taller window allows more (mainWindow.bannerLimit), so that the advice
+// is shown whole. Beyond the limit the banner's text scrolls, so that a
+// long list of advice cannot push the handshake out of the window.
 const bannerMaxHeight = 190
 
 // verdictBanner is the answer at the top of the result: a colour and an
@@ -35,6 +37,7 @@ type verdictBanner struct {
 	copy     *widget.Button
 	save     *widget.Button
 	fixBox   *fyne.Container // the advice's one-click fixes
+	limit    func() float32  // the height limit (nil: bannerMaxHeight)
 	fixBtns  []*widget.Button
 	content  fyne.CanvasObject
 }
@@ -58,7 +61,7 @@ func newVerdictBanner(onCancel, onCopy, onSave func()) *verdictBanner {
 	b.fixBox = container.NewHBox()
 	b.fixBox.Hide()
 	text := container.NewVBox(b.stale, container.New(&tightVBox{}, b.title, b.summary), b.progress.box, b.cause, b.advice, b.fixBox)
-	capped := container.New(&cappedHeight{body: text, max: bannerMaxHeight}, container.NewVScroll(text))
+	capped := container.New(&cappedHeight{body: text, max: b.maxHeight}, container.NewVScroll(text))
 	buttons := container.NewVBox(b.cancel, b.copy, b.save)
 	iconBox := container.NewVBox(container.NewGridWrap(fyne.NewSquareSize(48), b.icon))
 	body := container.NewBorder(nil, nil, iconBox, buttons, capped)
@@ -131,6 +134,14 @@ func (b *verdictBanner) showCanceled() {
 	b.summary.SetText(lang.L("You canceled the test before it finished, so it says nothing about your card. The messages exchanged until then are below."))
 	hide(b.cause, b.advice)
 	b.content.Show()
+}
+
+// maxHeight is the banner's height limit now.
+func (b *verdictBanner) maxHeight() float32 {
+	if b.limit == nil {
+		return bannerMaxHeight
+	}
+	return b.limit()
 }
 
 // setLook colours the banner.
@@ -271,7 +282,7 @@ func withAlpha(c color.Color, a uint8) color.Color {
 // body needs, but no more than max.
 type cappedHeight struct {
 	body fyne.CanvasObject
-	max  float32
+	max  func() float32
 }
 
 func (l *cappedHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
@@ -283,7 +294,7 @@ func (l *cappedHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 
 func (l *cappedHeight) MinSize([]fyne.CanvasObject) fyne.Size {
 	m := l.body.MinSize()
-	return fyne.NewSize(m.Width, min(m.Height, l.max))
+	return fyne.NewSize(m.Width, min(m.Height, l.max()))
 }
 
 // fixes are the buttons offering the advice's one-click fixes.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -125,4 +126,49 @@ func containsAny(s string, subs ...string) bool {
 		}
 	}
 	return false
+}
+
+// TestGUIAdviceNamesControls checks that advice shown in the window names
+// no command-line flag and that its fixes are offered as buttons.
+func TestGUIAdviceNamesControls(t *testing.T) {
+	be := newFakeBackend(newFakeToken(t, readyFlags))
+	be.card.set(false, func(url string) *probe.Result {
+		r := baseResult(url)
+		r.Verdict = probe.ServerUntrusted
+		r.Advice = []string{"If this is a test or internal server, give its CA certificate with --ca FILE.",
+			"To test your card anyway, run again with --continue-untrusted; the report will still mark the server as untrusted."}
+		r.AdviceCodes = []string{probe.AdviceGiveServerCA, probe.AdviceContinueUntrusted}
+		return r
+	})
+	h := runAliceTest(t, be)
+	if text := h.m.banner.advice.Text; strings.Contains(text, "--") {
+		t.Errorf("the banner's advice names a flag: %q", text)
+	}
+	var labels []string
+	for _, b := range h.m.banner.fixes() {
+		labels = append(labels, b.Text)
+	}
+	if strings.Join(labels, "|") != "Choose CA file…|Test anyway" {
+		t.Fatalf("fix buttons %q", labels)
+	}
+	h.m.logout()
+	test.Tap(h.m.banner.fixes()[1]) // Test anyway: ticks the option and tests again
+	h.pinDialog()
+	if !h.m.conn.cont.Checked || h.m.run == nil {
+		t.Errorf("Test anyway: option ticked %v, test running %v", h.m.conn.cont.Checked, h.m.run != nil)
+	}
+}
+
+// TestKeyringProblemInWords checks that D-Bus jargon never reaches the
+// PIN dialog.
+func TestKeyringProblemInWords(t *testing.T) {
+	for _, err := range []error{
+		errors.New("The name org.freedesktop.secrets was not provided by any .service files: org.freedesktop.DBus.Error.ServiceUnknown"),
+		errors.New(`exec: "dbus-launch": executable file not found in $PATH`),
+		errKeyringTimeout,
+	} {
+		if got := keyringProblem(err); strings.Contains(got, "DBus") || strings.Contains(got, "exec") || !strings.HasPrefix(got, "Not available: ") {
+			t.Errorf("%v → %q", err, got)
+		}
+	}
 }

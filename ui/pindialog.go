@@ -53,12 +53,14 @@ type pinDialog struct {
 	ok          *widget.Button
 	cancel      *widget.Button
 
-	flags      token.Flags
-	mode       pinMode
-	submitting bool
-	open       bool
-	onSubmit   func(opt token.LoginOptions, remember bool)
-	onCancel   func()
+	flags       token.Flags
+	mode        pinMode
+	submitting  bool
+	open        bool
+	canRemember bool   // a keyring store was given (else the box never shows)
+	demoPIN     string // the demo card's public PIN, or ""
+	onSubmit    func(opt token.LoginOptions, remember bool)
+	onCancel    func()
 }
 
 // pinRequest is what the dialog is opened for.
@@ -113,6 +115,7 @@ func (p *pinDialog) prefill(pin string) {
 		p.demoNote.Hide()
 		return
 	}
+	p.demoPIN = pin
 	p.entry.SetText(pin)
 	p.entry.CursorColumn = utf8.RuneCountInString(pin) // type on at the end
 	p.entry.Refresh()
@@ -209,7 +212,7 @@ func (p *pinDialog) setFlags(f token.Flags) {
 		p.cancel.SetText(lang.L("Close"))
 		p.state.SetText(lang.L("This card's PIN is locked after too many wrong attempts. cardcheck will not try any PIN. Contact your helpdesk: they can unblock the card with its PUK or issue a new one."))
 	}
-	rememberable := p.mode == modeEntry
+	rememberable := p.mode == modeEntry && p.canRemember
 	p.remember.Hidden = !rememberable
 	p.rememberWhy.Hidden = !rememberable
 	p.entry.Refresh()
@@ -228,17 +231,21 @@ func (p *pinDialog) checkKeyring(pins PINMemory) {
 		p.rememberWhy.Hide()
 		return
 	}
+	p.canRemember = true
+	p.remember.Hidden = p.mode != modeEntry
+	p.rememberWhy.Hidden = p.mode != modeEntry
 	p.rememberWhy.SetText(lang.L("Checking whether this computer can keep the PIN safely…"))
 	go func() {
-		err := availableWithin(pins, keyringCheckTimeout)
+		err := within(keyringCheckTimeout, pins.Available)
 		p.do(func() { p.keyringChecked(err) })
 	}()
 }
 
-// availableWithin runs pins.Available with a time limit.
-func availableWithin(pins PINMemory, limit time.Duration) error {
+// within runs a keyring call with a time limit: a locked keyring waits
+// for an unlock prompt, forever.
+func within(limit time.Duration, call func() error) error {
 	done := make(chan error, 1)
-	go func() { done <- pins.Available() }()
+	go func() { done <- call() }()
 	t := time.NewTimer(limit)
 	defer t.Stop()
 	select {
@@ -255,7 +262,7 @@ func (p *pinDialog) keyringChecked(err error) {
 	if err != nil {
 		p.remember.SetChecked(false)
 		p.remember.Disable()
-		p.rememberWhy.SetText(lang.L("Not available: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+		p.rememberWhy.SetText(keyringProblem(err))
 		return
 	}
 	if !p.submitting {
@@ -342,6 +349,9 @@ func (p *pinDialog) failed(err error, fresh *token.Flags) {
 	}
 	p.showProblem(loginProblem(err))
 	p.entry.SetText("")
+	if p.demoPIN != "" { // no longer filled in: say it instead
+		p.demoNote.SetText(lang.L("This is the demo card: its PIN is {{.PIN}}.", map[string]any{"PIN": p.demoPIN}))
+	}
 	p.focusEntry()
 }
 
@@ -350,6 +360,21 @@ func (p *pinDialog) showProblem(text string) {
 	p.problem.SetText(text)
 	p.problem.Hidden = text == ""
 	p.problem.Refresh()
+}
+
+// keyringProblem says in words why PINs cannot be remembered: the
+// keyring library's errors are D-Bus jargon ("org.freedesktop.DBus.
+// Error.ServiceUnknown"), useless to the person reading the dialog.
+func keyringProblem(err error) string {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, errKeyringTimeout) || strings.Contains(msg, "did not answer"):
+		return lang.L("Not available: the keyring did not answer in time (it may be locked).")
+	case strings.Contains(msg, "ServiceUnknown") || strings.Contains(msg, "dbus") || strings.Contains(msg, "DBus") ||
+		strings.Contains(msg, "exec"):
+		return lang.L("Not available: this computer has no keyring service (Secret Service) running.")
+	}
+	return lang.L("Not available: the keyring could not be used.")
 }
 
 // loginProblem is the sentence for a failed login: the token layer's

@@ -22,7 +22,8 @@ import (
 
 // Window sizes.
 var (
-	minWindowSize     = fyne.NewSize(1000, 680)
+	// minWindowSize fits a 1024×640 laptop screen with room for a panel.
+	minWindowSize     = fyne.NewSize(820, 540)
 	initialWindowSize = fyne.NewSize(1180, 760)
 )
 
@@ -56,6 +57,11 @@ type mainWindow struct {
 	status       *note
 	testView     fyne.CanvasObject // certificate, connection and result
 	emptyView    fyne.CanvasObject
+	split        *container.Split // the card list | the rest
+	left         fyne.CanvasObject
+	body         *fyne.Container // holds split, or the right side alone when the list is collapsed
+	right        fyne.CanvasObject
+	panelToggle  *widget.Button // collapse or show the card list
 
 	inv         *token.Inventory
 	selected    *treeNode
@@ -134,6 +140,7 @@ func (m *mainWindow) build() {
 	m.conn.setHistory(m.prefs.history())
 	m.conn.url.SetText(m.prefs.lastURL())
 	m.banner = newVerdictBanner(m.cancelTest, m.copyReport, m.saveReport)
+	m.banner.limit = m.bannerLimit
 	m.result = newResultView(m.explainChanged, m.startCompare, m.backToOneTest)
 	m.result.onMessage = m.messageSelected
 	m.certTab = container.NewTabItem(lang.L("Certificate"), m.details.content)
@@ -157,10 +164,14 @@ func (m *mainWindow) build() {
 		scenarios.Offset = 0.68
 		left, top = scenarios, container.NewPadded(m.demo.banner)
 	}
-	split := container.NewHSplit(container.NewPadded(left), right)
-	split.Offset = 0.3
-	statusBar := container.NewBorder(widget.NewSeparator(), nil, nil, version, m.status)
-	m.win.SetContent(container.New(minSizeLayout{min: minWindowSize}, container.NewBorder(top, statusBar, nil, nil, split)))
+	m.left, m.right = container.NewPadded(left), right
+	m.split = container.NewHSplit(m.left, m.right)
+	m.split.Offset = m.prefs.splitOffset()
+	m.body = container.NewStack(m.split)
+	m.panelToggle = &widget.Button{Importance: widget.LowImportance, OnTapped: m.togglePanel}
+	m.setPanelHidden(m.prefs.panelHidden())
+	statusBar := container.NewBorder(widget.NewSeparator(), nil, m.panelToggle, version, m.status)
+	m.win.SetContent(container.New(minSizeLayout{min: minWindowSize}, container.NewBorder(top, statusBar, nil, nil, m.body)))
 	m.win.SetMainMenu(m.menu())
 	m.win.Canvas().SetOnTypedKey(m.typedKey)
 	if m.demo != nil && len(m.demo.d.Scenarios) > 0 {
@@ -195,6 +206,45 @@ func (m *mainWindow) messageSelected(i int, name string) {
 	m.events.emitAfterFrame("message", map[string]any{"index": i, "name": name})
 }
 
+// bannerLimit is the most height the verdict banner may take: enough for
+// the whole advice in all but extreme cases, while the handshake keeps
+// the larger part of a small window.
+func (m *mainWindow) bannerLimit() float32 {
+	return max(bannerMaxHeight, m.win.Canvas().Size().Height*0.42)
+}
+
+// togglePanel collapses the card list, or shows it again (the button
+// in the status bar, Ctrl+B).
+func (m *mainWindow) togglePanel() {
+	hidden := !m.prefs.panelHidden()
+	if hidden {
+		m.prefs.setSplitOffset(m.split.Offset)
+	}
+	m.prefs.setPanelHidden(hidden)
+	m.setPanelHidden(hidden)
+	m.events.emitAfterFrame("status", map[string]any{"what": "panel", "hidden": hidden})
+}
+
+// setPanelHidden lays the window out with or without the card list.
+func (m *mainWindow) setPanelHidden(hidden bool) {
+	if hidden {
+		// The split leaves the window; it must not go on laying out the
+		// right side, which the window now shows alone.
+		m.split.Leading, m.split.Trailing = widget.NewLabel(""), widget.NewLabel("")
+		m.body.Objects = []fyne.CanvasObject{m.right}
+		m.panelToggle.SetIcon(theme.NavigateNextIcon())
+		m.panelToggle.SetText(lang.L("Show cards"))
+	} else {
+		m.split.Leading, m.split.Trailing = m.left, m.right
+		m.split.Offset = m.prefs.splitOffset()
+		m.body.Objects = []fyne.CanvasObject{m.split}
+		m.panelToggle.SetIcon(theme.NavigateBackIcon())
+		m.panelToggle.SetText(lang.L("Hide cards"))
+	}
+	m.split.Refresh()
+	m.body.Refresh()
+}
+
 // say shows a line in the status bar.
 func (m *mainWindow) say(text string) { m.status.SetText(text) }
 
@@ -210,6 +260,9 @@ func (m *mainWindow) close() {
 	if m.held != nil {
 		m.held.card.Close()
 		m.held = nil
+	}
+	if !m.prefs.panelHidden() {
+		m.prefs.setSplitOffset(m.split.Offset) // where the user left the divider
 	}
 	m.events.close()
 }
