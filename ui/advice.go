@@ -30,6 +30,8 @@ func guiAdvice(code, text string) string {
 		return lang.L("Try another TLS version under Options → TLS version.")
 	case probe.AdviceTryTLS12Report:
 		return lang.L("Press Test with TLS 1.2 (or choose TLS 1.2 under Options); report this to the service's administrators.")
+	case probe.AdviceTestPostHandshakeTLS12:
+		return lang.L("Press Test with TLS 1.2 (or choose Automatic or TLS 1.2 under Options → TLS version): over TLS 1.2 the server asks by renegotiation.")
 	}
 	return withoutFlags(tr(text))
 }
@@ -66,7 +68,7 @@ func (m *mainWindow) fixesFor(res *probe.Result) []fix {
 			add(code, fix{lang.L("Choose CA file…"), m.chooseCAFile})
 		case probe.AdviceContinueUntrusted:
 			add(code, fix{lang.L("Test anyway"), m.testAnyway})
-		case probe.AdviceTryTLS12Signature, probe.AdviceTryTLS12Report:
+		case probe.AdviceTryTLS12Signature, probe.AdviceTryTLS12Report, probe.AdviceTestPostHandshakeTLS12:
 			add("tls12", fix{lang.L("Test with TLS 1.2"), m.testWithTLS12})
 		}
 	}
