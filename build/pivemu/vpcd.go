@@ -1,0 +1,165 @@
+package pivemu
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+)
+
+// The vpcd protocol (vsmartcard's virtual reader driver, loaded by pcscd):
+// the card connects to the driver over TCP; each message either way is a
+// two-byte big-endian length and the bytes. A one-byte message from the
+// reader is a control code, anything longer a command APDU that the card
+// answers with response data and SW1 SW2.
+const (
+	ctrlPowerDown = 0
+	ctrlPowerUp   = 1
+	ctrlReset     = 2
+	ctrlATR       = 4
+)
+
+// DialFunc connects to vpcd.
+type DialFunc func(ctx context.Context) (net.Conn, error)
+
+// Reader puts a Card into a vpcd slot: Insert connects the card to the
+// driver, Remove disconnects it, which the driver sees as the card pulled
+// out.
+type Reader struct {
+	card *Card
+	dial DialFunc
+
+	mu      sync.Mutex
+	conn    net.Conn
+	done    chan struct{} // closed when the connection's server ends
+	powered chan struct{} // closed at the first power-up of this insertion
+	err     error         // why the last connection ended, if not by Remove
+}
+
+// NewReader returns a Reader with the card removed.
+func NewReader(card *Card, dial DialFunc) *Reader { return &Reader{card: card, dial: dial} }
+
+// Card is the card this reader holds.
+func (r *Reader) Card() *Card { return r.card }
+
+// Insert connects the card and waits until the reader has powered it up,
+// which pcscd does as soon as its presence poll finds the card; so when
+// Insert returns, PC/SC clients see the card.
+func (r *Reader) Insert(ctx context.Context) error {
+	r.mu.Lock()
+	if r.conn != nil {
+		r.mu.Unlock()
+		return errors.New("pivemu: the card is already inserted")
+	}
+	conn, err := r.dial(ctx)
+	if err != nil {
+		r.mu.Unlock()
+		return fmt.Errorf("pivemu: connect to vpcd: %w", err)
+	}
+	setLowLatency(conn)
+	r.conn, r.err = conn, nil
+	r.done, r.powered = make(chan struct{}), make(chan struct{})
+	done, powered := r.done, r.powered
+	r.card.inserted()
+	go r.serve(conn, done, powered)
+	r.mu.Unlock()
+
+	select {
+	case <-powered:
+		return nil
+	case <-done:
+		return fmt.Errorf("pivemu: vpcd closed the connection before powering the card: %v", r.lastErr())
+	case <-ctx.Done():
+		_ = r.Remove()
+		return fmt.Errorf("pivemu: the reader did not power the card up: %w", ctx.Err())
+	}
+}
+
+// Remove disconnects the card; the reader reports it removed at its next
+// presence poll. Removing a card that is not inserted does nothing.
+func (r *Reader) Remove() error {
+	r.mu.Lock()
+	conn, done := r.conn, r.done
+	r.conn = nil
+	r.mu.Unlock()
+	if conn == nil {
+		return nil
+	}
+	err := conn.Close()
+	<-done
+	r.card.PowerDown()
+	return err
+}
+
+// Inserted reports whether the card is connected to the reader.
+func (r *Reader) Inserted() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.conn != nil
+}
+
+func (r *Reader) lastErr() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+func (r *Reader) serve(conn net.Conn, done, powered chan struct{}) {
+	defer close(done)
+	var once sync.Once
+	err := serveConn(conn, r.card, func() { once.Do(func() { close(powered) }) })
+	r.mu.Lock()
+	if r.conn == conn { // the reader went away, not Remove
+		r.conn = nil
+		r.err = err
+		_ = conn.Close()
+	}
+	r.mu.Unlock()
+}
+
+// serveConn answers the reader until the connection ends. Messages are at
+// most 65535 bytes by construction (two-byte length).
+func serveConn(conn net.Conn, card *Card, onPowerUp func()) error {
+	var hdr [2]byte
+	for {
+		if _, err := io.ReadFull(conn, hdr[:]); err != nil {
+			return err
+		}
+		msg := make([]byte, binary.BigEndian.Uint16(hdr[:]))
+		if _, err := io.ReadFull(conn, msg); err != nil {
+			return err
+		}
+		quickAck(conn) // Linux turns quick ACKs off again after a while
+		var resp []byte
+		switch {
+		case len(msg) == 1:
+			switch msg[0] {
+			case ctrlPowerDown:
+				card.PowerDown()
+			case ctrlPowerUp:
+				card.PowerUp()
+				onPowerUp()
+			case ctrlReset:
+				card.Reset()
+			case ctrlATR:
+				resp = card.answerToReset()
+			}
+			if resp == nil {
+				continue // control codes other than ATR get no answer
+			}
+		case len(msg) == 0:
+			continue
+		default:
+			resp = card.Process(msg)
+		}
+		out := make([]byte, 2+len(resp))
+		binary.BigEndian.PutUint16(out, uint16(len(resp)))
+		copy(out[2:], resp)
+		if _, err := conn.Write(out); err != nil {
+			return err
+		}
+	}
+}
