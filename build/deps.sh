@@ -5,7 +5,8 @@
 #   build/deps.sh test   the above plus the test rig: SoftHSM2, OpenSC tools,
 #                        nginx, openssl, Xvfb, xdotool, ImageMagick, D-Bus,
 #                        and the emulated-card stack: pcscd, vpcd (the
-#                        virtual reader driver), pcsc-tools (ATR list)
+#                        virtual reader driver), pcsc-tools (ATR list),
+#                        iproute2 (loopback in the private namespace)
 # Quiet when everything is there; uses sudo only when not root.
 set -euo pipefail
 
@@ -15,7 +16,7 @@ run_pkgs=(gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr
   fonts-wqy-microhei)  # Fyne falls back to system fonts: names such as 张三 need a CJK font
 test_pkgs=(opensc openssl nginx-light xvfb xdotool imagemagick x11-utils dbus
   gnome-keyring xauth
-  pcscd vsmartcard-vpcd pcsc-tools)
+  pcscd vsmartcard-vpcd pcsc-tools iproute2)
 
 want=("${run_pkgs[@]}")
 [ "${1:-run}" = test ] && want+=("${test_pkgs[@]}")

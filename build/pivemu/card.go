@@ -131,6 +131,9 @@ func (c *Card) Tries() int {
 	return c.left
 }
 
+// MaxTries returns the PIN retry limit.
+func (c *Card) MaxTries() int { return c.tries }
+
 // SetTries sets the PIN tries left (0 blocks the PIN), as an administrator
 // with the PUK would; it also drops the security status.
 func (c *Card) SetTries(n int) {

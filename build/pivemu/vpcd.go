@@ -128,11 +128,17 @@ func serveConn(conn net.Conn, card *Card, onPowerUp func()) error {
 		if _, err := io.ReadFull(conn, hdr[:]); err != nil {
 			return err
 		}
+		// vpcd writes the length and the message separately, and Nagle's
+		// algorithm on its side holds the message back until the length is
+		// acknowledged: setting TCP_QUICKACK now sends the ACK that the
+		// kernel would otherwise delay by 40 ms. (The option does not stick:
+		// it is set again for every message.)
+		quickAck(conn)
 		msg := make([]byte, binary.BigEndian.Uint16(hdr[:]))
 		if _, err := io.ReadFull(conn, msg); err != nil {
 			return err
 		}
-		quickAck(conn) // Linux turns quick ACKs off again after a while
+		quickAck(conn)
 		var resp []byte
 		switch {
 		case len(msg) == 1:
