@@ -22,7 +22,7 @@
 //	cmd := exec.Command("pkcs11-tool", "--module", st.Module, "-O")
 //	cmd.Env = append(os.Environ(), st.Env...)
 //	st.Card.Stats().VerifyWrong      // what the card saw
-//	st.Reader.Remove()               // pull the card out
+//	st.Reader.Remove(ctx)            // pull the card out
 //
 // Because libpcsclite reads PCSCLITE_CSOCK_NAME once per process, a test
 // binary that loads OpenSC in-process uses one stack for all its tests:
@@ -74,6 +74,9 @@ type Options struct {
 	Pcscd        string
 	Dir          string        // where to make the stack's directory; default /dev/shm or $TMPDIR
 	StartTimeout time.Duration // default 20 s
+	// Debug runs pcscd with --debug instead of --info (never --apdu: an
+	// APDU log would show the PIN). Also set by CARDSTACK_PCSCD_DEBUG=1.
+	Debug bool
 }
 
 // Stack is a running pcscd + vpcd + emulated card.
@@ -208,9 +211,13 @@ func (s *Stack) writeConfig(confDir string, opt Options) error {
 // "daemon ready" on its log. The script brings up the namespace's
 // loopback and binds the private run directory over /run.
 func (s *Stack) startPcscd(ctx context.Context, opt Options, runDir, confDir string) error {
-	const script = `ip link set lo up && mount --bind "$1" /run && exec "$2" --foreground --info --config "$3"`
+	const script = `ip link set lo up && mount --bind "$1" /run && exec "$2" --foreground "$4" --config "$3"`
+	level := "--info"
+	if opt.Debug || os.Getenv("CARDSTACK_PCSCD_DEBUG") == "1" {
+		level = "--debug"
+	}
 	s.cmd = exec.Command("unshare", "--mount", "--net", "--propagation", "private", "--",
-		"sh", "-c", script, "sh", runDir, opt.Pcscd, confDir)
+		"sh", "-c", script, "sh", runDir, opt.Pcscd, confDir, level)
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	out, err := s.cmd.StdoutPipe()
 	if err != nil {
@@ -272,9 +279,6 @@ func (s *Stack) Log() string { return s.log.String() }
 func (s *Stack) Close() error {
 	var err error
 	s.once.Do(func() {
-		if s.Reader != nil {
-			_ = s.Reader.Remove()
-		}
 		if s.cmd != nil && s.cmd.Process != nil {
 			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
 			select {
@@ -283,6 +287,9 @@ func (s *Stack) Close() error {
 				_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 				<-s.exited
 			}
+		}
+		if s.Reader != nil {
+			_ = s.Reader.Yank()
 		}
 		err = os.RemoveAll(s.Dir)
 	})

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // The vpcd protocol (vsmartcard's virtual reader driver, loaded by pcscd):
@@ -15,6 +16,9 @@ import (
 // two-byte big-endian length and the bytes. A one-byte message from the
 // reader is a control code, anything longer a command APDU that the card
 // answers with response data and SW1 SW2.
+// errLeft ends a connection whose card was removed.
+var errLeft = errors.New("pivemu: card removed")
+
 const (
 	ctrlPowerDown = 0
 	ctrlPowerUp   = 1
@@ -31,6 +35,8 @@ type DialFunc func(ctx context.Context) (net.Conn, error)
 type Reader struct {
 	card *Card
 	dial DialFunc
+
+	leaving atomic.Bool // Remove: leave at the next presence poll
 
 	mu      sync.Mutex
 	conn    net.Conn
@@ -61,6 +67,7 @@ func (r *Reader) Insert(ctx context.Context) error {
 	}
 	setLowLatency(conn)
 	r.conn, r.err = conn, nil
+	r.leaving.Store(false)
 	r.done, r.powered = make(chan struct{}), make(chan struct{})
 	done, powered := r.done, r.powered
 	r.card.inserted()
@@ -73,25 +80,63 @@ func (r *Reader) Insert(ctx context.Context) error {
 	case <-done:
 		return fmt.Errorf("pivemu: vpcd closed the connection before powering the card: %v", r.lastErr())
 	case <-ctx.Done():
-		_ = r.Remove()
+		_ = r.Yank()
 		return fmt.Errorf("pivemu: the reader did not power the card up: %w", ctx.Err())
 	}
 }
 
-// Remove disconnects the card; the reader reports it removed at its next
-// presence poll. Removing a card that is not inserted does nothing.
-func (r *Reader) Remove() error {
+// Remove takes the card out the way a reader notices it: the card stays
+// connected until the reader's next presence poll (pcscd polls about every
+// 400 ms), and that poll finds it gone. So the reader marks the card removed
+// before any command fails, and clients get "card removed" rather than a
+// transmission error. Remove returns when the poll has happened, or when
+// ctx ends (then the connection is cut as by Yank). Removing a card that is
+// not inserted does nothing.
+func (r *Reader) Remove(ctx context.Context) error {
 	r.mu.Lock()
 	conn, done := r.conn, r.done
-	r.conn = nil
+	r.leaving.Store(true)
+	r.mu.Unlock()
+	if conn == nil {
+		return nil
+	}
+	select {
+	case <-done:
+		return r.finishRemoval(conn)
+	case <-ctx.Done():
+		_ = r.Yank()
+		return fmt.Errorf("pivemu: the reader did not poll the card: %w", ctx.Err())
+	}
+}
+
+// Yank cuts the connection at once, in the middle of whatever the reader
+// is doing: commands in flight fail with transmission errors before the
+// reader sees the card gone. (With OpenSC 0.23 such a failure inside
+// C_GetTokenInfo can leave a mutex locked and hang the module; Remove is
+// the ordinary removal.)
+func (r *Reader) Yank() error {
+	r.mu.Lock()
+	conn, done := r.conn, r.done
 	r.mu.Unlock()
 	if conn == nil {
 		return nil
 	}
 	err := conn.Close()
 	<-done
-	r.card.PowerDown()
+	if ferr := r.finishRemoval(conn); err == nil {
+		err = ferr
+	}
 	return err
+}
+
+func (r *Reader) finishRemoval(conn net.Conn) error {
+	r.mu.Lock()
+	if r.conn == conn {
+		r.conn = nil
+	}
+	r.mu.Unlock()
+	r.card.PowerDown()
+	return nil
 }
 
 // Inserted reports whether the card is connected to the reader.
@@ -110,19 +155,21 @@ func (r *Reader) lastErr() error {
 func (r *Reader) serve(conn net.Conn, done, powered chan struct{}) {
 	defer close(done)
 	var once sync.Once
-	err := serveConn(conn, r.card, func() { once.Do(func() { close(powered) }) })
+	err := serveConn(conn, r.card, func() { once.Do(func() { close(powered) }) }, r.leaving.Load)
+	_ = conn.Close()
 	r.mu.Lock()
-	if r.conn == conn { // the reader went away, not Remove
+	if r.conn == conn && !r.leaving.Load() { // the reader went away
 		r.conn = nil
 		r.err = err
-		_ = conn.Close()
 	}
 	r.mu.Unlock()
 }
 
 // serveConn answers the reader until the connection ends. Messages are at
 // most 65535 bytes by construction (two-byte length).
-func serveConn(conn net.Conn, card *Card, onPowerUp func()) error {
+// When leaving reports true, the next ATR request (a presence poll) ends
+// the connection instead of being answered.
+func serveConn(conn net.Conn, card *Card, onPowerUp func(), leaving func() bool) error {
 	var hdr [2]byte
 	for {
 		if _, err := io.ReadFull(conn, hdr[:]); err != nil {
@@ -151,6 +198,9 @@ func serveConn(conn net.Conn, card *Card, onPowerUp func()) error {
 			case ctrlReset:
 				card.Reset()
 			case ctrlATR:
+				if leaving() {
+					return errLeft
+				}
 				resp = card.answerToReset()
 			}
 			if resp == nil {
