@@ -21,22 +21,22 @@ var timeouts = []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 
 // (with history), the options, and the Test connection button. Enter in
 // the URL entry runs the test too.
 type connectionBar struct {
-	url         *escSelectEntry
-	test        *widget.Button
-	logout      *widget.Button
-	message     *widget.Label
-	options     *widget.Button // shows or hides the options form
-	summary     *note          // the options in a line, cut to the width
-	form        fyne.CanvasObject
-	tlsVersion  *widget.RadioGroup
-	caFile      *escEntry
-	caBrowse    *widget.Button
-	caClear     *widget.Button
-	cont        *escCheck
-	timeout     *widget.Select
-	choices     []time.Duration // behind the timeout labels
-	history     []string        // the URLs the entry offers
-	content     fyne.CanvasObject
+	url        *escSelectEntry
+	test       *widget.Button
+	logout     *widget.Button
+	message    *widget.Label
+	options    *widget.Button // shows or hides the options form
+	summary    *note          // the options in a line, cut to the width
+	form       fyne.CanvasObject
+	tlsVersion *widget.RadioGroup
+	caFile     *escEntry
+	caBrowse   *widget.Button
+	caClear    *widget.Button
+	cont       *escCheck
+	timeout    *widget.Select
+	choices    []time.Duration // behind the timeout labels
+	history    []string        // the URLs the entry offers
+	content    fyne.CanvasObject
 
 	onTest    func()
 	onOptions func(testOptions) // the options changed (to store them)
