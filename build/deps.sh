@@ -5,7 +5,10 @@
 #   build/deps.sh test   the above plus the test rig: SoftHSM2, OpenSC tools
 #                        (and pkcs11-spy), nginx, openssl, the servers of the
 #                        interop suite (Apache httpd + mod_ssl, HAProxy,
-#                        stunnel), Xvfb, xdotool, ImageMagick, D-Bus
+#                        stunnel), Xvfb, xdotool, ImageMagick, D-Bus,
+#                        and the emulated-card stack: pcscd, vpcd (the
+#                        virtual reader driver), pcsc-tools (ATR list),
+#                        iproute2 (loopback in the private namespace)
 # Quiet when everything is there; uses sudo only when not root.
 set -euo pipefail
 
@@ -14,7 +17,8 @@ run_pkgs=(gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr
   p11-kit p11-kit-modules opensc-pkcs11 softhsm2
   fonts-wqy-microhei)  # Fyne falls back to system fonts: names such as 张三 need a CJK font
 test_pkgs=(opensc openssl nginx-light apache2 haproxy stunnel4 xvfb xdotool imagemagick
-  x11-utils dbus gnome-keyring xauth)
+  x11-utils dbus gnome-keyring xauth
+  pcscd vsmartcard-vpcd pcsc-tools iproute2)
 
 want=("${run_pkgs[@]}")
 [ "${1:-run}" = test ] && want+=("${test_pkgs[@]}")
@@ -34,5 +38,5 @@ sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
 echo "Installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+$sudo apt-get update -qq -o DPkg::Lock::Timeout=600
+$sudo apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null

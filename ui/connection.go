@@ -21,21 +21,22 @@ var timeouts = []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 
 // (with history), the options, and the Test connection button. Enter in
 // the URL entry runs the test too.
 type connectionBar struct {
-	url         *escSelectEntry
-	test        *widget.Button
-	logout      *widget.Button
-	message     *widget.Label
-	options     *widget.Accordion
-	optionsItem *widget.AccordionItem
-	tlsVersion  *widget.RadioGroup
-	caFile      *escEntry
-	caBrowse    *widget.Button
-	caClear     *widget.Button
-	cont        *escCheck
-	timeout     *widget.Select
-	choices     []time.Duration // behind the timeout labels
-	history     []string        // the URLs the entry offers
-	content     fyne.CanvasObject
+	url        *escSelectEntry
+	test       *widget.Button
+	logout     *widget.Button
+	message    *widget.Label
+	options    *widget.Button // shows or hides the options form
+	summary    *note          // the options in a line, cut to the width
+	form       fyne.CanvasObject
+	tlsVersion *widget.RadioGroup
+	caFile     *escEntry
+	caBrowse   *widget.Button
+	caClear    *widget.Button
+	cont       *escCheck
+	timeout    *widget.Select
+	choices    []time.Duration // behind the timeout labels
+	history    []string        // the URLs the entry offers
+	content    fyne.CanvasObject
 
 	onTest    func()
 	onOptions func(testOptions) // the options changed (to store them)
@@ -75,12 +76,17 @@ func newConnectionBar(onTest, onLogout, onBrowseCA func(), onOptions func(testOp
 		keyLabel(lang.L("Untrusted server")), b.cont,
 		keyLabel(lang.L("Timeout")), container.NewHBox(b.timeout),
 	)
-	b.optionsItem = widget.NewAccordionItem("", form)
-	b.options = widget.NewAccordion(b.optionsItem)
+	// Not an Accordion: its title cannot be cut to the width, and a long
+	// summary (a long CA file name) made the window wider than a small
+	// screen.
+	b.form = form
+	b.form.Hide()
+	b.options = &widget.Button{Text: lang.L("Options"), Icon: theme.MenuExpandIcon(), Importance: widget.LowImportance, OnTapped: b.toggleOptions}
+	b.summary = newNote("", theme.SizeNameText).truncated()
 	// Test connection stays at the right edge: Log out comes and goes
 	// left of it, so the button never moves under the pointer.
 	row := container.NewBorder(nil, nil, nil, container.NewHBox(b.logout, b.test), b.url)
-	b.content = container.NewVBox(row, b.message, b.options)
+	b.content = container.NewVBox(row, b.message, container.NewBorder(nil, nil, b.options, nil, b.summary), b.form)
 	return b
 }
 
@@ -129,8 +135,7 @@ func (b *connectionBar) setTimeoutChoices(ds []time.Duration) {
 
 func (b *connectionBar) changed(string) {
 	o := b.currentOptions()
-	b.optionsItem.Title = optionsSummary(o)
-	b.options.Refresh()
+	b.summary.SetText(optionsSummary(o))
 	if !b.loading && b.onOptions != nil {
 		b.onOptions(o)
 	}
@@ -150,8 +155,18 @@ func (b *connectionBar) setOptions(o testOptions) {
 		b.setTimeoutChoices(append(slices.Clone(timeouts), o.Timeout)) // a value set by hand
 	}
 	b.timeout.SetSelectedIndex(slices.Index(b.choices, o.Timeout))
-	b.optionsItem.Title = optionsSummary(o)
-	b.options.Refresh()
+	b.summary.SetText(optionsSummary(o))
+}
+
+// toggleOptions opens or closes the options form.
+func (b *connectionBar) toggleOptions() {
+	if b.form.Visible() {
+		b.form.Hide()
+		b.options.SetIcon(theme.MenuExpandIcon())
+	} else {
+		b.form.Show()
+		b.options.SetIcon(theme.MenuDropDownIcon())
+	}
 }
 
 // currentOptions reads the options from the widgets.
@@ -191,7 +206,7 @@ func (b *connectionBar) setLoggedIn(tokenLabel string) {
 		b.logout.Hide()
 		return
 	}
-	b.logout.Text = lang.L("Log out of {{.Token}}", map[string]any{"Token": tokenLabel})
+	b.logout.Text = lang.L("Log out of {{.Token}}", map[string]any{"Token": shorten(tokenLabel, 24)})
 	b.logout.Show()
 	b.logout.Refresh()
 }
@@ -232,6 +247,16 @@ func optionsSummary(o testOptions) string {
 	if o.ContinueUntrusted {
 		untrusted = lang.L("continue if the server is untrusted")
 	}
-	return lang.L("Options: {{.TLS}} · {{.CA}} · {{.Untrusted}} · timeout {{.Timeout}}", map[string]any{
+	return lang.L("{{.TLS}} · {{.CA}} · {{.Untrusted}} · timeout {{.Timeout}}", map[string]any{
 		"TLS": tlsLabel(o.TLSVersion), "CA": ca, "Untrusted": untrusted, "Timeout": timeoutLabel(o.Timeout)})
+}
+
+// shorten cuts s to at most n characters with an ellipsis, for labels
+// whose width must not grow with a card's name.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }

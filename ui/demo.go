@@ -41,6 +41,9 @@ type demoPanel struct {
 	content  fyne.CanvasObject        // the scenarios, for the left column
 }
 
+// demoChosenMaxHeight bounds the chosen scenario's text under the list.
+const demoChosenMaxHeight = 150
+
 func newDemoPanel(d *demo.Demo, onSelect func(int)) *demoPanel {
 	p := &demoPanel{
 		d:        d,
@@ -69,7 +72,10 @@ func newDemoPanel(d *demo.Demo, onSelect func(int)) *demoPanel {
 	heading := &widget.Label{Text: lang.L("Demo scenarios"), TextStyle: fyne.TextStyle{Bold: true}}
 	chosen := container.NewVBox(widget.NewSeparator(),
 		container.New(&tightVBox{}, p.title, container.NewHBox(container.New(layout.NewCustomPaddedLayout(theme.Padding(), theme.Padding()*2, theme.InnerPadding(), 0), p.expect)), p.desc, p.outcome))
-	p.content = container.NewBorder(heading, chosen, nil, nil, p.list)
+	// The chosen scenario's text scrolls beyond a few lines, so that the
+	// list keeps room for several scenarios in a small window.
+	capped := container.New(&cappedHeight{body: chosen, max: func() float32 { return demoChosenMaxHeight }}, container.NewVScroll(chosen))
+	p.content = container.NewBorder(heading, capped, nil, nil, p.list)
 	return p
 }
 

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fyne.io/fyne/v2"
 	"slices"
 	"time"
 
@@ -136,6 +137,16 @@ func (s settings) splitOffset() float64 {
 }
 
 func (s settings) setSplitOffset(o float64) { s.p.SetFloat(config.KeySplit, o) }
+
+// windowSize is the window's size when it was last closed (zero: never).
+func (s settings) windowSize() fyne.Size {
+	return fyne.NewSize(float32(s.p.FloatWithFallback(config.KeyWindowWidth, 0)), float32(s.p.FloatWithFallback(config.KeyWindowHeight, 0)))
+}
+
+func (s settings) setWindowSize(sz fyne.Size) {
+	s.p.SetFloat(config.KeyWindowWidth, float64(sz.Width))
+	s.p.SetFloat(config.KeyWindowHeight, float64(sz.Height))
+}
 
 func (s settings) panelHidden() bool { return s.p.Bool(config.KeyPanelHidden) }
 

@@ -39,7 +39,7 @@ func run(deps Deps, d *demo.Demo) int {
 	w := a.NewWindow(title)
 	w.SetMaster()
 	m := newMainWindow(a, w, deps, windowOptions{demo: d})
-	w.Resize(initialWindowSize)
+	w.Resize(m.windowSize())
 	w.CenterOnScreen()
 	w.ShowAndRun()
 	m.close()

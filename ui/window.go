@@ -23,8 +23,12 @@ import (
 // Window sizes.
 var (
 	// minWindowSize fits a 1024×640 laptop screen with room for a panel.
-	minWindowSize     = fyne.NewSize(820, 540)
-	initialWindowSize = fyne.NewSize(1180, 760)
+	minWindowSize = fyne.NewSize(820, 540)
+	// initialWindowSize fits a 1024×640 screen: Fyne cannot ask how big
+	// the screen is, and a larger window would start partly off it where
+	// no window manager moves it back. The size the user gives the window
+	// is remembered (windowSize).
+	initialWindowSize = fyne.NewSize(1000, 620)
 )
 
 // mainWindow is the one window of the application: the token tree on
@@ -161,7 +165,7 @@ func (m *mainWindow) build() {
 	var left, top fyne.CanvasObject = m.tokens.content, nil
 	if m.demo != nil {
 		scenarios := container.NewVSplit(m.demo.content, m.tokens.content)
-		scenarios.Offset = 0.68
+		scenarios.Offset = 0.75
 		left, top = scenarios, container.NewPadded(m.demo.banner)
 	}
 	m.left, m.right = container.NewPadded(left), right
@@ -204,6 +208,15 @@ func (m *mainWindow) typedKey(k *fyne.KeyEvent) {
 // messageSelected tells the event log which message is explained.
 func (m *mainWindow) messageSelected(i int, name string) {
 	m.events.emitAfterFrame("message", map[string]any{"index": i, "name": name})
+}
+
+// windowSize is the size to open the window with: the last one, or one
+// that fits a small laptop screen.
+func (m *mainWindow) windowSize() fyne.Size {
+	if s := m.prefs.windowSize(); s.Width >= minWindowSize.Width && s.Height >= minWindowSize.Height {
+		return s
+	}
+	return initialWindowSize
 }
 
 // bannerLimit is the most height the verdict banner may take: enough for
@@ -264,6 +277,7 @@ func (m *mainWindow) close() {
 	if !m.prefs.panelHidden() {
 		m.prefs.setSplitOffset(m.split.Offset) // where the user left the divider
 	}
+	m.prefs.setWindowSize(m.win.Canvas().Size())
 	m.events.close()
 }
 

@@ -279,8 +279,8 @@ func TestURLHistoryAndOptions(t *testing.T) {
 	if o := h.m.prefs.options(); o.TLSVersion != "1.3" || !o.ContinueUntrusted || o.Timeout != timeouts[0] || o.CAFile != "/etc/ssl/ca.pem" {
 		t.Errorf("stored options = %+v", o)
 	}
-	if !strings.Contains(h.m.conn.optionsItem.Title, "TLS 1.3") || !strings.Contains(h.m.conn.optionsItem.Title, "ca.pem") {
-		t.Errorf("options summary %q", h.m.conn.optionsItem.Title)
+	if !strings.Contains(h.m.conn.summary.Text(), "TLS 1.3") || !strings.Contains(h.m.conn.summary.Text(), "ca.pem") {
+		t.Errorf("options summary %q", h.m.conn.summary.Text())
 	}
 	h.startTest("https://c.example/")
 	h.waitResult()

@@ -28,6 +28,8 @@ const (
 	KeyLastCertificate = "last_certificate"
 	KeySplit           = "split_offset"     // float: the card list's share of the window's width
 	KeyPanelHidden     = "card_list_hidden" // bool: the card list is collapsed
+	KeyWindowWidth     = "window_width"     // float: the window's size when last closed
+	KeyWindowHeight    = "window_height"
 )
 
 // Version is the program version; release builds set it with
