@@ -86,3 +86,22 @@ func (m *mainWindow) testWithTLS12() {
 	m.conn.tlsVersion.SetSelected(tlsLabel("1.2"))
 	m.startTest()
 }
+
+// preflightNote is what the PIN dialog says about the server once the
+// pre-flight found that it asks for a certificate: that it does, and
+// whether the chosen certificate fits what it asked for.
+func preflightNote(pf *probe.Preflight) string {
+	if pf.Finding == probe.FindingPostHandshakeAuth {
+		return lang.L("The server asks for a certificate only after the request (post-handshake authentication); cardcheck will test with TLS 1.2.")
+	}
+	fits, misfit := true, ""
+	for _, c := range pf.Fit {
+		if c.Status == "fail" {
+			fits, misfit = false, c.Detail
+		}
+	}
+	if !fits {
+		return lang.L("The server asks for a certificate, but yours may not fit: {{.Why}}", map[string]any{"Why": tr(misfit)})
+	}
+	return lang.L("The server asks for a certificate, and yours fits what it asked for.")
+}

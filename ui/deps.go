@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/token"
 )
 
@@ -17,6 +18,9 @@ type Backend interface {
 	Watch(ctx context.Context) <-chan token.Event
 	// Flags reads a token's PIN state afresh.
 	Flags(t *token.Token) (token.Flags, error)
+	// Preflight runs the handshake without the card (no PIN): whether
+	// the server is there, trusted, and asks for a certificate.
+	Preflight(ctx context.Context, cert *token.Certificate, o cardtest.Options) *probe.Preflight
 	// Login logs in to the certificate's token with at most one C_Login.
 	Login(cert *token.Certificate, opt token.LoginOptions) (cardtest.Card, error)
 	// SetUserModules sets the modules the user added.

@@ -196,6 +196,11 @@ type fakeBackend struct {
 	userModules []string
 	card        *fakeCard
 	events      chan token.Event
+	// preflight answers Preflight (nil: the server asks for a
+	// certificate); pfHold, when set, holds it until closed.
+	preflight  func(url string) *probe.Preflight
+	pfHold     chan struct{}
+	preflights int
 }
 
 func newFakeBackend(tok *token.Token) *fakeBackend {
@@ -260,6 +265,33 @@ func (f *fakeBackend) setFlags(fl token.Flags) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.flags = fl
+}
+
+func (f *fakeBackend) holdsPreflight() chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.pfHold
+}
+
+// Preflight answers as set by the test, by default a server that asks
+// for a certificate.
+func (f *fakeBackend) Preflight(ctx context.Context, _ *token.Certificate, o cardtest.Options) *probe.Preflight {
+	f.mu.Lock()
+	f.preflights++
+	answer, hold := f.preflight, f.pfHold
+	f.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-ctx.Done():
+			return &probe.Preflight{Finding: probe.FindingCanceled, Result: &probe.Result{URL: o.URL, Verdict: probe.Failed,
+				Error: &probe.ErrorInfo{Kind: string(probe.KindCanceled), Message: "canceled"}}}
+		}
+	}
+	if answer != nil {
+		return answer(o.URL)
+	}
+	return &probe.Preflight{Finding: probe.FindingRequested, NeedsCard: true, Summary: "The server asks for a client certificate."}
 }
 
 // Login behaves like a card: locked refuses, final try needs the
@@ -559,6 +591,10 @@ func (h *harness) startTest(url string) {
 func (h *harness) pinDialog() *pinDialog {
 	h.t.Helper()
 	h.waitFor("the PIN dialog", func() bool { return h.dialog() != nil && h.dialog().open })
+	if h.be == nil || h.be.holdsPreflight() == nil {
+		// OK waits for the pre-flight: tests type and press it after.
+		h.waitFor("the pre-flight", func() bool { return h.dialog() == nil || h.dialog().serverOK })
+	}
 	return h.dialog()
 }
 

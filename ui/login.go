@@ -42,6 +42,53 @@ type loginFlow struct {
 
 	dialog  *pinDialog
 	stopped bool // canceled: a late result is thrown away
+
+	// The pre-flight (the handshake without the card) runs while the
+	// flow reads the PIN state and the dialog is open. No PIN goes to
+	// the card before it has found that the server asks for a
+	// certificate: until then OK waits, and so does a login that needs
+	// no dialog (no PIN, or a remembered one).
+	serverAsked bool
+	serverNote  string // what the pre-flight found, for the dialog
+	pending     func() // a login waiting for the pre-flight
+}
+
+// serverChecked opens the gate: the server asks for a certificate (note
+// says so in a sentence for the dialog).
+func (f *loginFlow) serverChecked(note string) {
+	if f.stopped {
+		return
+	}
+	f.serverAsked, f.serverNote = true, note
+	if f.dialog != nil {
+		f.dialog.setServer(note, true)
+	}
+	if p := f.pending; p != nil {
+		f.pending = nil
+		p()
+	}
+}
+
+// abort ends the flow without a word: the pre-flight ended the test
+// before any PIN was needed.
+func (f *loginFlow) abort() {
+	if f.stopped {
+		return
+	}
+	f.stopped = true
+	if f.dialog != nil {
+		f.dialog.hide()
+	}
+}
+
+// whenServerAsked runs login now, or once the pre-flight says the server
+// asks for a certificate.
+func (f *loginFlow) whenServerAsked(login func()) {
+	if f.serverAsked {
+		login()
+		return
+	}
+	f.pending = login
 }
 
 func (f *loginFlow) start() {
@@ -78,9 +125,9 @@ func (f *loginFlow) haveFlags(flags token.Flags, err error) {
 	}
 	switch {
 	case !flags.LoginRequired:
-		go f.login(token.LoginOptions{}, false)
+		f.whenServerAsked(func() { go f.login(token.LoginOptions{}, false) })
 	case f.mayUseRemembered(flags):
-		go f.tryRemembered(flags)
+		f.whenServerAsked(func() { go f.tryRemembered(flags) })
 	default:
 		f.ask(flags, "")
 	}
@@ -131,6 +178,7 @@ func (f *loginFlow) ask(flags token.Flags, problem string) {
 		pins = nil
 	}
 	f.dialog = newPINDialog(f.win, f.do, f.modal, pinRequest{tok: f.cert.Token, flags: flags, problem: problem, pins: pins, prefill: f.prefill}, f.submitted, f.cancel)
+	f.dialog.setServer(f.serverNote, f.serverAsked)
 	f.dialog.show()
 	f.setWaiting(true)
 	f.events.emitAfterFrame("pin-dialog", map[string]any{"pin_state": int(flags.PINState()), "pin_pad": flags.ProtectedAuthPath})

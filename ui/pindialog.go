@@ -48,12 +48,14 @@ type pinDialog struct {
 	remember    *escCheck
 	rememberWhy *note
 	demoNote    *widget.Label // the demo's PIN, said in words
+	server      *widget.Label // what the pre-flight found out about the server
 	problem     *widget.Label
 	busy        *busyBar
 	ok          *widget.Button
 	cancel      *widget.Button
 
 	flags       token.Flags
+	serverOK    bool // the pre-flight found the server asks for a certificate
 	mode        pinMode
 	submitting  bool
 	open        bool
@@ -81,6 +83,7 @@ func newPINDialog(win fyne.Window, do func(func()), modal *modalStack, req pinRe
 		padNote:     &widget.Label{Wrapping: fyne.TextWrapWord},
 		rememberWhy: newNote("", theme.SizeNameCaptionText),
 		demoNote:    &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}},
+		server:      &widget.Label{Wrapping: fyne.TextWrapWord},
 		problem:     &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance, TextStyle: fyne.TextStyle{Bold: true}},
 		busy:        newBusyBar(),
 	}
@@ -94,7 +97,7 @@ func newPINDialog(win fyne.Window, do func(func()), modal *modalStack, req pinRe
 
 	content := container.NewVBox(
 		container.New(&tightVBox{}, p.tokenName, p.tokenInfo),
-		p.state, p.padNote, p.entry, p.demoNote, p.confirm, p.problem, p.busy.box,
+		p.server, p.state, p.padNote, p.entry, p.demoNote, p.confirm, p.problem, p.busy.box,
 		container.New(&tightVBox{}, p.remember, p.rememberWhy),
 	)
 	p.dlg = dialog.NewCustomWithoutButtons(lang.L("Enter your PIN"), container.New(&fixedWidth{width: 440}, content), win)
@@ -175,6 +178,20 @@ func (p *pinDialog) focusEntry() {
 	if p.mode == modeEntry && !p.entry.Disabled() {
 		p.win.Canvas().Focus(p.entry)
 	}
+}
+
+// setServer shows what is known about the server: still checking (the
+// PIN waits), or that it asks for a certificate.
+func (p *pinDialog) setServer(note string, asked bool) {
+	p.serverOK = asked
+	if !asked {
+		p.server.Importance = widget.MediumImportance
+		p.server.SetText(lang.L("Checking the server first… Your PIN goes to the card only once the server has asked for a certificate."))
+	} else {
+		p.server.Importance = widget.SuccessImportance
+		p.server.SetText(note)
+	}
+	p.updateOK()
 }
 
 // setFlags arranges the dialog for a PIN state.
@@ -282,7 +299,7 @@ func (p *pinDialog) entered(string) { p.submit() }
 // canSubmit says whether OK may be pressed now.
 func (p *pinDialog) canSubmit() bool {
 	switch {
-	case p.submitting || p.mode == modeLocked:
+	case p.submitting || p.mode == modeLocked || !p.serverOK:
 		return false
 	case p.mode == modeEntry && p.entry.Text == "":
 		return false

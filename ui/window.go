@@ -93,6 +93,10 @@ type testRun struct {
 	cert    *token.Certificate
 	opts    testOptions   // the options it ran with
 	res     *probe.Result // its result, once finished
+	// pf is the pre-flight's finding (nil until it is in, and for a
+	// test on a card that stayed logged in); pfCancel stops it.
+	pf       *probe.Preflight
+	pfCancel context.CancelFunc
 	compare bool
 	login   *loginFlow
 	cancel  context.CancelFunc // set once the probe runs
@@ -461,6 +465,7 @@ func (m *mainWindow) begin(compare bool) {
 		return
 	}
 	m.logout()
+	m.preflight(run)
 	run.login = &loginFlow{
 		win: m.win, do: m.do, modal: m.modal, backend: m.deps.Backend, pins: m.deps.PINs, events: m.events, cert: cert,
 		prefill:  m.demoPIN(cert),
@@ -471,6 +476,36 @@ func (m *mainWindow) begin(compare bool) {
 		waiting:  m.waitingForPIN,
 	}
 	run.login.start()
+}
+
+// preflight runs the handshake without the card, off the UI goroutine,
+// while the login flow reads the PIN state and opens the dialog (SPEC §4:
+// pre-flight, then PIN, then the test).
+func (m *mainWindow) preflight(run *testRun) {
+	ctx, cancel := context.WithCancel(context.Background())
+	run.pfCancel = cancel
+	opts := m.testOptions(run)
+	go func() {
+		pf := m.deps.Backend.Preflight(ctx, run.cert, opts)
+		m.do(func() { m.preflightDone(run, pf) })
+	}()
+}
+
+// preflightDone lets the login go on when the server asks for a
+// certificate, and otherwise ends the test with what the pre-flight found
+// (the PIN dialog closes with nothing typed).
+func (m *mainWindow) preflightDone(run *testRun, pf *probe.Preflight) {
+	run.pfCancel()
+	if m.run != run || run.login == nil || run.login.stopped {
+		return
+	}
+	run.pf = pf
+	if !pf.NeedsCard && pf.Result != nil {
+		run.login.abort()
+		m.finished(run, pf.Result)
+		return
+	}
+	run.login.serverChecked(preflightNote(pf))
 }
 
 // waitingForPIN stops the banner's progress while the PIN dialog waits
@@ -503,16 +538,22 @@ func (m *mainWindow) probe(run *testRun, card cardtest.Card) {
 		m.compareProbe(ctx, cancel, run, card)
 		return
 	}
-	o := m.conn.currentOptions()
-	opts := cardtest.Options{URL: run.url, TLSVersion: o.TLSVersion, CAFile: o.CAFile,
-		ContinueUntrusted: o.ContinueUntrusted, Timeout: o.Timeout,
-		OnStep: func(s tlstrace.Step) { m.do(func() { m.stepArrived(run, s) }) }}
+	opts := m.testOptions(run)
+	opts.Preflight = run.pf
+	opts.OnStep = func(s tlstrace.Step) { m.do(func() { m.stepArrived(run, s) }) }
 	m.banner.stage(lang.L("Connecting to the server…"))
 	go func() {
 		res := card.Test(ctx, opts)
 		cancel()
 		m.do(func() { m.finished(run, res) })
 	}()
+}
+
+// testOptions are the options a run was started with.
+func (m *mainWindow) testOptions(run *testRun) cardtest.Options {
+	o := run.opts
+	return cardtest.Options{URL: run.url, TLSVersion: o.TLSVersion, CAFile: o.CAFile,
+		ContinueUntrusted: o.ContinueUntrusted, Timeout: o.Timeout}
 }
 
 func (m *mainWindow) stepArrived(run *testRun, s tlstrace.Step) {

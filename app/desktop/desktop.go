@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/token"
 )
 
@@ -55,6 +56,11 @@ func (b *Backend) Flags(t *token.Token) (token.Flags, error) {
 	}
 	defer s.Close()
 	return s.Flags()
+}
+
+// Preflight runs the handshake without the card (no login, no PIN).
+func (b *Backend) Preflight(ctx context.Context, cert *token.Certificate, o cardtest.Options) *probe.Preflight {
+	return cardtest.Preflight(ctx, cert, o)
 }
 
 // Login logs in to the certificate's token (at most one C_Login).
