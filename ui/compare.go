@@ -35,7 +35,7 @@ type compareColumn struct {
 	title   *widget.Label
 	verdict *badge
 	counts  *widget.Label // messages, encrypted, round trips
-	info    *note         // address, cipher suite, time
+	info    *note         // time, address; cipher suite
 	ladder  *ladder
 }
 
@@ -47,7 +47,7 @@ func newCompareView() *compareView {
 			title:   &widget.Label{Text: tlsLabel(version), TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText},
 			verdict: newBadge("", theme.ColorNameForeground),
 			counts:  &widget.Label{Wrapping: fyne.TextWrapWord},
-			info:    newNote("", theme.SizeNameCaptionText).truncated(),
+			info:    newNote("", theme.SizeNameCaptionText),
 			ladder:  newLadder(compactLadder, nil),
 		}
 		c.verdict.Hide()
@@ -110,18 +110,20 @@ func (v *compareView) setExplain(on bool) {
 	v.pane.Refresh()
 }
 
-// compareInfo is the line under a side's counts: the handshake time, the
-// address tested and the cipher suite (cut at the column's edge).
+// compareInfo is the text under a side's counts: the handshake time and
+// the address tested, then the cipher suite whole on a line of its own
+// (a column is narrow, and a suite's name is one long word).
 func compareInfo(r *probe.Result) string {
 	var parts []string
 	if len(r.Steps) > 0 {
 		parts = append(parts, lang.L("handshake {{.Ms}} ms", map[string]any{"Ms": fmt.Sprintf("%.1f", r.Timings.HandshakeMs)}))
 	}
 	parts = append(parts, r.URL)
+	info := strings.Join(parts, " · ")
 	if r.TLS.CipherSuite != "" {
-		parts = append(parts, r.TLS.CipherSuite)
+		info += "\n" + r.TLS.CipherSuite
 	}
-	return strings.Join(parts, " · ")
+	return info
 }
 
 // compareText says in a few sentences how the two handshakes differ:
