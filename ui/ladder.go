@@ -56,6 +56,11 @@ func (g ladderGeometry) columns(width float32) (float32, float32) {
 // alerts in the error colour. Tap (or arrow keys) selects a message. In
 // explain mode each message's plain-language explanation is written
 // under its arrow, and the diagram grows to hold them.
+//
+// To compare two handshakes, two ladders are twinned: each row of one
+// is as high as the same row of the other, and either may leave a row
+// empty (a gap) where its handshake has no message the other has, so
+// that the same message sits on the same row on both sides.
 type ladder struct {
 	widget.BaseWidget
 	geo        ladderGeometry
@@ -65,6 +70,9 @@ type ladder struct {
 	explain    bool
 	OnSelected func(i int) // -1 when the selection is cleared
 
+	slots []int   // the step on each row, -1 for a gap; nil: one row per step
+	twin  *ladder // the other side of a comparison, or nil
+
 	rows    []ladderRowBox // as high as the messages need, laid out for rowsFor
 	rowsFor rowsKey
 }
@@ -73,7 +81,7 @@ type ladder struct {
 // name fitted between the lifelines (one or more lines above its arrow)
 // and, in explain mode, its explanation wrapped to the diagram's width.
 type ladderRowBox struct {
-	step        int // index in steps
+	step        int // index in steps, -1: a gap
 	top, height float32
 	arrow       float32  // y of the arrow, from the row's top
 	label       []string // the name over the arrow
@@ -93,26 +101,58 @@ func newLadder(geo ladderGeometry, onSelected func(int)) *ladder {
 	return l
 }
 
-// setSteps replaces the messages (for a finished test) and keeps the selection when it still exists.
+// setSteps replaces the messages (for a finished test), one per row,
+// and keeps the selection when it still exists.
 func (l *ladder) setSteps(steps []tlstrace.Step) {
 	l.steps = append([]tlstrace.Step(nil), steps...)
+	l.slots = nil
 	if l.selected >= len(l.steps) {
 		l.selected = -1
 	}
 	l.changed()
 }
 
-// add appends one message as the probe reports it.
+// add appends one message as the probe reports it, on a new last row.
 func (l *ladder) add(s tlstrace.Step) {
 	l.steps = append(l.steps, s)
+	if l.slots != nil {
+		l.slots = append(l.slots, len(l.steps)-1)
+	}
 	l.changed()
 }
 
 // clear empties the diagram for a new test.
 func (l *ladder) clear() {
 	l.steps = nil
+	l.slots = nil
 	l.selected = -1
 	l.changed()
+}
+
+// setSlots places the messages on rows: slots[row] is the index of the
+// message on that row, -1 for an empty row. Every message has a row, in
+// order; nil means one row per message.
+func (l *ladder) setSlots(slots []int) {
+	l.slots = slots
+	l.changed()
+}
+
+// twinWith makes a and b the two sides of a comparison: rows as high as
+// the other side's.
+func twinWith(a, b *ladder) {
+	a.twin, b.twin = b, a
+}
+
+// rowSteps is the message on each row (-1: a gap).
+func (l *ladder) rowSteps() []int {
+	if l.slots != nil {
+		return l.slots
+	}
+	out := make([]int, len(l.steps))
+	for i := range out {
+		out[i] = i
+	}
+	return out
 }
 
 // setExplain switches the inline explanations on or off.
@@ -126,8 +166,16 @@ func (l *ladder) setExplain(on bool) {
 
 // changed lays the rows out again and grows (or shrinks) the diagram to
 // them before it is drawn: a scroll container around it reads its size.
+// A twin's rows follow this side's heights, so it is fitted again too.
 func (l *ladder) changed() {
 	l.rowsFor.valid = false
+	l.fit()
+	if l.twin != nil {
+		l.twin.fit()
+	}
+}
+
+func (l *ladder) fit() {
 	if s := l.Size(); s.Width > 0 {
 		l.BaseWidget.Resize(fyne.NewSize(s.Width, l.heightFor(s.Width)))
 	}
@@ -146,23 +194,51 @@ func (l *ladder) Select(i int) {
 	}
 }
 
-// layoutRows places the rows for a diagram of the given width. Fitting
-// the names and wrapping the explanations measures text, so the result
+// layoutRows places the rows for a diagram of the given width: each as
+// high as its message needs and, with a twin, as the twin's row beside it.
+func (l *ladder) layoutRows(width float32) []ladderRowBox {
+	own := l.naturalRows(width)
+	if l.twin == nil {
+		return own
+	}
+	other := l.twin.naturalRows(width)
+	rows := make([]ladderRowBox, len(own))
+	y := float32(ladderHeader)
+	for r, box := range own {
+		box.top = y
+		if r < len(other) {
+			box.height = max(box.height, other[r].height)
+		}
+		rows[r] = box
+		y += box.height
+	}
+	return rows
+}
+
+// naturalRows places the rows as high as their own messages need.
+// Fitting names and wrapping explanations measures text, so the result
 // is kept until the messages, the mode, the width or the text size
 // change.
-func (l *ladder) layoutRows(width float32) []ladderRowBox {
+func (l *ladder) naturalRows(width float32) []ladderRowBox {
 	width = max(width, l.geo.minWidth)
 	th := l.Theme()
 	key := rowsKey{valid: true, width: width, textSize: th.Size(theme.SizeNameText)}
-	if l.rowsFor == key && len(l.rows) == len(l.steps) {
+	slots := l.rowSteps()
+	if l.rowsFor == key && len(l.rows) == len(slots) {
 		return l.rows
 	}
-	rows := make([]ladderRowBox, len(l.steps))
+	rows := make([]ladderRowBox, len(slots))
 	textW := width - l.geo.timeW - 8 - 2*explainPad
 	lineH := explainLineHeight(key.textSize)
 	y := float32(ladderHeader)
-	for r, s := range l.steps {
-		rows[r] = ladderRowBox{step: r, top: y, height: ladderRow, arrow: ladderArrowY}
+	for r, i := range slots {
+		rows[r] = ladderRowBox{step: i, top: y, height: ladderRow, arrow: ladderArrowY}
+		if i < 0 || i >= len(l.steps) {
+			rows[r].step = -1
+			y += rows[r].height
+			continue
+		}
+		s := l.steps[i]
 		style := fyne.TextStyle{Bold: isProblemAlert(s)}
 		rows[r].label = fitLabel(labelParts(s, l.geo.bytes), l.labelWidth(width, s, key.textSize), labelLines, func(t string) float32 {
 			return fyne.MeasureText(t, key.textSize, style).Width
@@ -218,7 +294,7 @@ func (l *ladder) heightFor(width float32) float32 {
 	return last.top + last.height + theme.Padding()
 }
 
-// rowAt returns the message at y, or -1.
+// rowAt returns the message at y, or -1 (also on a gap).
 func (l *ladder) rowAt(y float32) int {
 	for _, r := range l.layoutRows(l.Size().Width) {
 		if y >= r.top && y < r.top+r.height {
@@ -348,7 +424,7 @@ func (r *ladderRenderer) rebuild() {
 	var objs []fyne.CanvasObject
 
 	for _, row := range rows {
-		if row.step != l.selected {
+		if row.step < 0 || row.step != l.selected {
 			continue
 		}
 		bg := canvas.NewRectangle(sel)
@@ -368,6 +444,9 @@ func (r *ladderRenderer) rebuild() {
 	}
 
 	for _, row := range rows {
+		if row.step < 0 {
+			continue // a gap: the other side of a comparison has a message here
+		}
 		objs = append(objs, r.step(row, l.steps[row.step], cx, sx, fg, dim, errc, textSize, small)...)
 		if len(row.lines) > 0 {
 			objs = append(objs, r.explanation(row, width, fg, th)...)

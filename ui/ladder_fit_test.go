@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/cardcheck/cardcheck/app/tlstrace"
+	"github.com/cardcheck/cardcheck/token"
 )
 
 func TestFitLabel(t *testing.T) {
@@ -75,6 +76,73 @@ func TestLadderLabelsFit(t *testing.T) {
 			l.Resize(fyne.NewSize(geo.minWidth, 800))
 			checkLadderDrawing(t, l)
 		}
+	}
+}
+
+// TestCompareFitsSmallWindow: Compare in a 1024×640 window: both ladders
+// draw without overlaps, the same message is on the same row on both
+// sides, and the cipher suites are shown whole.
+func TestCompareFitsSmallWindow(t *testing.T) {
+	be := newFakeBackend(newFakeToken(t, token.Flags{}))
+	be.card.mu.Lock()
+	be.card.byOpts = byVersion
+	be.card.mu.Unlock()
+	h := newHarness(t, be, nil, nil)
+	h.w.Resize(fyne.NewSize(1024, 640))
+	h.selectCert("Alice Example")
+	h.m.conn.url.SetText(testURL)
+	test.Tap(h.m.result.compareBtn)
+	h.waitResult()
+	h.w.Content().Refresh() // lays the window out, as the first frame would
+
+	cv := h.m.result.compare
+	a, b := cv.cols[0].ladder, cv.cols[1].ladder
+	t.Logf("compact ladders %v and %v wide", a.Size().Width, b.Size().Width)
+	checkSideBySide(t, a, b)
+
+	// With the explanations, a row is as high as the taller side.
+	test.Tap(h.m.result.explain)
+	h.w.Content().Refresh()
+	checkSideBySide(t, a, b)
+	if a.rowHeight(3) <= ladderRow { // ServerKeyExchange: TLS 1.3 has nothing beside it
+		t.Errorf("TLS 1.2's ServerKeyExchange row is %v high with its explanation", a.rowHeight(3))
+	}
+
+	for i, suite := range []string{"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256"} {
+		info := cv.cols[i].info
+		var shown []string
+		for _, o := range test.WidgetRenderer(info.rt).Objects() {
+			if txt, ok := o.(*canvas.Text); ok {
+				shown = append(shown, txt.Text)
+				if right := txt.Position().X + txt.Size().Width; right > info.Size().Width {
+					t.Errorf("%q ends at %v, past the column's %v", txt.Text, right, info.Size().Width)
+				}
+			}
+		}
+		if !slices.Contains(shown, suite) {
+			t.Errorf("TLS %s info shows %q, want the cipher suite %s whole on a line", compareVersions[i], shown, suite)
+		}
+	}
+}
+
+// checkSideBySide checks two compared ladders: drawn without overlaps,
+// as high as each other, each message that both sides have on the same
+// row (the client's Certificate in particular).
+func checkSideBySide(t *testing.T, a, b *ladder) {
+	t.Helper()
+	for _, l := range []*ladder{a, b} {
+		checkLadderDrawing(t, l)
+	}
+	if a.Size().Height != b.Size().Height {
+		t.Errorf("the two ladders are %v and %v high", a.Size().Height, b.Size().Height)
+	}
+	for _, r := range alignSteps(a.steps, b.steps) {
+		if r[0] >= 0 && r[1] >= 0 && a.rowTop(r[0]) != b.rowTop(r[1]) {
+			t.Errorf("%s %s is at %v in TLS 1.2, at %v in TLS 1.3", a.steps[r[0]].From, a.steps[r[0]].Message, a.rowTop(r[0]), b.rowTop(r[1]))
+		}
+	}
+	if a.rowTop(6) != b.rowTop(8) {
+		t.Errorf("the client's Certificate is at %v in TLS 1.2, at %v in TLS 1.3", a.rowTop(6), b.rowTop(8))
 	}
 }
 
