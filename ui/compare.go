@@ -22,7 +22,7 @@ var compareVersions = [2]string{"1.2", "1.3"}
 // compareView shows two tests of the same certificate side by side, TLS
 // 1.2 on the left and TLS 1.3 on the right, each with its counts, and the
 // differences in a few sentences above them. The two diagrams scroll
-// together.
+// together, aligned message by message (alignSteps).
 type compareView struct {
 	caption *widget.Label
 	cols    [2]*compareColumn
@@ -35,7 +35,7 @@ type compareColumn struct {
 	title   *widget.Label
 	verdict *badge
 	counts  *widget.Label // messages, encrypted, round trips
-	info    *note         // address, cipher suite, time
+	info    *note         // time, address; cipher suite
 	ladder  *ladder
 }
 
@@ -47,7 +47,7 @@ func newCompareView() *compareView {
 			title:   &widget.Label{Text: tlsLabel(version), TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText},
 			verdict: newBadge("", theme.ColorNameForeground),
 			counts:  &widget.Label{Wrapping: fyne.TextWrapWord},
-			info:    newNote("", theme.SizeNameCaptionText).truncated(),
+			info:    newNote("", theme.SizeNameCaptionText),
 			ladder:  newLadder(compactLadder, nil),
 		}
 		c.verdict.Hide()
@@ -56,6 +56,7 @@ func newCompareView() *compareView {
 		titles[i] = newLadderTitles(compactLadder)
 		ladders[i] = c.ladder
 	}
+	twinWith(v.cols[0].ladder, v.cols[1].ladder)
 	top := container.NewVBox(
 		v.caption,
 		container.NewGridWithColumns(2, heads[0], heads[1]),
@@ -85,7 +86,23 @@ func (v *compareView) started(i int, url string) {
 }
 
 // addStep shows a message of test i as it arrives.
-func (v *compareView) addStep(i int, s tlstrace.Step) { v.cols[i].ladder.add(s) }
+func (v *compareView) addStep(i int, s tlstrace.Step) {
+	v.cols[i].ladder.add(s)
+	v.align()
+}
+
+// align puts the same message on the same row on both sides.
+func (v *compareView) align() {
+	a, b := v.cols[0].ladder, v.cols[1].ladder
+	rows := alignSteps(a.steps, b.steps)
+	var slots [2][]int
+	for _, r := range rows {
+		slots[0] = append(slots[0], r[0])
+		slots[1] = append(slots[1], r[1])
+	}
+	a.setSlots(slots[0])
+	b.setSlots(slots[1])
+}
 
 // show fills both sides in from the two results.
 func (v *compareView) show(res [2]*probe.Result) {
@@ -98,6 +115,7 @@ func (v *compareView) show(res [2]*probe.Result) {
 		c.counts.SetText(handshakeCounts(r))
 		c.info.SetText(compareInfo(r))
 	}
+	v.align()
 	v.caption.SetText(compareText(res[0], res[1]))
 	v.pane.Refresh()
 }
@@ -110,18 +128,74 @@ func (v *compareView) setExplain(on bool) {
 	v.pane.Refresh()
 }
 
-// compareInfo is the line under a side's counts: the handshake time, the
-// address tested and the cipher suite (cut at the column's edge).
+// compareInfo is the text under a side's counts: the handshake time and
+// the address tested, then the cipher suite whole on a line of its own
+// (a column is narrow, and a suite's name is one long word).
 func compareInfo(r *probe.Result) string {
 	var parts []string
 	if len(r.Steps) > 0 {
 		parts = append(parts, lang.L("handshake {{.Ms}} ms", map[string]any{"Ms": fmt.Sprintf("%.1f", r.Timings.HandshakeMs)}))
 	}
 	parts = append(parts, r.URL)
+	info := strings.Join(parts, " · ")
 	if r.TLS.CipherSuite != "" {
-		parts = append(parts, r.TLS.CipherSuite)
+		info += "\n" + r.TLS.CipherSuite
 	}
-	return strings.Join(parts, " · ")
+	return info
+}
+
+// alignRow is one row of a comparison: the index of a message in each
+// handshake, -1 on the side that has no such message (a gap).
+type alignRow [2]int
+
+// alignSteps lines two handshakes up so that the same message — the same
+// name sent by the same side — sits on the same row, in each handshake's
+// order, with a gap on the side that lacks a message: the longest common
+// subsequence of (sender, message) keys, every other message on a row of
+// its own. A TLS 1.2 and a TLS 1.3 handshake share ClientHello,
+// ServerHello, the server's Certificate and the client's Certificate,
+// CertificateVerify and Finished; ServerKeyExchange, ServerHelloDone and
+// ClientKeyExchange are TLS 1.2's, EncryptedExtensions is TLS 1.3's, and
+// the server's Finished comes at a different place in each.
+//
+// Where two alignments are equally long, b's unmatched messages come
+// first: that keeps a TLS 1.3 server's flight (EncryptedExtensions,
+// CertificateRequest) above its Certificate, which then matches TLS
+// 1.2's, rather than matching the CertificateRequest that the two
+// versions send in a different order.
+func alignSteps(a, b []tlstrace.Step) []alignRow {
+	key := func(s tlstrace.Step) string { return s.From + "\x00" + s.Message }
+	// common[i][j]: length of the longest common subsequence of a[i:], b[j:].
+	common := make([][]int, len(a)+1)
+	for i := range common {
+		common[i] = make([]int, len(b)+1)
+	}
+	for i := len(a) - 1; i >= 0; i-- {
+		for j := len(b) - 1; j >= 0; j-- {
+			if key(a[i]) == key(b[j]) {
+				common[i][j] = common[i+1][j+1] + 1
+			} else {
+				common[i][j] = max(common[i+1][j], common[i][j+1])
+			}
+		}
+	}
+	rows := make([]alignRow, 0, max(len(a), len(b)))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case i < len(a) && j < len(b) && key(a[i]) == key(b[j]):
+			rows = append(rows, alignRow{i, j})
+			i++
+			j++
+		case j < len(b) && (i == len(a) || common[i][j+1] >= common[i+1][j]):
+			rows = append(rows, alignRow{-1, j})
+			j++
+		default:
+			rows = append(rows, alignRow{i, -1})
+			i++
+		}
+	}
+	return rows
 }
 
 // compareText says in a few sentences how the two handshakes differ:

@@ -25,6 +25,8 @@ const (
 	ladderHead   = 9  // arrowhead length
 	explainPad   = 8  // inside the box of an inline explanation
 	explainGap   = 8  // below that box
+	labelPad     = 4  // between a message's name and the lifelines
+	labelLines   = 2  // a name longer than the arrow wraps into this many lines at most
 )
 
 // ladderGeometry is the shape of a diagram: the full one of a test, or
@@ -38,7 +40,7 @@ type ladderGeometry struct {
 
 var (
 	fullLadder    = ladderGeometry{timeW: 84, margin: 56, minWidth: 420, bytes: true}
-	compactLadder = ladderGeometry{timeW: 60, margin: 34, minWidth: 290}
+	compactLadder = ladderGeometry{timeW: 60, margin: 30, minWidth: 290}
 )
 
 // columns returns the x of the client and server lifelines for a
@@ -54,24 +56,36 @@ func (g ladderGeometry) columns(width float32) (float32, float32) {
 // alerts in the error colour. Tap (or arrow keys) selects a message. In
 // explain mode each message's plain-language explanation is written
 // under its arrow, and the diagram grows to hold them.
+//
+// To compare two handshakes, two ladders are twinned: each row of one
+// is as high as the same row of the other, and either may leave a row
+// empty (a gap) where its handshake has no message the other has, so
+// that the same message sits on the same row on both sides.
 type ladder struct {
 	widget.BaseWidget
 	geo        ladderGeometry
 	steps      []tlstrace.Step
-	selected   int // -1: none
+	selected   int // index in steps, -1: none
 	focused    bool
 	explain    bool
 	OnSelected func(i int) // -1 when the selection is cleared
 
-	rows    []ladderRowBox // laid out for rowsFor
+	slots []int   // the step on each row, -1 for a gap; nil: one row per step
+	twin  *ladder // the other side of a comparison, or nil
+
+	rows    []ladderRowBox // as high as the messages need, laid out for rowsFor
 	rowsFor rowsKey
 }
 
-// ladderRowBox is where one message sits: its row and, in explain mode,
-// its explanation wrapped to the diagram's width.
+// ladderRowBox is where one row sits and what it holds: the message's
+// name fitted between the lifelines (one or more lines above its arrow)
+// and, in explain mode, its explanation wrapped to the diagram's width.
 type ladderRowBox struct {
+	step        int // index in steps, -1: a gap
 	top, height float32
-	lines       []string
+	arrow       float32  // y of the arrow, from the row's top
+	label       []string // the name over the arrow
+	lines       []string // the explanation under it
 }
 
 // rowsKey is what the row layout depends on; a change lays it out again.
@@ -87,27 +101,58 @@ func newLadder(geo ladderGeometry, onSelected func(int)) *ladder {
 	return l
 }
 
-// setSteps replaces the messages (for a finished test) and keeps the
-// selection when it still exists.
+// setSteps replaces the messages (for a finished test), one per row,
+// and keeps the selection when it still exists.
 func (l *ladder) setSteps(steps []tlstrace.Step) {
 	l.steps = append([]tlstrace.Step(nil), steps...)
+	l.slots = nil
 	if l.selected >= len(l.steps) {
 		l.selected = -1
 	}
 	l.changed()
 }
 
-// add appends one message as the probe reports it.
+// add appends one message as the probe reports it, on a new last row.
 func (l *ladder) add(s tlstrace.Step) {
 	l.steps = append(l.steps, s)
+	if l.slots != nil {
+		l.slots = append(l.slots, len(l.steps)-1)
+	}
 	l.changed()
 }
 
 // clear empties the diagram for a new test.
 func (l *ladder) clear() {
 	l.steps = nil
+	l.slots = nil
 	l.selected = -1
 	l.changed()
+}
+
+// setSlots places the messages on rows: slots[row] is the index of the
+// message on that row, -1 for an empty row. Every message has a row, in
+// order; nil means one row per message.
+func (l *ladder) setSlots(slots []int) {
+	l.slots = slots
+	l.changed()
+}
+
+// twinWith makes a and b the two sides of a comparison: rows as high as
+// the other side's.
+func twinWith(a, b *ladder) {
+	a.twin, b.twin = b, a
+}
+
+// rowSteps is the message on each row (-1: a gap).
+func (l *ladder) rowSteps() []int {
+	if l.slots != nil {
+		return l.slots
+	}
+	out := make([]int, len(l.steps))
+	for i := range out {
+		out[i] = i
+	}
+	return out
 }
 
 // setExplain switches the inline explanations on or off.
@@ -121,8 +166,16 @@ func (l *ladder) setExplain(on bool) {
 
 // changed lays the rows out again and grows (or shrinks) the diagram to
 // them before it is drawn: a scroll container around it reads its size.
+// A twin's rows follow this side's heights, so it is fitted again too.
 func (l *ladder) changed() {
 	l.rowsFor.valid = false
+	l.fit()
+	if l.twin != nil {
+		l.twin.fit()
+	}
+}
+
+func (l *ladder) fit() {
 	if s := l.Size(); s.Width > 0 {
 		l.BaseWidget.Resize(fyne.NewSize(s.Width, l.heightFor(s.Width)))
 	}
@@ -141,33 +194,83 @@ func (l *ladder) Select(i int) {
 	}
 }
 
-// layoutRows places the rows for a diagram of the given width. Wrapping
-// the explanations measures text, so the result is kept until the
-// messages, the mode, the width or the text size change.
+// layoutRows places the rows for a diagram of the given width: each as
+// high as its message needs and, with a twin, as the twin's row beside it.
 func (l *ladder) layoutRows(width float32) []ladderRowBox {
+	own := l.naturalRows(width)
+	if l.twin == nil {
+		return own
+	}
+	other := l.twin.naturalRows(width)
+	rows := make([]ladderRowBox, len(own))
+	y := float32(ladderHeader)
+	for r, box := range own {
+		box.top = y
+		if r < len(other) {
+			box.height = max(box.height, other[r].height)
+		}
+		rows[r] = box
+		y += box.height
+	}
+	return rows
+}
+
+// naturalRows places the rows as high as their own messages need.
+// Fitting names and wrapping explanations measures text, so the result
+// is kept until the messages, the mode, the width or the text size
+// change.
+func (l *ladder) naturalRows(width float32) []ladderRowBox {
 	width = max(width, l.geo.minWidth)
 	th := l.Theme()
 	key := rowsKey{valid: true, width: width, textSize: th.Size(theme.SizeNameText)}
-	if l.rowsFor == key && len(l.rows) == len(l.steps) {
+	slots := l.rowSteps()
+	if l.rowsFor == key && len(l.rows) == len(slots) {
 		return l.rows
 	}
-	rows := make([]ladderRowBox, len(l.steps))
+	rows := make([]ladderRowBox, len(slots))
 	textW := width - l.geo.timeW - 8 - 2*explainPad
 	lineH := explainLineHeight(key.textSize)
 	y := float32(ladderHeader)
-	for i, s := range l.steps {
-		rows[i] = ladderRowBox{top: y, height: ladderRow}
+	for r, i := range slots {
+		rows[r] = ladderRowBox{step: i, top: y, height: ladderRow, arrow: ladderArrowY}
+		if i < 0 || i >= len(l.steps) {
+			rows[r].step = -1
+			y += rows[r].height
+			continue
+		}
+		s := l.steps[i]
+		style := fyne.TextStyle{Bold: isProblemAlert(s)}
+		rows[r].label = fitLabel(labelParts(s, l.geo.bytes), l.labelWidth(width, s, key.textSize), labelLines, func(t string) float32 {
+			return fyne.MeasureText(t, key.textSize, style).Width
+		})
+		extra := float32(len(rows[r].label)-1) * lineH
+		rows[r].arrow += extra
+		rows[r].height += extra
 		if l.explain {
-			rows[i].lines = wrapText(explainText(s), textW, func(t string) float32 {
+			rows[r].lines = wrapText(explainText(s), textW, func(t string) float32 {
 				return fyne.MeasureText(t, key.textSize, fyne.TextStyle{}).Width
 			})
-			rows[i].height += float32(len(rows[i].lines))*lineH + 2*explainPad + explainGap
+			rows[r].height += float32(len(rows[r].lines))*lineH + 2*explainPad + explainGap
 		}
-		y += rows[i].height
+		y += rows[r].height
 	}
 	l.rows, l.rowsFor = rows, key
 	return rows
 }
+
+// labelWidth is the room for a message's name between the lifelines,
+// less its lock.
+func (l *ladder) labelWidth(width float32, s tlstrace.Step, textSize float32) float32 {
+	cx, sx := l.geo.columns(width)
+	w := sx - cx - 2*labelPad
+	if s.Encrypted {
+		w -= lockWidth(textSize)
+	}
+	return w
+}
+
+// lockWidth is the lock before an encrypted message's name, with its gap.
+func lockWidth(textSize float32) float32 { return textSize + 4 }
 
 // explainText is the explanation written under a message's arrow.
 func explainText(s tlstrace.Step) string {
@@ -191,32 +294,40 @@ func (l *ladder) heightFor(width float32) float32 {
 	return last.top + last.height + theme.Padding()
 }
 
-// rowAt returns the message at y, or -1.
+// rowAt returns the message at y, or -1 (also on a gap).
 func (l *ladder) rowAt(y float32) int {
-	for i, r := range l.layoutRows(l.Size().Width) {
+	for _, r := range l.layoutRows(l.Size().Width) {
 		if y >= r.top && y < r.top+r.height {
-			return i
+			return r.step
 		}
 	}
 	return -1
 }
 
+// rowOf returns the row of message i.
+func (l *ladder) rowOf(i int) (ladderRowBox, bool) {
+	for _, r := range l.layoutRows(l.Size().Width) {
+		if r.step == i && i >= 0 {
+			return r, true
+		}
+	}
+	return ladderRowBox{}, false
+}
+
 // rowTop is where message i's row starts (for scrolling to it).
 func (l *ladder) rowTop(i int) float32 {
-	rows := l.layoutRows(l.Size().Width)
-	if i < 0 || i >= len(rows) {
-		return ladderHeader
+	if r, ok := l.rowOf(i); ok {
+		return r.top
 	}
-	return rows[i].top
+	return ladderHeader
 }
 
 // rowHeight is the height of message i's row, explanation included.
 func (l *ladder) rowHeight(i int) float32 {
-	rows := l.layoutRows(l.Size().Width)
-	if i < 0 || i >= len(rows) {
-		return ladderRow
+	if r, ok := l.rowOf(i); ok {
+		return r.height
 	}
-	return rows[i].height
+	return ladderRow
 }
 
 // Resize keeps the diagram at least as tall as its rows at the new
@@ -312,13 +423,16 @@ func (r *ladderRenderer) rebuild() {
 	height := max(r.size.Height, l.heightFor(width))
 	var objs []fyne.CanvasObject
 
-	if i := l.selected; i >= 0 && i < len(rows) {
+	for _, row := range rows {
+		if row.step < 0 || row.step != l.selected {
+			continue
+		}
 		bg := canvas.NewRectangle(sel)
 		if l.focused {
 			bg.StrokeColor, bg.StrokeWidth = focus, 1
 		}
-		bg.Move(fyne.NewPos(0, rows[i].top))
-		bg.Resize(fyne.NewSize(width, rows[i].height))
+		bg.Move(fyne.NewPos(0, row.top))
+		bg.Resize(fyne.NewSize(width, row.height))
 		objs = append(objs, bg)
 	}
 	for _, x := range []float32{cx, sx} {
@@ -329,10 +443,13 @@ func (r *ladderRenderer) rebuild() {
 		objs = append(objs, line)
 	}
 
-	for i, s := range l.steps {
-		objs = append(objs, r.step(rows[i].top, s, cx, sx, fg, dim, errc, textSize, small)...)
-		if len(rows[i].lines) > 0 {
-			objs = append(objs, r.explanation(rows[i], width, fg, th)...)
+	for _, row := range rows {
+		if row.step < 0 {
+			continue // a gap: the other side of a comparison has a message here
+		}
+		objs = append(objs, r.step(row, l.steps[row.step], cx, sx, fg, dim, errc, textSize, small)...)
+		if len(row.lines) > 0 {
+			objs = append(objs, r.explanation(row, width, fg, th)...)
 		}
 	}
 	r.objects = objs
@@ -347,13 +464,14 @@ func (r *ladderRenderer) explanation(row ladderRowBox, width float32, fg color.C
 	left := r.l.geo.timeW
 	box := canvas.NewRectangle(th.Color(theme.ColorNameInputBackground, v))
 	box.CornerRadius = th.Size(theme.SizeNameInputRadius)
-	box.Move(fyne.NewPos(left, row.top+ladderRow-4))
+	top := row.top + row.arrow + ladderRow - ladderArrowY - 4
+	box.Move(fyne.NewPos(left, top))
 	box.Resize(fyne.NewSize(width-left-8, float32(len(row.lines))*lineH+2*explainPad))
 	objs := []fyne.CanvasObject{box}
 	for j, line := range row.lines {
 		t := canvas.NewText(line, fg)
 		t.TextSize = textSize
-		t.Move(fyne.NewPos(left+explainPad, row.top+ladderRow-4+explainPad+float32(j)*lineH))
+		t.Move(fyne.NewPos(left+explainPad, top+explainPad+float32(j)*lineH))
 		t.Resize(fyne.NewSize(width-left-8-2*explainPad, lineH))
 		objs = append(objs, t)
 	}
@@ -361,7 +479,7 @@ func (r *ladderRenderer) explanation(row ladderRowBox, width float32, fg color.C
 }
 
 // step draws one message: time, arrow with head, name, lock.
-func (r *ladderRenderer) step(top float32, s tlstrace.Step, cx, sx float32, fg, dim, errc color.Color, textSize, small float32) []fyne.CanvasObject {
+func (r *ladderRenderer) step(row ladderRowBox, s tlstrace.Step, cx, sx float32, fg, dim, errc color.Color, textSize, small float32) []fyne.CanvasObject {
 	c := fg
 	if isProblemAlert(s) {
 		c = errc
@@ -370,7 +488,7 @@ func (r *ladderRenderer) step(top float32, s tlstrace.Step, cx, sx float32, fg, 
 	if s.From == "server" {
 		from, to = sx, cx
 	}
-	y := top + ladderArrowY
+	y := row.top + row.arrow
 	dir := float32(1)
 	if to < from {
 		dir = -1
@@ -385,24 +503,39 @@ func (r *ladderRenderer) step(top float32, s tlstrace.Step, cx, sx float32, fg, 
 	head2.StrokeWidth = 2
 	head2.Position1, head2.Position2 = fyne.NewPos(to, y), fyne.NewPos(to-dir*ladderHead, y+ladderHead*0.6)
 
-	name := stepLabel(s, r.l.geo.bytes)
-	label := canvas.NewText(name, c)
-	label.TextSize = textSize
-	label.TextStyle.Bold = isProblemAlert(s)
-	ls := label.MinSize()
+	objs := []fyne.CanvasObject{leftText(formatOffset(s.At), dim, small, 4, y-small), shaft, head1, head2}
+
+	// The name's lines stand above the arrow, centred between the
+	// lifelines together with the lock (fitLabel kept them narrow enough).
+	var labels []*canvas.Text
+	var textW, lineH float32
+	for _, line := range row.label {
+		t := canvas.NewText(line, c)
+		t.TextSize = textSize
+		t.TextStyle.Bold = isProblemAlert(s)
+		m := t.MinSize()
+		textW, lineH = max(textW, m.Width), m.Height
+		labels = append(labels, t)
+	}
+	var lockW float32
+	if s.Encrypted {
+		lockW = lockWidth(textSize)
+	}
 	mid := (cx + sx) / 2
-	label.Move(fyne.NewPos(mid-ls.Width/2, top+ladderArrowY-ls.Height-2))
-	label.Resize(ls)
-	objs := []fyne.CanvasObject{
-		leftText(formatOffset(s.At), dim, small, 4, top+ladderArrowY-small),
-		shaft, head1, head2, label,
+	left := mid - (lockW+textW)/2 + lockW
+	for j, t := range labels {
+		m := t.MinSize()
+		t.Move(fyne.NewPos(left+(textW-m.Width)/2, y-2-float32(len(labels)-j)*lineH))
+		t.Resize(m)
+		objs = append(objs, t)
 	}
 	if s.Encrypted {
 		lock := canvas.NewImageFromResource(theme.NewThemedResource(assets.LockIcon))
 		lock.FillMode = canvas.ImageFillContain
 		sz := textSize
 		lock.Resize(fyne.NewSquareSize(sz))
-		lock.Move(fyne.NewPos(mid-ls.Width/2-sz-4, top+ladderArrowY-ls.Height/2-sz/2-2))
+		first := labels[0].Position() // the lock goes before the message's name
+		lock.Move(fyne.NewPos(first.X-lockW, first.Y+lineH/2-sz/2))
 		objs = append(objs, lock)
 	}
 	return objs
@@ -417,17 +550,52 @@ func isProblemAlert(s tlstrace.Step) bool {
 	return s.Alert == nil || s.Alert.Name != "close_notify" && s.Alert.Name != "user_canceled"
 }
 
-// stepLabel is the text over an arrow: the message, the alert's name for
-// alerts, and (with bytes) its size.
-func stepLabel(s tlstrace.Step, bytes bool) string {
-	name := s.Message
+// labelParts is the text over an arrow, in the pieces it may wrap
+// between: the message, the alert's name for alerts, and (with bytes) its
+// size.
+func labelParts(s tlstrace.Step, bytes bool) []string {
+	parts := []string{s.Message}
 	if s.Alert != nil {
-		name += " " + s.Alert.Name
+		parts = append(parts, s.Alert.Name)
 	}
 	if bytes && s.Bytes > 0 {
-		name += " · " + lang.L("{{.Bytes}} bytes", map[string]any{"Bytes": s.Bytes})
+		parts = append(parts, "· "+lang.L("{{.Bytes}} bytes", map[string]any{"Bytes": s.Bytes}))
 	}
-	return name
+	return parts
+}
+
+// fitLabel sets parts (joined by spaces) in at most maxLines lines no
+// wider than width, breaking only between parts (a part may start with
+// the separator "· ", dropped at the start of a line); a line still too wide is
+// shortened with an ellipsis (the details pane has the whole message).
+// measure gives the width of a string.
+func fitLabel(parts []string, width float32, maxLines int, measure func(string) float32) []string {
+	var lines []string
+	for _, p := range parts {
+		if n := len(lines); n > 0 && (n == maxLines || measure(lines[n-1]+" "+p) <= width) {
+			lines[n-1] += " " + p
+			continue
+		}
+		lines = append(lines, strings.TrimPrefix(p, "· ")) // a separator does not start a line
+	}
+	for i, line := range lines {
+		lines[i] = ellipsize(line, width, measure)
+	}
+	return lines
+}
+
+// ellipsize cuts s to fit width, ending it with "…".
+func ellipsize(s string, width float32, measure func(string) float32) string {
+	if measure(s) <= width {
+		return s
+	}
+	r := []rune(strings.TrimSpace(s))
+	for n := len(r) - 1; n > 0; n-- {
+		if t := strings.TrimSpace(string(r[:n])) + "…"; measure(t) <= width {
+			return t
+		}
+	}
+	return "…"
 }
 
 // formatOffset shows a time offset in milliseconds.

@@ -356,6 +356,7 @@ type messageView struct {
 	fields      *fyne.Container // name above value, rebuilt per message
 	names       []*widget.Label // the field names shown, in order
 	body        fyne.CanvasObject
+	scroll      *container.Scroll // scrolled to the top for each message
 	content     fyne.CanvasObject
 }
 
@@ -369,12 +370,15 @@ func newMessageView() *messageView {
 		fields:      container.NewVBox(),
 	}
 	m.body = container.NewVBox(m.title, m.meta, m.summary, widget.NewSeparator(), m.explain, widget.NewSeparator(), m.fields)
-	m.content = container.NewVScroll(container.NewVBox(m.placeholder, m.body))
+	m.scroll = container.NewVScroll(container.NewVBox(m.placeholder, m.body))
+	m.content = m.scroll
 	return m
 }
 
-// show displays a step (nil: the placeholder).
+// show displays a step (nil: the placeholder), from its title: a pane
+// left scrolled down for the previous message would hide the new one's.
 func (m *messageView) show(s *tlstrace.Step) {
+	defer m.scroll.ScrollToTop()
 	if s == nil {
 		m.placeholder.Show()
 		m.body.Hide()

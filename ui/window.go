@@ -89,18 +89,18 @@ type heldCard struct {
 // testRun is one press of Test connection, or of Compare TLS 1.2 and
 // 1.3 (two tests on one login).
 type testRun struct {
-	url     string
-	cert    *token.Certificate
-	opts    testOptions   // the options it ran with
-	res     *probe.Result // its result, once finished
+	url  string
+	cert *token.Certificate
+	opts testOptions   // the options it ran with
+	res  *probe.Result // its result, once finished
 	// pf is the pre-flight's finding (nil until it is in, and for a
 	// test on a card that stayed logged in); pfCancel stops it.
 	pf       *probe.Preflight
 	pfCancel context.CancelFunc
-	compare bool
-	login   *loginFlow
-	cancel  context.CancelFunc // set once the probe runs
-	steps   int
+	compare  bool
+	login    *loginFlow
+	cancel   context.CancelFunc // set once the probe runs
+	steps    int
 }
 
 // windowOptions are what tests change (the clock and how work gets back
