@@ -192,6 +192,9 @@ func (p *pinDialog) setServer(note string, asked bool) {
 		p.server.SetText(note)
 	}
 	p.updateOK()
+	if p.open {
+		p.dlg.Resize(p.dlg.MinSize()) // the note's height changed: fit the dialog to it now
+	}
 }
 
 // setFlags arranges the dialog for a PIN state.
