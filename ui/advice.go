@@ -17,21 +17,21 @@ import (
 func guiAdvice(code, text string) string {
 	switch code {
 	case probe.AdviceGiveServerCA:
-		return lang.L("If this is a test or internal server, choose its CA certificate under Options → Server CA file (or press Choose CA file…), then test again.")
+		return lang.L("If this is a test or internal server, choose its CA certificate with Server CA file under Options (or press Choose CA file…), then test again.")
 	case probe.AdviceContinueUntrusted:
 		return lang.L("To test your card anyway, press Test anyway (or tick \"Continue if the server is untrusted\" under Options); the report will still mark the server as untrusted.")
 	case probe.AdviceConfirmFinalTry:
 		return lang.L("One more wrong PIN locks the card. Make sure of the PIN, then tick the confirmation in the PIN dialog.")
 	case probe.AdviceCheckReachable:
-		return lang.L("Check that the server is reachable from this network (VPN, proxy, firewall), or allow more time under Options → Timeout.")
+		return lang.L("Check that the server is reachable from this network (VPN, proxy, firewall), or allow more time with Timeout under Options.")
 	case probe.AdviceTryTLS12Signature:
 		return lang.L("The key on the card may not match the certificate, or the server mishandles this signature algorithm: press Test with TLS 1.2 (or choose TLS 1.2 under Options).")
 	case probe.AdviceTryOtherTLSVersion:
-		return lang.L("Try another TLS version under Options → TLS version.")
+		return lang.L("Try another TLS version with TLS version under Options.")
 	case probe.AdviceTryTLS12Report:
 		return lang.L("Press Test with TLS 1.2 (or choose TLS 1.2 under Options); report this to the service's administrators.")
 	case probe.AdviceTestPostHandshakeTLS12:
-		return lang.L("Press Test with TLS 1.2 (or choose Automatic or TLS 1.2 under Options → TLS version): over TLS 1.2 the server asks by renegotiation.")
+		return lang.L("Press Test with TLS 1.2 (or choose Automatic or TLS 1.2 with TLS version under Options): over TLS 1.2 the server asks by renegotiation.")
 	}
 	return withoutFlags(tr(text))
 }
@@ -40,7 +40,7 @@ func guiAdvice(code, text string) string {
 // check's text) by the control that does the same.
 func withoutFlags(s string) string {
 	return strings.NewReplacer(
-		"--ca FILE", lang.L("a CA file (Options → Server CA file)"),
+		"--ca FILE", lang.L("a CA file (Server CA file, under Options)"),
 		"--continue-untrusted", lang.L("\"Continue if the server is untrusted\" (Options)"),
 		"--final-try", lang.L("the confirmation in the PIN dialog"),
 	).Replace(s)

@@ -14,10 +14,10 @@ import (
 	"github.com/cardcheck/cardcheck/app/probe"
 )
 
-// bannerMaxHeight is the banner's height limit in the smallest window; a
-// taller window allows more (mainWindow.bannerLimit), so that the advice
-// is shown whole. Beyond the limit the banner's text scrolls, so that a
-// long list of advice cannot push the handshake out of the window.
+// bannerMaxHeight is the banner's minimum height at most: a taller window
+// gives it more (resultColumn), so that the advice is shown whole. Beyond
+// what it gets the banner's text scrolls, so that a long list of advice
+// cannot push the handshake out of the window.
 const bannerMaxHeight = 190
 
 // verdictBanner is the answer at the top of the result: a colour and an
@@ -37,7 +37,8 @@ type verdictBanner struct {
 	copy     *widget.Button
 	save     *widget.Button
 	fixBox   *fyne.Container // the advice's one-click fixes
-	limit    func() float32  // the height limit (nil: bannerMaxHeight)
+	text     fyne.CanvasObject // everything that scrolls when the banner is capped
+	capped   fyne.CanvasObject
 	fixBtns  []*widget.Button
 	content  fyne.CanvasObject
 }
@@ -61,7 +62,8 @@ func newVerdictBanner(onCancel, onCopy, onSave func()) *verdictBanner {
 	b.fixBox = container.NewHBox()
 	b.fixBox.Hide()
 	text := container.NewVBox(b.stale, container.New(&tightVBox{}, b.title, b.summary), b.progress.box, b.cause, b.advice, b.fixBox)
-	capped := container.New(&cappedHeight{body: text, max: b.maxHeight}, container.NewVScroll(text))
+	capped := container.New(&cappedHeight{body: text, max: func() float32 { return bannerMaxHeight }}, container.NewVScroll(text))
+	b.text, b.capped = text, capped
 	buttons := container.NewVBox(b.cancel, b.copy, b.save)
 	iconBox := container.NewVBox(container.NewGridWrap(fyne.NewSquareSize(48), b.icon))
 	body := container.NewBorder(nil, nil, iconBox, buttons, capped)
@@ -136,12 +138,10 @@ func (b *verdictBanner) showCanceled() {
 	b.content.Show()
 }
 
-// maxHeight is the banner's height limit now.
-func (b *verdictBanner) maxHeight() float32 {
-	if b.limit == nil {
-		return bannerMaxHeight
-	}
-	return b.limit()
+// fullHeight is the height the banner needs to show everything without
+// scrolling (its minimum is capped at bannerMaxHeight).
+func (b *verdictBanner) fullHeight() float32 {
+	return b.content.MinSize().Height - b.capped.MinSize().Height + b.text.MinSize().Height
 }
 
 // setLook colours the banner.

@@ -111,3 +111,44 @@ func (n *note) truncated() *note {
 	n.rt.Truncation = fyne.TextTruncateEllipsis
 	return n
 }
+
+// resultColumn stacks the connection bar, the verdict banner and the tabs.
+// The banner gets the height its whole text needs, up to bannerShare of
+// the column, and never less than its (capped) minimum; the tabs, with the
+// handshake, get the rest. The share is taken in Layout, not in MinSize:
+// a minimum that grew with the window would grow the window without end.
+type resultColumn struct{ banner *verdictBanner }
+
+// bannerShare is the part of the column's height the banner may take.
+const bannerShare = 0.42
+
+func (l *resultColumn) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	top, banner, tabs := objs[0], objs[1], objs[2]
+	pad := theme.Padding()
+	y := float32(0)
+	top.Move(fyne.NewPos(0, y))
+	top.Resize(fyne.NewSize(size.Width, top.MinSize().Height))
+	y += top.MinSize().Height + pad
+	if banner.Visible() {
+		h := min(l.banner.fullHeight(), max(banner.MinSize().Height, size.Height*bannerShare))
+		h = max(h, banner.MinSize().Height)
+		banner.Move(fyne.NewPos(0, y))
+		banner.Resize(fyne.NewSize(size.Width, h))
+		y += h + pad
+	}
+	tabs.Move(fyne.NewPos(0, y))
+	tabs.Resize(fyne.NewSize(size.Width, max(size.Height-y, tabs.MinSize().Height)))
+}
+
+func (l *resultColumn) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		m := o.MinSize()
+		s.Width = max(s.Width, m.Width)
+		s.Height += m.Height + theme.Padding()
+	}
+	return s
+}

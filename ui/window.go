@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -68,6 +69,7 @@ type mainWindow struct {
 	panelToggle  *widget.Button // collapse or show the card list
 
 	inv         *token.Inventory
+	listed      bool // the test view has been shown with certificates
 	selected    *treeNode
 	scanning    bool
 	rescan      bool
@@ -148,7 +150,6 @@ func (m *mainWindow) build() {
 	m.conn.setHistory(m.prefs.history())
 	m.conn.url.SetText(m.prefs.lastURL())
 	m.banner = newVerdictBanner(m.cancelTest, m.copyReport, m.saveReport)
-	m.banner.limit = m.bannerLimit
 	m.result = newResultView(m.explainChanged, m.startCompare, m.backToOneTest)
 	m.result.onMessage = m.messageSelected
 	m.certTab = container.NewTabItem(lang.L("Certificate"), m.details.content)
@@ -162,7 +163,7 @@ func (m *mainWindow) build() {
 	version := newNote("cardcheck "+config.Version, theme.SizeNameCaptionText)
 	version.rt.Wrapping = fyne.TextWrapOff
 
-	m.testView = container.NewBorder(container.NewVBox(m.conn.content, m.banner.content), nil, nil, nil, m.tabs)
+	m.testView = container.New(&resultColumn{banner: m.banner}, m.conn.content, m.banner.content, m.tabs)
 	m.emptyView = m.empty.content
 	m.emptyView.Hide()
 	right := container.NewPadded(container.NewStack(m.testView, m.emptyView))
@@ -184,12 +185,6 @@ func (m *mainWindow) build() {
 	m.win.Canvas().SetOnTypedKey(m.typedKey)
 	if m.demo != nil && len(m.demo.d.Scenarios) > 0 {
 		m.demo.list.Select(0)
-	}
-	if m.conn.url.Text == "" {
-		// Type the address right away. Only then: a focused entry's
-		// blinking cursor redraws the window many times a second, and
-		// with an address filled in Enter alone runs the test.
-		m.win.Canvas().Focus(m.conn.url)
 	}
 }
 
@@ -221,13 +216,6 @@ func (m *mainWindow) windowSize() fyne.Size {
 		return s
 	}
 	return initialWindowSize
-}
-
-// bannerLimit is the most height the verdict banner may take: enough for
-// the whole advice in all but extreme cases, while the handshake keeps
-// the larger part of a small window.
-func (m *mainWindow) bannerLimit() float32 {
-	return max(bannerMaxHeight, m.win.Canvas().Size().Height*0.42)
 }
 
 // togglePanel collapses the card list, or shows it again (the button
@@ -345,7 +333,7 @@ func (m *mainWindow) tokenEvent(ev token.Event) {
 func (m *mainWindow) showInventory(inv *token.Inventory) {
 	m.inv = inv
 	sel := m.tokens.setInventory(inv)
-	m.selectNode(sel)
+	m.showSelection(sel)
 	if sel == nil {
 		m.autoSelect()
 	}
@@ -354,9 +342,18 @@ func (m *mainWindow) showInventory(inv *token.Inventory) {
 	if len(certs) == 0 {
 		m.testView.Hide()
 		m.emptyView.Show()
+		m.win.Canvas().Unfocus() // no cursor blinking in a hidden field
 	} else {
+		first := !m.testView.Visible() || !m.listed
 		m.emptyView.Hide()
 		m.testView.Show()
+		if first && m.conn.url.Text == "" && m.run == nil {
+			// Type the address right away. Only then: a focused entry's
+			// blinking cursor redraws the window many times a second,
+			// and with an address filled in Enter alone runs the test.
+			m.win.Canvas().Focus(m.conn.url)
+		}
+		m.listed = true
 	}
 	m.events.emitAfterFrame("tokens", map[string]any{"tokens": len(inv.Tokens), "certificates": len(certs), "modules": len(inv.Modules)})
 }
@@ -386,6 +383,16 @@ func (m *mainWindow) autoSelect() {
 
 // selectNode shows what was selected in the tree.
 func (m *mainWindow) selectNode(n *treeNode) {
+	m.showSelection(n)
+	if n != nil {
+		m.tabs.Select(m.certTab) // the person picked it: show it
+	}
+}
+
+// showSelection shows a tree node's details without changing the tab: a
+// rescan (hot plug, Look for cards again) keeps the selection and must
+// not take the person away from a result.
+func (m *mainWindow) showSelection(n *treeNode) {
 	m.selected = n
 	kind := "none"
 	if n != nil {
@@ -394,9 +401,6 @@ func (m *mainWindow) selectNode(n *treeNode) {
 	m.events.emitAfterFrame("selected", map[string]any{"kind": kind})
 	m.checkStale()
 	m.details.show(n)
-	if n != nil {
-		m.tabs.Select(m.certTab)
-	}
 	if n != nil && n.kind == nodeCert && m.held != nil && sameCert(m.held.cert, n.cert) {
 		m.details.setPrivateKey(m.held.hasKey)
 	}
@@ -668,13 +672,23 @@ func (m *mainWindow) finished(run *testRun, res *probe.Result) {
 			m.details.setPrivateKey(c.HasPrivateKey)
 		}
 	}
+	// Nothing keeps the focus after a test: Enter runs it again, and an
+	// entry's blinking cursor would redraw the resting window.
+	m.win.Canvas().Unfocus()
+	go releaseMemory()
 	if canceled(res) {
 		m.say(lang.L("Test canceled."))
-	} else {
-		m.say(lang.L("Test finished: {{.Verdict}}", map[string]any{"Verdict": verdictHeadline(res.Verdict)}))
+		m.events.emitAfterFrame("test-canceled", map[string]any{"stage": "probe", "steps": len(res.Steps)})
+		return
 	}
+	m.say(lang.L("Test finished: {{.Verdict}}", map[string]any{"Verdict": verdictHeadline(res.Verdict)}))
 	m.events.emitAfterFrame("result", map[string]any{"verdict": string(res.Verdict), "steps": len(res.Steps)})
 }
+
+// releaseMemory gives the memory a finished test no longer uses back to
+// the system: Go's collector returns it only slowly, and a window left
+// open all day should rest at the size it started with.
+func releaseMemory() { debug.FreeOSMemory() }
 
 // logout closes the held card (off the UI goroutine: it talks to it).
 func (m *mainWindow) logout() {
