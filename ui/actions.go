@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"io"
 	"net/url"
 	"os"
@@ -16,6 +17,8 @@ import (
 	"fyne.io/fyne/v2/storage"
 
 	"github.com/cardcheck/cardcheck/app/config"
+	"github.com/cardcheck/cardcheck/app/pinmemory"
+	"github.com/cardcheck/cardcheck/token"
 )
 
 // fileDialogSize is a comfortable size for the file dialogs.
@@ -35,6 +38,8 @@ func (m *mainWindow) menu() *fyne.MainMenu {
 		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyE, Modifier: fyne.KeyModifierShortcutDefault}}
 	lesson := &fyne.MenuItem{Label: lang.L("What the server checks"), Action: m.guarded(m.showLesson),
 		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}}
+	panel := &fyne.MenuItem{Label: lang.L("Hide or show the card list"), Action: m.guarded(m.togglePanel),
+		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyB, Modifier: fyne.KeyModifierShortcutDefault}}
 	help := fyne.NewMenu(lang.L("Help"), &fyne.MenuItem{Label: lang.L("About cardcheck"), Action: m.guarded(m.about)})
 	if m.deps.TryDemo != nil && m.demo == nil {
 		help.Items = append([]*fyne.MenuItem{{Label: lang.L("Try the demo"), Action: m.guarded(m.tryDemo)}}, help.Items...)
@@ -46,8 +51,10 @@ func (m *mainWindow) menu() *fyne.MainMenu {
 			fyne.NewMenuItemSeparator(),
 			save,
 			&fyne.MenuItem{Label: lang.L("Copy report"), Action: m.guarded(m.copyReport)},
+			fyne.NewMenuItemSeparator(),
+			&fyne.MenuItem{Label: lang.L("Forget the remembered PIN of this card"), Action: m.guarded(m.forgetPIN)},
 		),
-		fyne.NewMenu(lang.L("Test"), test, compare, fyne.NewMenuItemSeparator(), m.explainItem, lesson),
+		fyne.NewMenu(lang.L("Test"), test, compare, fyne.NewMenuItemSeparator(), m.explainItem, lesson, fyne.NewMenuItemSeparator(), panel),
 		help,
 	)
 }
@@ -61,6 +68,36 @@ func (m *mainWindow) guarded(action func()) func() {
 			action()
 		}
 	}
+}
+
+// forgetPIN deletes the PIN remembered for the selected card's token
+// (off the UI goroutine: a keyring call can block).
+func (m *mainWindow) forgetPIN() {
+	var tok *token.Token
+	if m.selected != nil {
+		tok = m.selected.tok
+	}
+	if m.deps.PINs == nil || tok == nil || tok.Module == nil {
+		m.say(lang.L("Select a card or one of its certificates first."))
+		return
+	}
+	key, label := pinmemory.Key(tok.Module.Path, tok.Serial), tok.Label
+	go func() {
+		err := within(keyringCheckTimeout, func() error { return m.deps.PINs.Delete(key) })
+		m.do(func() { m.pinForgotten(label, err) })
+	}()
+}
+
+func (m *mainWindow) pinForgotten(label string, err error) {
+	switch {
+	case err == nil:
+		m.say(lang.L("The PIN of {{.Token}} is no longer remembered on this computer.", map[string]any{"Token": label}))
+	case errors.Is(err, pinmemory.ErrNotFound):
+		m.say(lang.L("No PIN was remembered for {{.Token}}.", map[string]any{"Token": label}))
+	default:
+		m.say(keyringProblem(err))
+	}
+	m.events.emit("status", map[string]any{"what": "pin-forgotten"})
 }
 
 // showLesson shows what the server checks (the Certificate checks tab).

@@ -14,43 +14,54 @@ import (
 	"github.com/cardcheck/cardcheck/app/probe"
 )
 
-// bannerMaxHeight keeps a long list of advice from pushing the handshake
-// out of the window: beyond it the banner's text scrolls.
+// bannerMaxHeight is the banner's height limit in the smallest window; a
+// taller window allows more (mainWindow.bannerLimit), so that the advice
+// is shown whole. Beyond the limit the banner's text scrolls, so that a
+// long list of advice cannot push the handshake out of the window.
 const bannerMaxHeight = 190
 
 // verdictBanner is the answer at the top of the result: a colour and an
 // icon for the verdict, one sentence, the cause and what to do. While a
 // test runs it shows the progress and the Cancel button instead.
 type verdictBanner struct {
+	stale    *widget.Label // "from an earlier test", when the choices changed since
+	look     fyne.ThemeColorName
 	bg       *tint
 	icon     *widget.Icon
 	title    *widget.Label
 	summary  *widget.Label
 	cause    *widget.Label
 	advice   *widget.Label
-	progress *widget.ProgressBarInfinite
+	progress *busyBar
 	cancel   *widget.Button
 	copy     *widget.Button
 	save     *widget.Button
+	fixBox   *fyne.Container // the advice's one-click fixes
+	limit    func() float32  // the height limit (nil: bannerMaxHeight)
+	fixBtns  []*widget.Button
 	content  fyne.CanvasObject
 }
 
 func newVerdictBanner(onCancel, onCopy, onSave func()) *verdictBanner {
 	b := &verdictBanner{
+		stale:    &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}},
 		bg:       newTint(),
 		icon:     widget.NewIcon(nil),
 		title:    &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Wrapping: fyne.TextWrapWord},
 		summary:  &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true},
 		cause:    &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true},
 		advice:   &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true},
-		progress: widget.NewProgressBarInfinite(),
+		progress: newBusyBar(),
 		cancel:   &widget.Button{Text: lang.L("Cancel"), Icon: theme.CancelIcon(), OnTapped: onCancel},
 		copy:     &widget.Button{Text: lang.L("Copy report"), Icon: theme.ContentCopyIcon(), OnTapped: onCopy},
 		save:     &widget.Button{Text: lang.L("Save report…"), Icon: theme.DocumentSaveIcon(), OnTapped: onSave},
 	}
-	b.progress.Stop()
-	text := container.NewVBox(container.New(&tightVBox{}, b.title, b.summary), b.progress, b.cause, b.advice)
-	capped := container.New(&cappedHeight{body: text, max: bannerMaxHeight}, container.NewVScroll(text))
+	b.progress.stop()
+	b.stale.Hide()
+	b.fixBox = container.NewHBox()
+	b.fixBox.Hide()
+	text := container.NewVBox(b.stale, container.New(&tightVBox{}, b.title, b.summary), b.progress.box, b.cause, b.advice, b.fixBox)
+	capped := container.New(&cappedHeight{body: text, max: b.maxHeight}, container.NewVScroll(text))
 	buttons := container.NewVBox(b.cancel, b.copy, b.save)
 	iconBox := container.NewVBox(container.NewGridWrap(fyne.NewSquareSize(48), b.icon))
 	body := container.NewBorder(nil, nil, iconBox, buttons, capped)
@@ -61,14 +72,15 @@ func newVerdictBanner(onCancel, onCopy, onSave func()) *verdictBanner {
 
 // running shows a test in progress.
 func (b *verdictBanner) running(url, stage string) {
-	b.bg.setColor(theme.ColorNamePrimary)
+	b.setStale("")
+	b.setLook(theme.ColorNamePrimary)
 	b.icon.SetResource(theme.NewPrimaryThemedResource(theme.MediaPlayIcon()))
 	b.title.SetText(lang.L("Testing {{.URL}}", map[string]any{"URL": url}))
 	b.summary.SetText(stage)
-	b.progress.Show()
-	b.progress.Start()
+	b.progress.start()
 	show(b.cancel)
 	hide(b.cause, b.advice, b.copy, b.save)
+	b.setFixes(nil)
 	b.content.Show()
 }
 
@@ -77,12 +89,16 @@ func (b *verdictBanner) stage(text string) { b.summary.SetText(text) }
 
 // done shows the verdict.
 func (b *verdictBanner) done(res *probe.Result) {
-	b.progress.Stop()
-	b.progress.Hide()
+	b.progress.stop()
 	hide(b.cancel)
 	show(b.copy, b.save)
+	b.setStale("")
+	if canceled(res) {
+		b.showCanceled()
+		return
+	}
 	name, icon := verdictLook(res.Verdict)
-	b.bg.setColor(name)
+	b.setLook(name)
 	b.icon.SetResource(icon)
 	b.title.SetText(verdictHeadline(res.Verdict))
 	b.summary.SetText(tr(res.Summary))
@@ -98,11 +114,57 @@ func (b *verdictBanner) done(res *probe.Result) {
 	}
 	setOptional(b.cause, cause, lang.L("Cause: {{.Cause}}", map[string]any{"Cause": cause}))
 	var advice []string
-	for _, a := range res.Advice {
-		advice = append(advice, "• "+tr(a))
+	for i, a := range res.Advice {
+		code := ""
+		if i < len(res.AdviceCodes) {
+			code = res.AdviceCodes[i]
+		}
+		advice = append(advice, "• "+guiAdvice(code, a))
 	}
 	setOptional(b.advice, strings.Join(advice, "\n"), lang.L("What to do:")+"\n"+strings.Join(advice, "\n"))
 	b.content.Show()
+}
+
+// showCanceled is a test the person canceled: neither good nor bad news,
+// so no verdict colour and no advice.
+func (b *verdictBanner) showCanceled() {
+	b.setLook(theme.ColorNameDisabled)
+	b.icon.SetResource(theme.InfoIcon())
+	b.title.SetText(lang.L("Test canceled"))
+	b.summary.SetText(lang.L("You canceled the test before it finished, so it says nothing about your card. The messages exchanged until then are below."))
+	hide(b.cause, b.advice)
+	b.content.Show()
+}
+
+// maxHeight is the banner's height limit now.
+func (b *verdictBanner) maxHeight() float32 {
+	if b.limit == nil {
+		return bannerMaxHeight
+	}
+	return b.limit()
+}
+
+// setLook colours the banner.
+func (b *verdictBanner) setLook(name fyne.ThemeColorName) {
+	b.look = name
+	b.bg.setColor(name)
+}
+
+// setStale marks the verdict as no longer matching the certificate,
+// address or options now chosen (why says what changed), or, with "",
+// as current. A screenshot of a stale verdict must not tell a false
+// story, so it loses its colour too.
+func (b *verdictBanner) setStale(why string) {
+	if why == "" {
+		if b.stale.Visible() {
+			b.stale.Hide()
+			b.bg.setColor(b.look)
+		}
+		return
+	}
+	b.stale.SetText(why)
+	b.stale.Show()
+	b.bg.setColor(theme.ColorNameDisabled)
 }
 
 // setOptional shows text on l when value is set, else hides l.
@@ -220,7 +282,7 @@ func withAlpha(c color.Color, a uint8) color.Color {
 // body needs, but no more than max.
 type cappedHeight struct {
 	body fyne.CanvasObject
-	max  float32
+	max  func() float32
 }
 
 func (l *cappedHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
@@ -232,9 +294,27 @@ func (l *cappedHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 
 func (l *cappedHeight) MinSize([]fyne.CanvasObject) fyne.Size {
 	m := l.body.MinSize()
-	return fyne.NewSize(m.Width, min(m.Height, l.max))
+	return fyne.NewSize(m.Width, min(m.Height, l.max()))
 }
 
-// fixes are the buttons offering the advice's one-click fixes (shown
-// ones only).
-func (b *verdictBanner) fixes() []*widget.Button { return nil }
+// fixes are the buttons offering the advice's one-click fixes.
+func (b *verdictBanner) fixes() []*widget.Button { return b.fixBtns }
+
+// setFixes shows a button per fix (none hides the row).
+func (b *verdictBanner) setFixes(fs []fix) {
+	b.fixBtns = nil
+	b.fixBox.Objects = nil
+	for _, f := range fs {
+		btn := &widget.Button{Text: f.label, OnTapped: f.action}
+		b.fixBtns = append(b.fixBtns, btn)
+		b.fixBox.Objects = append(b.fixBox.Objects, btn)
+	}
+	b.fixBox.Hidden = len(fs) == 0
+	b.fixBox.Refresh()
+}
+
+// clear hides the banner (a canceled login leaves nothing to say).
+func (b *verdictBanner) clear() {
+	b.progress.stop()
+	b.content.Hide()
+}

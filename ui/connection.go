@@ -21,17 +21,17 @@ var timeouts = []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 
 // (with history), the options, and the Test connection button. Enter in
 // the URL entry runs the test too.
 type connectionBar struct {
-	url         *widget.SelectEntry
+	url         *escSelectEntry
 	test        *widget.Button
 	logout      *widget.Button
 	message     *widget.Label
 	options     *widget.Accordion
 	optionsItem *widget.AccordionItem
 	tlsVersion  *widget.RadioGroup
-	caFile      *widget.Entry
+	caFile      *escEntry
 	caBrowse    *widget.Button
 	caClear     *widget.Button
-	cont        *widget.Check
+	cont        *escCheck
 	timeout     *widget.Select
 	choices     []time.Duration // behind the timeout labels
 	history     []string        // the URLs the entry offers
@@ -39,12 +39,15 @@ type connectionBar struct {
 
 	onTest    func()
 	onOptions func(testOptions) // the options changed (to store them)
+	onEscape  func()            // Esc in a field (cancels a running test)
+	onEdited  func()            // the address or an option changed by hand
 	loading   bool              // setOptions in progress: do not report changes
 }
 
 func newConnectionBar(onTest, onLogout, onBrowseCA func(), onOptions func(testOptions)) *connectionBar {
 	b := &connectionBar{onTest: onTest, onOptions: onOptions}
-	b.url = widget.NewSelectEntry(nil)
+	b.url = newEscSelectEntry(b.escape)
+	b.url.OnChanged = b.urlChanged
 	b.url.PlaceHolder = lang.L("Server address, for example https://server.example.org/")
 	b.url.Validator = b.validate
 	b.url.OnSubmitted = b.submitted
@@ -57,12 +60,12 @@ func newConnectionBar(onTest, onLogout, onBrowseCA func(), onOptions func(testOp
 	b.tlsVersion = widget.NewRadioGroup([]string{tlsLabel("auto"), tlsLabel("1.2"), tlsLabel("1.3")}, b.changed)
 	b.tlsVersion.Horizontal = true
 	b.tlsVersion.Required = true
-	b.caFile = &widget.Entry{PlaceHolder: lang.L("System CAs (no extra file)"), OnChanged: b.changed}
-	b.caFile.ExtendBaseWidget(b.caFile)
+	b.caFile = newEscEntry(b.escape)
+	b.caFile.PlaceHolder = lang.L("System CAs (no extra file)")
+	b.caFile.OnChanged = b.changed
 	b.caBrowse = &widget.Button{Text: lang.L("Choose…"), Icon: theme.FolderOpenIcon(), OnTapped: onBrowseCA}
 	b.caClear = &widget.Button{Icon: theme.ContentClearIcon(), OnTapped: b.clearCA}
-	b.cont = &widget.Check{Text: lang.L("Continue if the server is untrusted (the report still says so)"), OnChanged: b.contChanged}
-	b.cont.ExtendBaseWidget(b.cont)
+	b.cont = newEscCheck(lang.L("Continue if the server is untrusted (the report still says so)"), b.contChanged, b.escape)
 	b.timeout = widget.NewSelect(nil, b.changed)
 	b.setTimeoutChoices(timeouts)
 
@@ -74,7 +77,9 @@ func newConnectionBar(onTest, onLogout, onBrowseCA func(), onOptions func(testOp
 	)
 	b.optionsItem = widget.NewAccordionItem("", form)
 	b.options = widget.NewAccordion(b.optionsItem)
-	row := container.NewBorder(nil, nil, nil, container.NewHBox(b.test, b.logout), b.url)
+	// Test connection stays at the right edge: Log out comes and goes
+	// left of it, so the button never moves under the pointer.
+	row := container.NewBorder(nil, nil, nil, container.NewHBox(b.logout, b.test), b.url)
 	b.content = container.NewVBox(row, b.message, b.options)
 	return b
 }
@@ -84,6 +89,20 @@ func (b *connectionBar) validate(s string) error {
 		return nil // empty is not an error while typing; Test says what is missing
 	}
 	return validateURL(s)
+}
+
+// escape is Esc in one of the fields.
+func (b *connectionBar) escape() {
+	if b.onEscape != nil {
+		b.onEscape()
+	}
+}
+
+// urlChanged is the address edited (typed, or set from the history).
+func (b *connectionBar) urlChanged(string) {
+	if !b.loading && b.onEdited != nil {
+		b.onEdited()
+	}
 }
 
 func (b *connectionBar) submitted(string) {
@@ -114,6 +133,9 @@ func (b *connectionBar) changed(string) {
 	b.options.Refresh()
 	if !b.loading && b.onOptions != nil {
 		b.onOptions(o)
+	}
+	if !b.loading && b.onEdited != nil {
+		b.onEdited()
 	}
 }
 

@@ -96,4 +96,6 @@ func (p *tokenPanel) rowViews() map[string]fyne.CanvasObject {
 }
 
 // extraControls are the window's controls outside its screens.
-func (m *mainWindow) extraControls() []control { return nil }
+func (m *mainWindow) extraControls() []control {
+	return []control{{"panel-toggle", m.panelToggle}, {"split", m.split}}
+}

@@ -228,6 +228,9 @@ func TestDemoPINPrefilled(t *testing.T) {
 	if n := len(h.be.loginCalls()); n != 2 || !d.open || d.entry.Text != "" {
 		t.Fatalf("after a wrong PIN: %d logins (want 2), open %v, PIN filled in again %v", n, d.open, d.entry.Text != "")
 	}
+	if strings.Contains(d.demoNote.Text, "filled in") || !strings.Contains(d.demoNote.Text, demo.PIN) || d.remember.Visible() {
+		t.Errorf("after a wrong PIN: note %q (must not claim the PIN is filled in), remember shown %v", d.demoNote.Text, d.remember.Visible())
+	}
 	test.Type(d.entry, demo.PIN)
 	test.Tap(d.ok)
 	h.waitResult()

@@ -500,6 +500,10 @@ func newHarness(t *testing.T, be Backend, pins PINMemory, tryDemo func() error) 
 	return openHarness(t, Deps{Backend: be, PINs: pins, TryDemo: tryDemo}, nil)
 }
 
+// testWindowSize is the size of the window in tests (and its golden
+// renderings): a common laptop window, larger than minWindowSize.
+var testWindowSize = fyne.NewSize(1000, 680)
+
 // openHarness opens the window (in demo mode with d) and waits for the
 // first scan to be shown.
 func openHarness(t *testing.T, deps Deps, d *demo.Demo) *harness {
@@ -512,7 +516,7 @@ func openHarness(t *testing.T, deps Deps, d *demo.Demo) *harness {
 	w := test.NewTempWindow(t, nil)
 	q := newUIQueue()
 	m := newMainWindow(a, w, deps, windowOptions{do: q.do, now: func() time.Time { return testNow }, demo: d})
-	w.Resize(minWindowSize)
+	w.Resize(testWindowSize)
 	t.Cleanup(m.close)
 	h := &harness{t: t, q: q, m: m, w: w}
 	if fb, ok := be.(*fakeBackend); ok {

@@ -36,6 +36,9 @@ type loginFlow struct {
 	failed   func(error)
 	canceled func()
 	noted    func(string) // a remark for the status line
+	// waiting is called with true when the flow waits for the person
+	// (the PIN dialog is open) and false when the card works again.
+	waiting func(bool)
 
 	dialog  *pinDialog
 	stopped bool // canceled: a late result is thrown away
@@ -129,12 +132,20 @@ func (f *loginFlow) ask(flags token.Flags, problem string) {
 	}
 	f.dialog = newPINDialog(f.win, f.do, f.modal, pinRequest{tok: f.cert.Token, flags: flags, problem: problem, pins: pins, prefill: f.prefill}, f.submitted, f.cancel)
 	f.dialog.show()
+	f.setWaiting(true)
 	f.events.emitAfterFrame("pin-dialog", map[string]any{"pin_state": int(flags.PINState()), "pin_pad": flags.ProtectedAuthPath})
 }
 
 // submitted is one press of OK: one login attempt, off the UI goroutine.
 func (f *loginFlow) submitted(opt token.LoginOptions, remember bool) {
+	f.setWaiting(false)
 	go f.login(opt, remember)
+}
+
+func (f *loginFlow) setWaiting(on bool) {
+	if f.waiting != nil {
+		f.waiting(on)
+	}
 }
 
 func (f *loginFlow) login(opt token.LoginOptions, remember bool) {
@@ -165,6 +176,7 @@ func (f *loginFlow) loggedIn(card cardtest.Card, err error) {
 			fresh = te.Flags
 		}
 		f.dialog.failed(err, fresh)
+		f.setWaiting(true)
 		return
 	}
 	f.finish(card, err)

@@ -49,16 +49,18 @@ type pinDialog struct {
 	rememberWhy *note
 	demoNote    *widget.Label // the demo's PIN, said in words
 	problem     *widget.Label
-	busy        *widget.ProgressBarInfinite
+	busy        *busyBar
 	ok          *widget.Button
 	cancel      *widget.Button
 
-	flags      token.Flags
-	mode       pinMode
-	submitting bool
-	open       bool
-	onSubmit   func(opt token.LoginOptions, remember bool)
-	onCancel   func()
+	flags       token.Flags
+	mode        pinMode
+	submitting  bool
+	open        bool
+	canRemember bool   // a keyring store was given (else the box never shows)
+	demoPIN     string // the demo card's public PIN, or ""
+	onSubmit    func(opt token.LoginOptions, remember bool)
+	onCancel    func()
 }
 
 // pinRequest is what the dialog is opened for.
@@ -80,7 +82,7 @@ func newPINDialog(win fyne.Window, do func(func()), modal *modalStack, req pinRe
 		rememberWhy: newNote("", theme.SizeNameCaptionText),
 		demoNote:    &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}},
 		problem:     &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance, TextStyle: fyne.TextStyle{Bold: true}},
-		busy:        widget.NewProgressBarInfinite(),
+		busy:        newBusyBar(),
 	}
 	p.entry = newPINEntry(p.escape)
 	p.entry.OnChanged = p.inputChanged
@@ -89,11 +91,10 @@ func newPINDialog(win fyne.Window, do func(func()), modal *modalStack, req pinRe
 	p.remember = newEscCheck(lang.L("Remember PIN on this computer"), nil, p.escape)
 	p.ok = &widget.Button{Text: lang.L("OK"), Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: p.submit}
 	p.cancel = &widget.Button{Text: lang.L("Cancel"), Icon: theme.CancelIcon(), OnTapped: p.escape}
-	p.busy.Hide()
 
 	content := container.NewVBox(
 		container.New(&tightVBox{}, p.tokenName, p.tokenInfo),
-		p.state, p.padNote, p.entry, p.demoNote, p.confirm, p.problem, p.busy,
+		p.state, p.padNote, p.entry, p.demoNote, p.confirm, p.problem, p.busy.box,
 		container.New(&tightVBox{}, p.remember, p.rememberWhy),
 	)
 	p.dlg = dialog.NewCustomWithoutButtons(lang.L("Enter your PIN"), container.New(&fixedWidth{width: 440}, content), win)
@@ -114,6 +115,7 @@ func (p *pinDialog) prefill(pin string) {
 		p.demoNote.Hide()
 		return
 	}
+	p.demoPIN = pin
 	p.entry.SetText(pin)
 	p.entry.CursorColumn = utf8.RuneCountInString(pin) // type on at the end
 	p.entry.Refresh()
@@ -150,6 +152,7 @@ func (p *pinDialog) hide() {
 
 // closed runs whenever the dialog goes away.
 func (p *pinDialog) closed() {
+	p.busy.stop()       // closed while the card checks the PIN: no animation left running
 	p.entry.SetText("") // do not keep the PIN in a widget
 	p.modal.pop(p.tracked)
 	if p.open { // closed by the window, not by hide
@@ -209,7 +212,7 @@ func (p *pinDialog) setFlags(f token.Flags) {
 		p.cancel.SetText(lang.L("Close"))
 		p.state.SetText(lang.L("This card's PIN is locked after too many wrong attempts. cardcheck will not try any PIN. Contact your helpdesk: they can unblock the card with its PUK or issue a new one."))
 	}
-	rememberable := p.mode == modeEntry
+	rememberable := p.mode == modeEntry && p.canRemember
 	p.remember.Hidden = !rememberable
 	p.rememberWhy.Hidden = !rememberable
 	p.entry.Refresh()
@@ -228,17 +231,21 @@ func (p *pinDialog) checkKeyring(pins PINMemory) {
 		p.rememberWhy.Hide()
 		return
 	}
+	p.canRemember = true
+	p.remember.Hidden = p.mode != modeEntry
+	p.rememberWhy.Hidden = p.mode != modeEntry
 	p.rememberWhy.SetText(lang.L("Checking whether this computer can keep the PIN safely…"))
 	go func() {
-		err := availableWithin(pins, keyringCheckTimeout)
+		err := within(keyringCheckTimeout, pins.Available)
 		p.do(func() { p.keyringChecked(err) })
 	}()
 }
 
-// availableWithin runs pins.Available with a time limit.
-func availableWithin(pins PINMemory, limit time.Duration) error {
+// within runs a keyring call with a time limit: a locked keyring waits
+// for an unlock prompt, forever.
+func within(limit time.Duration, call func() error) error {
 	done := make(chan error, 1)
-	go func() { done <- pins.Available() }()
+	go func() { done <- call() }()
 	t := time.NewTimer(limit)
 	defer t.Stop()
 	select {
@@ -255,7 +262,7 @@ func (p *pinDialog) keyringChecked(err error) {
 	if err != nil {
 		p.remember.SetChecked(false)
 		p.remember.Disable()
-		p.rememberWhy.SetText(lang.L("Not available: {{.Reason}}", map[string]any{"Reason": err.Error()}))
+		p.rememberWhy.SetText(keyringProblem(err))
 		return
 	}
 	if !p.submitting {
@@ -312,9 +319,8 @@ func (p *pinDialog) submit() {
 // setBusy shows that the card is checking the PIN.
 func (p *pinDialog) setBusy(busy bool) {
 	p.submitting = busy
-	p.busy.Hidden = !busy
 	if busy {
-		p.busy.Start()
+		p.busy.start()
 		p.entry.Disable()
 		p.confirm.Disable()
 		if p.mode == modePINPad {
@@ -325,11 +331,10 @@ func (p *pinDialog) setBusy(busy bool) {
 			p.problem.Refresh()
 		}
 	} else {
-		p.busy.Stop()
+		p.busy.stop()
 		p.entry.Enable()
 		p.confirm.Enable()
 	}
-	p.busy.Refresh()
 	p.updateOK()
 }
 
@@ -344,6 +349,9 @@ func (p *pinDialog) failed(err error, fresh *token.Flags) {
 	}
 	p.showProblem(loginProblem(err))
 	p.entry.SetText("")
+	if p.demoPIN != "" { // no longer filled in: say it instead
+		p.demoNote.SetText(lang.L("This is the demo card: its PIN is {{.PIN}}.", map[string]any{"PIN": p.demoPIN}))
+	}
 	p.focusEntry()
 }
 
@@ -352,6 +360,21 @@ func (p *pinDialog) showProblem(text string) {
 	p.problem.SetText(text)
 	p.problem.Hidden = text == ""
 	p.problem.Refresh()
+}
+
+// keyringProblem says in words why PINs cannot be remembered: the
+// keyring library's errors are D-Bus jargon ("org.freedesktop.DBus.
+// Error.ServiceUnknown"), useless to the person reading the dialog.
+func keyringProblem(err error) string {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, errKeyringTimeout) || strings.Contains(msg, "did not answer"):
+		return lang.L("Not available: the keyring did not answer in time (it may be locked).")
+	case strings.Contains(msg, "ServiceUnknown") || strings.Contains(msg, "dbus") || strings.Contains(msg, "DBus") ||
+		strings.Contains(msg, "exec"):
+		return lang.L("Not available: this computer has no keyring service (Secret Service) running.")
+	}
+	return lang.L("Not available: the keyring could not be used.")
 }
 
 // loginProblem is the sentence for a failed login: the token layer's
@@ -424,7 +447,12 @@ func (l *fixedWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 func (l *fixedWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	var s fyne.Size
 	for _, o := range objs {
-		o.Resize(fyne.NewSize(l.width, o.MinSize().Height)) // wrap at the width first
+		if o.Size().Width == 0 {
+			// Wrap at the width before the first layout. Only then:
+			// resizing here on every call fought with Layout's size and
+			// laid the dialog out again on every frame.
+			o.Resize(fyne.NewSize(l.width, o.MinSize().Height))
+		}
 		s = s.Max(o.MinSize())
 	}
 	s.Width = max(s.Width, l.width)

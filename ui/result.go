@@ -230,9 +230,12 @@ func connectionLine(res *probe.Result) string {
 		parts = append(parts, lang.L("alert {{.Name}} ({{.Code}}) from the {{.From}}", map[string]any{"Name": res.Alert.Name, "Code": res.Alert.Code, "From": partyName(res.Alert.From)}))
 	}
 	t := res.Timings
-	if len(res.Steps) == 0 {
+	switch {
+	case canceled(res):
+		parts = append(parts, lang.L("canceled before the end"))
+	case len(res.Steps) == 0:
 		parts = append(parts, lang.L("no TLS handshake took place"))
-	} else {
+	default:
 		parts = append(parts, lang.L("handshake {{.Handshake}} ms, total {{.Total}} ms", map[string]any{
 			"Handshake": fmt.Sprintf("%.1f", t.HandshakeMs), "Total": fmt.Sprintf("%.1f", t.TotalMs)}))
 	}
@@ -244,6 +247,11 @@ func connectionLine(res *probe.Result) string {
 		line += "\n" + tr(n)
 	}
 	return line
+}
+
+// canceled says whether the person canceled the test.
+func canceled(res *probe.Result) bool {
+	return res != nil && res.Error != nil && res.Error.Kind == string(probe.KindCanceled)
 }
 
 func partyName(from string) string {

@@ -14,6 +14,7 @@ const historySize = 10
 const (
 	defaultTLSVersion = "auto"
 	defaultTimeout    = 30 * time.Second
+	defaultSplit      = 0.3 // the card list's share of the width
 )
 
 // settings reads and writes the GUI's preferences (Fyne preferences under
@@ -34,6 +35,8 @@ type prefStore interface {
 	SetBool(key string, value bool)
 	IntWithFallback(key string, fallback int) int
 	SetInt(key string, value int)
+	FloatWithFallback(key string, fallback float64) float64
+	SetFloat(key string, value float64)
 }
 
 // memoryPrefs keeps the settings of one demo session in memory. The demo
@@ -76,6 +79,15 @@ func (m memoryPrefs) IntWithFallback(key string, fallback int) int {
 
 func (m memoryPrefs) SetInt(key string, value int) { m[key] = value }
 
+func (m memoryPrefs) FloatWithFallback(key string, fallback float64) float64 {
+	if v, ok := m[key].(float64); ok {
+		return v
+	}
+	return fallback
+}
+
+func (m memoryPrefs) SetFloat(key string, value float64) { m[key] = value }
+
 // modules returns the module paths the user added.
 func (s settings) modules() []string { return s.p.StringList(config.KeyModules) }
 
@@ -117,6 +129,18 @@ func (s settings) rememberURL(url string) []string {
 
 // lastCertificate is the PKCS#11 URI of the certificate used last, so that
 // it is selected again at start-up.
+// splitOffset is where the user left the divider between the card list
+// and the result (defaultSplit when never moved).
+func (s settings) splitOffset() float64 {
+	return s.p.FloatWithFallback(config.KeySplit, defaultSplit)
+}
+
+func (s settings) setSplitOffset(o float64) { s.p.SetFloat(config.KeySplit, o) }
+
+func (s settings) panelHidden() bool { return s.p.Bool(config.KeyPanelHidden) }
+
+func (s settings) setPanelHidden(h bool) { s.p.SetBool(config.KeyPanelHidden, h) }
+
 func (s settings) lastCertificate() string { return s.p.String(config.KeyLastCertificate) }
 
 func (s settings) setLastCertificate(uri string) { s.p.SetString(config.KeyLastCertificate, uri) }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -21,7 +22,8 @@ import (
 
 // Window sizes.
 var (
-	minWindowSize     = fyne.NewSize(1000, 680)
+	// minWindowSize fits a 1024×640 laptop screen with room for a panel.
+	minWindowSize     = fyne.NewSize(820, 540)
 	initialWindowSize = fyne.NewSize(1180, 760)
 )
 
@@ -55,6 +57,11 @@ type mainWindow struct {
 	status       *note
 	testView     fyne.CanvasObject // certificate, connection and result
 	emptyView    fyne.CanvasObject
+	split        *container.Split // the card list | the rest
+	left         fyne.CanvasObject
+	body         *fyne.Container // holds split, or the right side alone when the list is collapsed
+	right        fyne.CanvasObject
+	panelToggle  *widget.Button // collapse or show the card list
 
 	inv         *token.Inventory
 	selected    *treeNode
@@ -64,6 +71,7 @@ type mainWindow struct {
 	watchCancel context.CancelFunc
 	held        *heldCard // a card that stays logged in between tests
 	run         *testRun  // the test in progress, nil when idle
+	shown       *testRun  // the test whose result is on screen, nil for none
 }
 
 // heldCard is a logged-in card kept for the next test of the same
@@ -79,6 +87,8 @@ type heldCard struct {
 type testRun struct {
 	url     string
 	cert    *token.Certificate
+	opts    testOptions   // the options it ran with
+	res     *probe.Result // its result, once finished
 	compare bool
 	login   *loginFlow
 	cancel  context.CancelFunc // set once the probe runs
@@ -124,10 +134,13 @@ func (m *mainWindow) build() {
 	m.empty = newEmptyState(m.chooseModule, m.refresh, tryDemo)
 	m.details = newCertDetails(m.now, m.copyURI, m.exportCertificate, m.removeModule)
 	m.conn = newConnectionBar(m.startTest, m.logout, m.chooseCAFile, m.prefs.setOptions)
+	m.conn.onEscape = m.cancelTest
+	m.conn.onEdited = m.checkStale
 	m.conn.setOptions(m.prefs.options())
 	m.conn.setHistory(m.prefs.history())
 	m.conn.url.SetText(m.prefs.lastURL())
 	m.banner = newVerdictBanner(m.cancelTest, m.copyReport, m.saveReport)
+	m.banner.limit = m.bannerLimit
 	m.result = newResultView(m.explainChanged, m.startCompare, m.backToOneTest)
 	m.result.onMessage = m.messageSelected
 	m.certTab = container.NewTabItem(lang.L("Certificate"), m.details.content)
@@ -151,15 +164,24 @@ func (m *mainWindow) build() {
 		scenarios.Offset = 0.68
 		left, top = scenarios, container.NewPadded(m.demo.banner)
 	}
-	split := container.NewHSplit(container.NewPadded(left), right)
-	split.Offset = 0.3
-	statusBar := container.NewBorder(widget.NewSeparator(), nil, nil, version, m.status)
-	m.win.SetContent(container.New(minSizeLayout{min: minWindowSize}, container.NewBorder(top, statusBar, nil, nil, split)))
+	m.left, m.right = container.NewPadded(left), right
+	m.split = container.NewHSplit(m.left, m.right)
+	m.split.Offset = m.prefs.splitOffset()
+	m.body = container.NewStack(m.split)
+	m.panelToggle = &widget.Button{Importance: widget.LowImportance, OnTapped: m.togglePanel}
+	m.setPanelHidden(m.prefs.panelHidden())
+	statusBar := container.NewBorder(widget.NewSeparator(), nil, m.panelToggle, version, m.status)
+	m.win.SetContent(container.New(minSizeLayout{min: minWindowSize}, container.NewBorder(top, statusBar, nil, nil, m.body)))
 	m.win.SetMainMenu(m.menu())
 	m.win.Canvas().SetOnTypedKey(m.typedKey)
-	m.win.Canvas().Focus(m.conn.url) // type the address right away
 	if m.demo != nil && len(m.demo.d.Scenarios) > 0 {
 		m.demo.list.Select(0)
+	}
+	if m.conn.url.Text == "" {
+		// Type the address right away. Only then: a focused entry's
+		// blinking cursor redraws the window many times a second, and
+		// with an address filled in Enter alone runs the test.
+		m.win.Canvas().Focus(m.conn.url)
 	}
 }
 
@@ -184,6 +206,45 @@ func (m *mainWindow) messageSelected(i int, name string) {
 	m.events.emitAfterFrame("message", map[string]any{"index": i, "name": name})
 }
 
+// bannerLimit is the most height the verdict banner may take: enough for
+// the whole advice in all but extreme cases, while the handshake keeps
+// the larger part of a small window.
+func (m *mainWindow) bannerLimit() float32 {
+	return max(bannerMaxHeight, m.win.Canvas().Size().Height*0.42)
+}
+
+// togglePanel collapses the card list, or shows it again (the button
+// in the status bar, Ctrl+B).
+func (m *mainWindow) togglePanel() {
+	hidden := !m.prefs.panelHidden()
+	if hidden {
+		m.prefs.setSplitOffset(m.split.Offset)
+	}
+	m.prefs.setPanelHidden(hidden)
+	m.setPanelHidden(hidden)
+	m.events.emitAfterFrame("status", map[string]any{"what": "panel", "hidden": hidden})
+}
+
+// setPanelHidden lays the window out with or without the card list.
+func (m *mainWindow) setPanelHidden(hidden bool) {
+	if hidden {
+		// The split leaves the window; it must not go on laying out the
+		// right side, which the window now shows alone.
+		m.split.Leading, m.split.Trailing = widget.NewLabel(""), widget.NewLabel("")
+		m.body.Objects = []fyne.CanvasObject{m.right}
+		m.panelToggle.SetIcon(theme.NavigateNextIcon())
+		m.panelToggle.SetText(lang.L("Show cards"))
+	} else {
+		m.split.Leading, m.split.Trailing = m.left, m.right
+		m.split.Offset = m.prefs.splitOffset()
+		m.body.Objects = []fyne.CanvasObject{m.split}
+		m.panelToggle.SetIcon(theme.NavigateBackIcon())
+		m.panelToggle.SetText(lang.L("Hide cards"))
+	}
+	m.split.Refresh()
+	m.body.Refresh()
+}
+
 // say shows a line in the status bar.
 func (m *mainWindow) say(text string) { m.status.SetText(text) }
 
@@ -199,6 +260,9 @@ func (m *mainWindow) close() {
 	if m.held != nil {
 		m.held.card.Close()
 		m.held = nil
+	}
+	if !m.prefs.panelHidden() {
+		m.prefs.setSplitOffset(m.split.Offset) // where the user left the divider
 	}
 	m.events.close()
 }
@@ -310,6 +374,7 @@ func (m *mainWindow) selectNode(n *treeNode) {
 		kind = n.kind.String()
 	}
 	m.events.emitAfterFrame("selected", map[string]any{"kind": kind})
+	m.checkStale()
 	m.details.show(n)
 	if n != nil {
 		m.tabs.Select(m.certTab)
@@ -360,10 +425,12 @@ func (m *mainWindow) begin(compare bool) {
 		m.conn.url.SetText(url)
 	}
 	m.conn.say("", widget.MediumImportance)
+	m.say("")                // no "Test finished: …" of the last test while this one runs
+	m.win.Canvas().Unfocus() // Esc reaches the window (see esc.go), and no cursor blinks
 	m.conn.setHistory(m.prefs.rememberURL(url))
 	m.prefs.setLastCertificate(cert.URI)
 
-	run := &testRun{url: url, cert: cert, compare: compare}
+	run := &testRun{url: url, cert: cert, compare: compare, opts: m.conn.currentOptions()}
 	m.run = run
 	m.setRunning(true)
 	m.result.reset()
@@ -387,8 +454,23 @@ func (m *mainWindow) begin(compare bool) {
 		failed:   func(err error) { m.finished(run, cardtest.Failed(run.url, run.cert, err)) },
 		canceled: func() { m.loginCanceled(run) },
 		noted:    m.say,
+		waiting:  m.waitingForPIN,
 	}
 	run.login.start()
+}
+
+// waitingForPIN stops the banner's progress while the PIN dialog waits
+// for the person (nothing is working then, and an animation behind a
+// dialog redraws the whole window on every frame), and starts it again
+// when the card checks the PIN.
+func (m *mainWindow) waitingForPIN(waiting bool) {
+	if waiting {
+		m.banner.progress.stop()
+		m.banner.stage(lang.L("Waiting for the PIN…"))
+		return
+	}
+	m.banner.progress.start()
+	m.banner.stage(lang.L("Logging in to the card…"))
 }
 
 // probe runs the test with a logged-in card, off the UI goroutine.
@@ -456,10 +538,48 @@ func (m *mainWindow) loginCanceled(run *testRun) {
 	}
 	m.run = nil
 	m.setRunning(false)
-	m.banner.content.Hide()
-	m.result.reset() // no "waiting" left behind, and one test again after a comparison
+	m.restoreShown() // nothing was tested: the last result stays
 	m.say(lang.L("Test canceled."))
 	m.events.emitAfterFrame("test-canceled", map[string]any{"stage": "login"})
+}
+
+// restoreShown shows the last result again after a test that never ran
+// (its PIN dialog canceled), or nothing when there was none.
+func (m *mainWindow) restoreShown() {
+	if m.shown == nil || m.shown.res == nil {
+		m.banner.clear()
+		m.result.reset()
+		return
+	}
+	m.banner.done(m.shown.res)
+	m.banner.setFixes(m.fixesFor(m.shown.res))
+	m.result.show(m.shown.res)
+	m.result.explainFirst()
+	m.checkStale()
+}
+
+// checkStale marks the verdict on screen when the certificate, the
+// address or the options chosen now are not the ones it was found with.
+func (m *mainWindow) checkStale() {
+	if m.run != nil || m.shown == nil || m.shown.res == nil {
+		return
+	}
+	var changed []string
+	if !sameCert(m.selectedCert(), m.shown.cert) {
+		changed = append(changed, lang.L("the certificate"))
+	}
+	if normalizeURL(m.conn.url.Text) != m.shown.url {
+		changed = append(changed, lang.L("the server address"))
+	}
+	if m.conn.currentOptions() != m.shown.opts {
+		changed = append(changed, lang.L("the options"))
+	}
+	why := ""
+	if len(changed) > 0 {
+		why = lang.L("From an earlier test: {{.What}} changed since. Press Test connection to test what is chosen now.",
+			map[string]any{"What": strings.Join(changed, ", ")})
+	}
+	m.banner.setStale(why)
 }
 
 // finished shows a result.
@@ -468,8 +588,11 @@ func (m *mainWindow) finished(run *testRun, res *probe.Result) {
 		return
 	}
 	m.run = nil
+	run.res = res
+	m.shown = run
 	m.setRunning(false)
 	m.banner.done(res)
+	m.banner.setFixes(m.fixesFor(res))
 	m.result.show(res)
 	if m.demo != nil {
 		m.demo.recordResult(run.url, run.cert, res.Verdict)
@@ -490,7 +613,11 @@ func (m *mainWindow) finished(run *testRun, res *probe.Result) {
 			m.details.setPrivateKey(c.HasPrivateKey)
 		}
 	}
-	m.say(lang.L("Test finished: {{.Verdict}}", map[string]any{"Verdict": verdictHeadline(res.Verdict)}))
+	if canceled(res) {
+		m.say(lang.L("Test canceled."))
+	} else {
+		m.say(lang.L("Test finished: {{.Verdict}}", map[string]any{"Verdict": verdictHeadline(res.Verdict)}))
+	}
 	m.events.emitAfterFrame("result", map[string]any{"verdict": string(res.Verdict), "steps": len(res.Steps)})
 }
 

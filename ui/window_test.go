@@ -108,7 +108,7 @@ func TestLiveStepsAndCancel(t *testing.T) {
 	test.Type(d.entry, testPIN)
 	d.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // Enter submits
 	h.waitFor("the first live step", func() bool { return len(h.m.result.ladder.steps) == 1 })
-	if !h.m.conn.test.Disabled() || !h.m.banner.cancel.Visible() || !h.m.banner.progress.Visible() {
+	if !h.m.conn.test.Disabled() || !h.m.banner.cancel.Visible() || !h.m.banner.progress.running() {
 		t.Error("while running: Test must be disabled, Cancel and the progress shown")
 	}
 	test.Tap(h.m.banner.cancel)

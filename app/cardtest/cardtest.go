@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cardcheck/cardcheck/app/environment"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/report"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
@@ -130,10 +131,12 @@ func (p *Prepared) Close() { p.Session.Close() }
 
 // Run runs the probe with the card's key.
 func (p *Prepared) Run(ctx context.Context, opt probe.Options) *probe.Result {
+	env := Environment(time.Now(), p.Cert.Token)
 	res := probe.Run(ctx, opt, probe.Credential{Leaf: p.Cert.X509, Intermediates: p.Intermediates, Card: p.Signer})
 	res.ClientCertificate = report.FromCertificate(p.Cert)
 	res.Timings.LoginMs = float64(p.LoginTime.Microseconds()) / 1000
 	res.Timings.TotalMs += res.Timings.LoginMs
+	res.Environment = env
 	return res
 }
 
@@ -145,10 +148,31 @@ func Failed(url string, cert *token.Certificate, err error) *probe.Result {
 		kind = string(probe.KindCertificate)
 	}
 	res := probe.Failure(url, kind, err.Error())
+	var tok *token.Token
 	if cert != nil {
 		res.ClientCertificate = report.FromCertificate(cert)
+		tok = cert.Token
 	}
+	res.Environment = Environment(time.Now(), tok)
 	return res
+}
+
+// Environment describes when and where a test runs: this program and
+// system at time now, and the token t and its module (both null in the
+// JSON when t is nil). Both front ends get it in every result from Run,
+// Test and Failed.
+func Environment(now time.Time, t *token.Token) *environment.Environment {
+	env := &environment.Environment{Host: environment.Current(now)}
+	if t == nil {
+		return env
+	}
+	env.Token = &environment.Token{Label: t.Label, Manufacturer: t.Manufacturer, Model: t.Model,
+		Serial: t.Serial, HardwareVersion: t.HardwareVersion, FirmwareVersion: t.FirmwareVersion}
+	if m := t.Module; m != nil {
+		env.Module = &environment.Module{Path: m.Path, Description: m.Info.Description, Manufacturer: m.Info.Manufacturer,
+			LibraryVersion: m.Info.LibraryVersion, CryptokiVersion: m.Info.CryptokiVersion}
+	}
+	return env
 }
 
 // IssuersOnToken returns the chain above the leaf built from the CA

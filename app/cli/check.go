@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"time"
@@ -22,17 +23,17 @@ type checkFlags struct {
 	timeout                    time.Duration
 }
 
-func parseCheck(args []string, io IO) (*checkFlags, error) {
+func parseCheck(args []string) (*checkFlags, error) {
 	f := &checkFlags{}
-	fs := newFlags("check", io.Stderr)
+	fs := newFlags("check")
 	fs.StringVar(&f.url, "url", "", "server `URL`: https://host[:port]/path or tls://host:port")
 	fs.StringVar(&f.cert, "cert", "", "certificate as a PKCS#11 `URI` (default: the only usable one)")
 	fs.Var(&f.modules, "module", "PKCS#11 module `PATH` (repeatable; default: discover)")
-	fs.BoolVar(&f.pinStdin, "pin-stdin", false, "read the PIN from standard input")
-	fs.StringVar(&f.tls, "tls", "auto", "TLS version: auto, 1.2 or 1.3")
+	fs.BoolVar(&f.pinStdin, "pin-stdin", false, "read the PIN from standard input (on a terminal: ask for it)")
+	fs.StringVar(&f.tls, "tls", "auto", "TLS `VERSION`: auto, 1.2 or 1.3")
 	fs.StringVar(&f.ca, "ca", "", "PEM `FILE` with CAs to trust for the server, besides the system's")
 	fs.BoolVar(&f.continueUntrusted, "continue-untrusted", false, "go on when the server's certificate is not trusted")
-	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "time limit for the whole test")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "time limit for the whole test, a `DURATION` such as 30s or 2m")
 	fs.StringVar(&f.keylog, "keylog", "", "write the TLS key log (NSS format, for Wireshark) to `FILE`")
 	fs.BoolVar(&f.finalTry, "final-try", false, "allow a login when the card has one PIN try left")
 	fs.BoolVar(&f.asJSON, "json", false, "print JSON")
@@ -55,7 +56,7 @@ func parseCheck(args []string, io IO) (*checkFlags, error) {
 }
 
 func checkCmd(args []string, io IO) exitCode {
-	f, err := parseCheck(args, io)
+	f, err := parseCheck(args)
 	if err != nil {
 		return exitCode{ExitUsage, err}
 	}
@@ -64,21 +65,28 @@ func checkCmd(args []string, io IO) exitCode {
 		return exitCode{ExitUsage, err}
 	}
 	defer closeKeylog()
-	var pin string
-	if f.pinStdin {
-		if pin, err = readPIN(io.Stdin); err != nil {
-			return exitCode{ExitUsage, err}
-		}
-	}
 	mgr := token.NewManager(token.Options{})
 	defer mgr.Close()
 	cert, err := f.selectCertificate(mgr)
 	if err != nil {
 		return exitCode{ExitUsage, err}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	res := runCheck(ctx, cert, token.LoginOptions{PIN: pin, ConfirmFinalTry: f.finalTry}, opt, f.pinStdin)
+	pins := pinSource{stdin: f.pinStdin, finalTry: f.finalTry, io: io}
+	pin, havePIN, err := pins.forToken(cert.Token)
+	var res *probe.Result
+	switch {
+	case err != nil && token.KindOf(err) == "":
+		return exitCode{ExitUsage, err} // no PIN on standard input, no terminal echo control
+	case err != nil:
+		res = cardtest.Failed(f.url, cert, err) // canceled at the prompt, or nothing typed
+	default:
+		if !havePIN && cert.Token.Flags.LoginRequired && cert.Token.Flags.ProtectedAuthPath {
+			fmt.Fprintf(io.Stderr, "Enter the PIN for %q on the reader's PIN pad.\n", cert.Token.Label)
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		res = runCheck(ctx, cert, token.LoginOptions{PIN: pin, ConfirmFinalTry: f.finalTry}, opt, havePIN)
+	}
 	if f.asJSON {
 		writeJSON(io, res)
 	} else {
@@ -141,7 +149,7 @@ func (f *checkFlags) selectCertificate(mgr *token.Manager) (*token.Certificate, 
 func runCheck(ctx context.Context, cert *token.Certificate, login token.LoginOptions, opt probe.Options, havePIN bool) *probe.Result {
 	if !havePIN && cert.Token.Flags.LoginRequired && !cert.Token.Flags.ProtectedAuthPath {
 		return cardtest.Failed(opt.URL, cert, &token.Error{Kind: token.KindPINRequired, Op: "login",
-			Msg: "The card needs its PIN: pipe it to --pin-stdin (it is never accepted as an argument)."})
+			Msg: "The card needs its PIN: run cardcheck on a terminal to be asked for it, or pipe it with --pin-stdin (it is never accepted as an argument)."})
 	}
 	login.UsePINPad = !havePIN
 	p, err := cardtest.Login(cert, login)

@@ -5,11 +5,11 @@
 package cli
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/cardcheck/cardcheck/app/config"
@@ -48,11 +48,40 @@ Usage:
   cardcheck serve --listen ADDR --cert FILE --key FILE --client-ca FILE [--crl FILE] [--tls auto|1.2|1.3]
   cardcheck demo [--no-gui] [--json] [--reset]
   cardcheck --version
+  cardcheck COMMAND --help        the flags of a command (or: cardcheck help COMMAND)
 
-The PIN is read from standard input (--pin-stdin) or typed on the reader's
-PIN pad; it is never accepted as an argument.
+On a terminal cardcheck asks for the PIN when the card needs one, without
+showing it; a script pipes it with --pin-stdin. A reader with a PIN pad
+asks on its keypad. The PIN is never accepted as an argument.
 Exit status: 0 accepted, 1 any other verdict, 2 usage or setup error.
 `
+
+// commands describes each command for its --help.
+var commands = map[string]struct{ synopsis, about, footer string }{
+	"tokens": {
+		synopsis: "cardcheck tokens [--module PATH]... [--token LABEL|SERIAL] [--json] [--pin-stdin] [--final-try]",
+		about:    "List the PKCS#11 modules, tokens and certificates cardcheck finds, without logging in.",
+		footer:   "With --pin-stdin cardcheck logs in to the one token that needs a PIN (choose it with\n--token) so that private keys are definite; on a terminal it asks for the PIN.\n",
+	},
+	"check": {
+		synopsis: "cardcheck check --url URL [--cert PKCS11-URI] [--module PATH]... [--pin-stdin]\n                  [--tls auto|1.2|1.3] [--ca FILE] [--continue-untrusted]\n                  [--timeout DURATION] [--keylog FILE] [--final-try] [--json]",
+		about:    "Test a card's certificate against a server with a real mutual-TLS handshake.",
+		footer: "On a terminal cardcheck asks for the PIN when the card needs one, without showing it;\n" +
+			"a script pipes it with --pin-stdin. It is never accepted as an argument.\n" +
+			"Exit status: 0 accepted, 1 any other verdict, 2 usage or setup error.\n",
+	},
+	"serve": {
+		synopsis: "cardcheck serve --listen ADDR --cert FILE --key FILE --client-ca FILE [--crl FILE] [--tls auto|1.2|1.3]",
+		about:    "Run a local mutual-TLS test server that reports the client certificate it saw.",
+	},
+	"demo": {
+		synopsis: "cardcheck demo [--no-gui] [--json] [--reset]",
+		about:    "The offline demo: a demo token, local test servers and the desktop application.",
+	},
+}
+
+// commandNames are what a mistyped command is compared with.
+var commandNames = []string{"tokens", "check", "serve", "demo", "help", "version"}
 
 // Commands holds the subcommands; the GUI launchers are injected by main so
 // that this package stays free of Fyne.
@@ -70,7 +99,6 @@ func (c Commands) Run(args []string, io IO) int {
 		}
 		return c.GUI()
 	}
-	var err error
 	switch args[0] {
 	case "tokens":
 		return finish(io, tokensCmd(args[1:], io))
@@ -83,13 +111,25 @@ func (c Commands) Run(args []string, io IO) int {
 	case "--version", "-version", "version":
 		fmt.Fprintln(io.Stdout, "cardcheck", config.VersionString())
 		return ExitOK
-	case "-h", "--help", "help":
+	case "-h", "-help", "--help", "help":
+		if len(args) > 1 && args[1] != "" && args[1][0] != '-' {
+			return c.Run([]string{args[1], "--help"}, io) // cardcheck help check
+		}
 		fmt.Fprint(io.Stdout, usage)
 		return ExitOK
-	default:
-		err = usagef("unknown command %q (try: tokens, check, serve, demo)", args[0])
 	}
-	return finish(io, exitCode{ExitUsage, err})
+	return finish(io, exitCode{ExitUsage, unknownCommand(args[0])})
+}
+
+// unknownCommand explains a mistyped command, naming the nearest one.
+func unknownCommand(name string) error {
+	if strings.HasPrefix(name, "-") {
+		return usagef("unknown flag %q before the command (try: cardcheck --help)", redactArg(name))
+	}
+	if best := nearest(name, commandNames); best != "" {
+		return usagef("unknown command %q; did you mean %q? (see cardcheck --help)", redactArg(name), best)
+	}
+	return usagef("unknown command %q (try: tokens, check, serve, demo; see cardcheck --help)", redactArg(name))
 }
 
 // exitCode carries a command's result: the code and an optional error to
@@ -99,7 +139,19 @@ type exitCode struct {
 	err  error
 }
 
+// helpRequest is --help: the command's help goes to standard output and
+// the exit status is 0.
+type helpRequest struct{ text string }
+
+func (helpRequest) Error() string { return "help requested" }
+
+// finish prints a command's error, once, and returns its exit code.
 func finish(io IO, r exitCode) int {
+	var help helpRequest
+	if errors.As(r.err, &help) {
+		fmt.Fprint(io.Stdout, help.text)
+		return ExitOK
+	}
 	if r.err != nil {
 		var ue usageError
 		if errors.As(r.err, &ue) {
@@ -114,10 +166,12 @@ func finish(io IO, r exitCode) int {
 	return r.code
 }
 
-// newFlags returns a FlagSet that reports errors instead of exiting.
-func newFlags(name string, out io.Writer) *flag.FlagSet {
+// newFlags returns a FlagSet that reports errors instead of exiting and
+// prints nothing itself: parse turns its errors into one message with
+// --flag spelling, and --help into helpRequest.
+func newFlags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("cardcheck "+name, flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(io.Discard)
 	return fs
 }
 
@@ -126,14 +180,77 @@ func newFlags(name string, out io.Writer) *flag.FlagSet {
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return usageError{"see the usage above"}
+			return helpRequest{helpText(fs)}
 		}
-		return usageError{err.Error()}
+		return flagError(fs, err)
 	}
 	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q (flags start with --; a PIN is read with --pin-stdin, never given as an argument)", redactArg(fs.Arg(0)))
+		return usagef("unexpected argument %q (flags start with --; a PIN is never given as an argument)", redactArg(fs.Arg(0)))
 	}
 	return nil
+}
+
+// commandName is "check" for the FlagSet of `cardcheck check`.
+func commandName(fs *flag.FlagSet) string { return strings.TrimPrefix(fs.Name(), "cardcheck ") }
+
+// flagError rewrites the flag package's error: flags spelled --flag, an
+// unknown flag with the nearest known one, a hint to --help.
+func flagError(fs *flag.FlagSet, err error) error {
+	msg := err.Error()
+	hint := fmt.Sprintf("see cardcheck %s --help", commandName(fs))
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		name = strings.TrimLeft(name, "-")
+		if name == "pin" || strings.HasPrefix(name, "pin=") {
+			return usagef("unknown flag \"--pin\": the PIN is never given as an argument; type it when cardcheck asks on a terminal, or pipe it with --pin-stdin")
+		}
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		if best := nearest(name, names); best != "" {
+			return usagef("unknown flag %q; did you mean \"--%s\"? (%s)", "--"+redactArg(name), best, hint)
+		}
+		return usagef("unknown flag %q (%s)", "--"+redactArg(name), hint)
+	}
+	// The flag package names flags with one dash ("-timeout"); say "--".
+	msg = singleDash.ReplaceAllString(msg, "${1}--${2}")
+	msg = digitsOnly.ReplaceAllStringFunc(msg, redactArg) // a value that may be a PIN
+	return usagef("%s (%s)", msg, hint)
+}
+
+// digitsOnly finds a value made of digits only, which may be a PIN.
+var digitsOnly = regexp.MustCompile(`\b[0-9]{1,12}\b`)
+
+// singleDash finds a flag name as the flag package writes it in errors:
+// "flag needs an argument: -url", "invalid value "x" for flag -timeout".
+var singleDash = regexp.MustCompile(`(: |flag |for )-([A-Za-z][A-Za-z0-9-]*)`)
+
+// helpText is a command's --help: what it does, its synopsis, and each
+// flag spelled --flag as the README writes it.
+func helpText(fs *flag.FlagSet) string {
+	cmd := commands[commandName(fs)]
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n\nUsage:\n  %s\n\nFlags:\n", cmd.about, cmd.synopsis)
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, text := flag.UnquoteUsage(f)
+		head := "  --" + f.Name
+		if arg != "" {
+			head += " " + arg
+		}
+		if len(head) < 24 {
+			fmt.Fprintf(&b, "%-24s%s", head, text)
+		} else {
+			fmt.Fprintf(&b, "%s\n%24s%s", head, "", text)
+		}
+		switch f.DefValue {
+		case "", "false", "0", "0s", "[]":
+		default:
+			fmt.Fprintf(&b, " (default %s)", f.DefValue)
+		}
+		b.WriteString("\n")
+	})
+	if cmd.footer != "" {
+		b.WriteString("\n" + cmd.footer)
+	}
+	return b.String()
 }
 
 // redactArg hides what may be a PIN typed by mistake.
@@ -149,20 +266,3 @@ type listFlag []string
 
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
-
-// readPIN reads one line from stdin as the PIN. The PIN is never echoed,
-// logged or included in any error.
-func readPIN(r io.Reader) (string, error) {
-	if r == nil {
-		return "", usagef("--pin-stdin: standard input is not available")
-	}
-	line, err := bufio.NewReader(r).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", usagef("--pin-stdin: cannot read the PIN from standard input")
-	}
-	pin := strings.TrimRight(line, "\r\n")
-	if pin == "" {
-		return "", usagef("--pin-stdin: the PIN on standard input is empty (pipe the PIN, e.g. from a password manager; for a PIN-pad reader leave out --pin-stdin)")
-	}
-	return pin, nil
-}

@@ -15,7 +15,7 @@ import (
 // opens the GUI or, with --no-gui, prints the scenarios and serves until
 // interrupted.
 func (c Commands) demoCmd(args []string, io IO) exitCode {
-	fs := newFlags("demo", io.Stderr)
+	fs := newFlags("demo")
 	noGUI := fs.Bool("no-gui", false, "print the scenarios and serve until interrupted")
 	asJSON := fs.Bool("json", false, "with --no-gui: print one line of JSON")
 	reset := fs.Bool("reset", false, "rebuild the demo token and certificates")

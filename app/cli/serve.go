@@ -22,13 +22,13 @@ func serveCmd(args []string, io IO) exitCode {
 // server that reports the client certificate it saw (SPEC §5). Setup
 // problems (flags, files, address) exit 2; a clean stop exits 0.
 func serveWithContext(ctx context.Context, args []string, io IO) exitCode {
-	fs := newFlags("serve", io.Stderr)
-	listen := fs.String("listen", "", "address to listen on, host:port (e.g. 127.0.0.1:8443, :8443)")
-	certFile := fs.String("cert", "", "server certificate, PEM (leaf first, then intermediates)")
-	keyFile := fs.String("key", "", "server private key, PEM")
-	clientCA := fs.String("client-ca", "", "CA certificates (PEM) a client certificate must chain to")
-	crlFile := fs.String("crl", "", "CRL file (PEM or DER): revoked client certificates are rejected")
-	version := fs.String("tls", "auto", "TLS version: auto, 1.2 or 1.3")
+	fs := newFlags("serve")
+	listen := fs.String("listen", "", "`ADDR` to listen on, host:port (e.g. 127.0.0.1:8443, :8443)")
+	certFile := fs.String("cert", "", "server certificate `FILE`, PEM (leaf first, then intermediates)")
+	keyFile := fs.String("key", "", "server private key `FILE`, PEM")
+	clientCA := fs.String("client-ca", "", "`FILE` of CA certificates (PEM) a client certificate must chain to")
+	crlFile := fs.String("crl", "", "CRL `FILE` (PEM or DER): revoked client certificates are rejected")
+	version := fs.String("tls", "auto", "TLS `VERSION`: auto, 1.2 or 1.3")
 	noCANames := fs.Bool("no-ca-names", false, "send no CA names in the CertificateRequest (the certificate is still checked)")
 	optional := fs.Bool("optional", false, "ask for a client certificate but accept the connection whatever it is; report the check over HTTP")
 	noClientCert := fs.Bool("no-client-cert", false, "ask for no client certificate at all (instead of --client-ca)")

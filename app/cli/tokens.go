@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/config"
+	"github.com/cardcheck/cardcheck/app/environment"
 	"github.com/cardcheck/cardcheck/app/report"
 	"github.com/cardcheck/cardcheck/token"
 )
@@ -16,7 +17,8 @@ import (
 // the outcome of the optional login.
 type tokensOutput struct {
 	report.Tokens
-	Login *loginResult `json:"login,omitempty"`
+	Login       *loginResult     `json:"login,omitempty"`
+	Environment environment.Host `json:"environment"`
 }
 
 type loginResult struct {
@@ -31,22 +33,15 @@ type errorJSON struct {
 }
 
 func tokensCmd(args []string, io IO) exitCode {
-	fs := newFlags("tokens", io.Stderr)
+	fs := newFlags("tokens")
 	var modules listFlag
 	fs.Var(&modules, "module", "PKCS#11 module `PATH` (repeatable; default: discover)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pinStdin := fs.Bool("pin-stdin", false, "read the PIN from standard input and log in, so private keys are checked")
+	pinStdin := fs.Bool("pin-stdin", false, "log in with the PIN from standard input (on a terminal: ask for it), so private keys are checked")
 	finalTry := fs.Bool("final-try", false, "allow a login when the token has one PIN try left")
-	tokenSel := fs.String("token", "", "only the token with this `LABEL or SERIAL`")
+	tokenSel := fs.String("token", "", "only the token with this `LABEL|SERIAL`")
 	if err := parse(fs, args); err != nil {
 		return exitCode{ExitUsage, err}
-	}
-	var pin string
-	if *pinStdin {
-		var err error
-		if pin, err = readPIN(io.Stdin); err != nil {
-			return exitCode{ExitUsage, err}
-		}
 	}
 	mgr := token.NewManager(token.Options{})
 	defer mgr.Close()
@@ -54,23 +49,29 @@ func tokensCmd(args []string, io IO) exitCode {
 	res := exitCode{}
 	if err := explicitModuleErrors(inv); err != nil {
 		res = exitCode{ExitUsage, err}
+		if !*asJSON {
+			res.err = nil // the listing shows the module's error; say it once
+		}
 	}
 	var login *loginResult
 	if *pinStdin {
 		var err error
-		login, err = loginAndReread(inv, pin, *finalTry)
+		login, err = loginAndReread(inv, pinSource{stdin: true, finalTry: *finalTry, io: io})
 		if err != nil && res.code == 0 {
 			res = exitCode{ExitFail, err}
 			var ue usageError
-			if errors.As(err, &ue) {
+			if errors.As(err, &ue) || login == nil && token.KindOf(err) == "" {
 				res.code = ExitUsage
 			}
 		}
 	}
+	now := time.Now()
 	if *asJSON {
-		writeJSON(io, tokensOutput{Tokens: report.FromInventory(inv), Login: login})
+		writeJSON(io, tokensOutput{Tokens: report.FromInventory(inv), Login: login, Environment: environment.Current(now)})
 	} else {
-		report.WriteTokensText(io.Stdout, inv, time.Now())
+		report.WriteHostText(io.Stdout, environment.Current(now))
+		fmt.Fprintln(io.Stdout)
+		report.WriteTokensText(io.Stdout, inv, now)
 	}
 	return res
 }
@@ -109,7 +110,7 @@ func explicitModuleErrors(inv *token.Inventory) error {
 // loginAndReread logs in to the one token that needs a PIN and reads it
 // again so has_private_key becomes definite. One PIN is never sent to
 // several tokens: a second card would count it as a wrong try.
-func loginAndReread(inv *token.Inventory, pin string, finalTry bool) (*loginResult, error) {
+func loginAndReread(inv *token.Inventory, pins pinSource) (*loginResult, error) {
 	var cands []int
 	for i, t := range inv.Tokens {
 		if t.Flags.LoginRequired {
@@ -129,16 +130,20 @@ func loginAndReread(inv *token.Inventory, pin string, finalTry bool) (*loginResu
 			len(cands), strings.Join(names, ", "))
 	}
 	t := inv.Tokens[cands[0]]
+	pin, _, err := pins.forToken(t)
+	if err != nil && token.KindOf(err) == "" {
+		return nil, err // nothing usable on standard input
+	}
 	res := &loginResult{Token: t.Label}
-	s, err := t.Module.Open(t.Ref())
+	var s *token.Session
 	if err == nil {
-		defer s.Close()
-		err = s.Login(token.LoginOptions{PIN: pin, ConfirmFinalTry: finalTry})
+		s, err = loginTo(t, token.LoginOptions{PIN: pin, ConfirmFinalTry: pins.finalTry})
 	}
 	if err != nil {
 		res.Error = &errorJSON{Kind: string(token.KindOf(err)), Message: err.Error()}
 		return res, fmt.Errorf("login to %q: %w", t.Label, err)
 	}
+	defer s.Close()
 	fresh, err := s.Token()
 	if fresh != nil {
 		inv.Tokens[cands[0]] = fresh
@@ -148,4 +153,17 @@ func loginAndReread(inv *token.Inventory, pin string, finalTry bool) (*loginResu
 		res.Error = &errorJSON{Kind: string(token.KindOf(err)), Message: err.Error()}
 	}
 	return res, err
+}
+
+// loginTo opens a session on t and logs in once.
+func loginTo(t *token.Token, opt token.LoginOptions) (*token.Session, error) {
+	s, err := t.Module.Open(t.Ref())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Login(opt); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }

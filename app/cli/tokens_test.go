@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cardcheck/cardcheck/app/cli"
+	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/build/testrig"
 )
 
@@ -19,7 +20,8 @@ func run(t *testing.T, stdin string, args ...string) (int, string, string) {
 }
 
 type tokensDoc struct {
-	Modules []struct {
+	Environment envJSON `json:"environment"`
+	Modules     []struct {
 		Path, Description, Manufacturer string
 		LibraryVersion                  string  `json:"library_version"`
 		Error                           *string `json:"error"`
@@ -56,6 +58,7 @@ func TestTokensJSONListsTheRig(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	d := decode(t, out)
+	checkEnv(t, d.Environment, "", false)
 	if len(d.Modules) != 1 || d.Modules[0].Error != nil || d.Modules[0].LibraryVersion == "" {
 		t.Fatalf("modules: %+v", d.Modules)
 	}
@@ -118,7 +121,8 @@ func TestTokensBadInput(t *testing.T) {
 		{"missing module", "", []string{"tokens", "--module", "/no/such/module.so"}, "does not exist"},
 		{"not a module", "", []string{"tokens", "--module", "/usr/lib/x86_64-linux-gnu/libc.so.6"}, "not a PKCS#11 module"},
 		{"text file", "", []string{"tokens", "--module", "/etc/hostname"}, "not a shared library"},
-		{"empty PIN", "\n", []string{"tokens", "--module", rig.Module, "--pin-stdin"}, "empty"},
+		{"empty PIN", "\n", []string{"tokens", "--module", rig.Module, "--token", testrig.MainToken, "--pin-stdin"}, "empty"},
+		{"PIN too long", strings.Repeat("7", 300) + "\n", []string{"tokens", "--module", rig.Module, "--token", testrig.MainToken, "--pin-stdin"}, "longer than 256 bytes"},
 		{"PIN as argument", "", []string{"tokens", "123456"}, "******"},
 		{"two tokens need a PIN", testrig.PIN + "\n", []string{"tokens", "--module", rig.Module, "--pin-stdin"}, "--token"},
 		{"unknown flag", "", []string{"tokens", "--bogus"}, "bogus"},
@@ -127,10 +131,10 @@ func TestTokensBadInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errs := run(t, tc.stdin, tc.args...)
-			if code != 2 || !strings.Contains(errs, tc.want) {
-				t.Fatalf("exit %d, stderr %q; want 2 and %q", code, errs, tc.want)
+			if code != 2 || strings.Count(out+errs, tc.want) != 1 {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want 2 and %q once", code, out, errs, tc.want)
 			}
-			if strings.Contains(out+errs, "123456") || strings.Contains(out+errs, testrig.PIN) {
+			if strings.Contains(out+errs, "123456") || strings.Contains(out+errs, testrig.PIN) || strings.Contains(out+errs, "777") {
 				t.Fatal("a PIN leaked into the output")
 			}
 		})
@@ -142,5 +146,8 @@ func TestTokensTextTable(t *testing.T) {
 	code, out, _ := run(t, "", "tokens", "--module", rig.Module)
 	if code != 0 || !strings.Contains(out, "张三") || !strings.Contains(out, "expired") || !strings.Contains(out, testrig.MainToken) {
 		t.Fatalf("exit %d, table:\n%s", code, out)
+	}
+	if !strings.HasPrefix(out, "Time:      ") || !strings.Contains(out, "\ncardcheck: "+config.VersionString()+" on ") {
+		t.Errorf("no environment header:\n%s", out)
 	}
 }

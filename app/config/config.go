@@ -26,6 +26,8 @@ const (
 	// KeyLastCertificate is the PKCS#11 URI of the certificate the GUI
 	// tested last; it is selected again at start-up.
 	KeyLastCertificate = "last_certificate"
+	KeySplit           = "split_offset"     // float: the card list's share of the window's width
+	KeyPanelHidden     = "card_list_hidden" // bool: the card list is collapsed
 )
 
 // Version is the program version; release builds set it with

@@ -107,7 +107,7 @@ type run struct {
 // server will not wait while someone types a PIN).
 func Run(ctx context.Context, opt Options, cred Credential) *Result {
 	opt.defaults()
-	r := &run{opt: opt, cred: cred, start: time.Now(), res: &Result{URL: opt.URL, Advice: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
+	r := &run{opt: opt, cred: cred, start: time.Now(), res: &Result{URL: opt.URL, Advice: []string{}, AdviceCodes: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
 	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
 	r.execute(ctx)

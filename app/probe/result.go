@@ -2,6 +2,7 @@ package probe
 
 import (
 	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/environment"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
 
@@ -32,6 +33,9 @@ const (
 )
 
 // Result is the outcome of one test: every field of `check --json`.
+//
+// AdviceCodes names each entry of Advice so that a front end can word it
+// its own way: the texts name command-line flags, the GUI its controls.
 type Result struct {
 	URL                string            `json:"url"`
 	Verdict            Verdict           `json:"verdict"`
@@ -39,6 +43,7 @@ type Result struct {
 	Cause              string            `json:"cause"`
 	CauseCode          string            `json:"cause_code"` // e.g. the alert name "unknown_ca"
 	Advice             []string          `json:"advice"`
+	AdviceCodes        []string          `json:"advice_codes"` // a code per Advice entry, same order: the Advice* constants
 	TLS                TLSInfo           `json:"tls"`
 	ClientCertificate  any               `json:"client_certificate"` // report.Certificate, set by the caller
 	CertificateRequest *CertRequest      `json:"certificate_request"`
@@ -50,6 +55,10 @@ type Result struct {
 	Timings            Timings           `json:"timings"`
 	Error              *ErrorInfo        `json:"error"`
 	Notes              []string          `json:"notes"` // tracer notes, renegotiation, proxy …
+	// Environment says when and where the test ran (time, cardcheck
+	// version, OS, module, token); filled by app/cardtest, nil when the
+	// probe ran on its own.
+	Environment *environment.Environment `json:"environment"`
 }
 
 // TLSInfo is what was negotiated.

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/certcheck"
@@ -132,29 +133,29 @@ func (r *run) explain() {
 		}
 	case Denied:
 		res.Summary = fmt.Sprintf("The server accepted your certificate, but the application refused access (HTTP %d).", res.HTTP.Status)
-		res.Advice = append(res.Advice, "Your card is fine. Ask the service's administrators to grant your account access.")
+		r.advise(AdviceAskAccess, "Your card is fine. Ask the service's administrators to grant your account access.")
 	case Rejected:
 		res.Summary = "The server refused your certificate."
-		res.Advice = append(res.Advice, adviceFor(res.CauseCode)...)
+		r.adviseAll(adviceFor(res.CauseCode))
 	case NotRequested:
 		res.Summary = "The server never asked for a client certificate, so your card was not used."
-		res.Advice = append(res.Advice, "Check the address: the service may use a different URL or port for smart-card login.",
-			"If this is the right address, the server is not set up for certificate login.")
+		r.advise(AdviceCheckURL, "Check the address: the service may use a different URL or port for smart-card login.")
+		r.advise(AdviceServerNotSetUp, "If this is the right address, the server is not set up for certificate login.")
 	case ServerUntrusted:
 		res.Summary = "The server's own certificate could not be verified, so the test stopped before your certificate was sent."
 		res.Cause = derefOr(res.Server.Error, "")
-		res.Advice = append(res.Advice, "If this is a test or internal server, give its CA with --ca FILE (or the CA file option).",
-			"To test your card anyway, allow continuing when the server is untrusted; the report will still mark the server as untrusted.")
+		r.advise(AdviceGiveServerCA, "If this is a test or internal server, give its CA certificate with --ca FILE.")
+		r.advise(AdviceContinueUntrusted, "To test your card anyway, run again with --continue-untrusted; the report will still mark the server as untrusted.")
 	case Failed:
 		res.Summary = "The test could not be completed."
 		if res.Error != nil {
 			res.Summary = "The test could not be completed: " + res.Error.Message
 		}
-		res.Advice = append(res.Advice, adviceForError(res.Error)...)
+		r.adviseAll(adviceForError(res.Error))
 	}
 	r.adviceFromChecks()
 	if res.Server.Error != nil && res.Verdict != ServerUntrusted {
-		res.Advice = append(res.Advice, "Note: the server's own certificate is not trusted ("+*res.Server.Error+").")
+		r.advise(AdviceServerUntrustedNote, "Note: the server's own certificate is not trusted ("+*res.Server.Error+").")
 	}
 }
 
@@ -173,28 +174,40 @@ func (r *run) adviceFromChecks() {
 	}
 	for _, c := range r.res.Checks {
 		if c.Status == certcheck.Fail {
-			r.res.Advice = append(r.res.Advice, "Local check \""+c.Name+"\": "+c.Detail)
+			r.advise(AdviceLocalCheckPrefix+strings.ReplaceAll(c.Name, "-", "_"), "Local check \""+c.Name+"\": "+c.Detail)
 		}
 	}
 }
 
-func adviceForError(e *ErrorInfo) []string {
+// advise adds one entry to Advice and its code to AdviceCodes.
+func (r *run) advise(code, text string) {
+	r.res.Advice = append(r.res.Advice, text)
+	r.res.AdviceCodes = append(r.res.AdviceCodes, code)
+}
+
+func (r *run) adviseAll(as []advice) {
+	for _, a := range as {
+		r.advise(a.code, a.text)
+	}
+}
+
+func adviceForError(e *ErrorInfo) []advice {
 	if e == nil {
 		return nil
 	}
 	switch e.Kind {
 	case "pin-incorrect":
-		return []string{"Type the PIN again carefully. cardcheck never retries a wrong PIN by itself."}
+		return []advice{{AdviceRetypePIN, "Type the PIN again carefully. cardcheck never retries a wrong PIN by itself."}}
 	case "pin-locked":
-		return []string{"Contact your helpdesk to unblock the card with the PUK or an administrator PIN."}
+		return []advice{{AdviceUnblockPIN, "Contact your helpdesk to unblock the card with the PUK or an administrator PIN."}}
 	case "pin-final-try":
-		return []string{"One more wrong PIN locks the card. Make sure of the PIN, then confirm the final try explicitly (--final-try)."}
+		return []advice{{AdviceConfirmFinalTry, "One more wrong PIN locks the card. Make sure of the PIN, then confirm the final try explicitly with --final-try."}}
 	case "token-removed", "token-not-found":
-		return []string{"Insert the card (firmly) and try again."}
+		return []advice{{AdviceInsertCard, "Insert the card (firmly) and try again."}}
 	case string(KindTimeout):
-		return []string{"Check that the server is reachable from this network (VPN, proxy, firewall), or allow more time."}
+		return []advice{{AdviceCheckReachable, "Check that the server is reachable from this network (VPN, proxy, firewall), or allow more time with --timeout (e.g. --timeout 60s)."}}
 	case string(KindNetwork):
-		return []string{"Check the address, your network connection, VPN and proxy settings."}
+		return []advice{{AdviceCheckNetwork, "Check the address, your network connection, VPN and proxy settings."}}
 	}
 	return nil
 }
@@ -202,7 +215,7 @@ func adviceForError(e *ErrorInfo) []string {
 // Failure is the result of a test that could not start (token side or
 // setup): verdict error with kind and message, summary and advice filled.
 func Failure(url, kind, msg string) *Result {
-	r := &run{res: &Result{URL: url, Advice: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
+	r := &run{res: &Result{URL: url, Advice: []string{}, AdviceCodes: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
 	r.fail(ErrorKind(kind), msg)
 	r.res.Server.Chain = []ChainCert{}
 	r.explain()

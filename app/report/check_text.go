@@ -9,18 +9,27 @@ import (
 	"github.com/cardcheck/cardcheck/app/probe"
 )
 
-// WriteCheckText prints a probe result for people: the verdict first, then
-// the message ladder, the server's chain, what the server asked for, and
-// the local checks. The GUI's "Copy report" uses the same text.
+// WriteCheckText prints a probe result for people: a short header that
+// says when and where the test ran (when the result has an environment),
+// the verdict, then the message ladder, the server's chain, what the
+// server asked for, and the local checks. The GUI's "Copy report" uses the
+// same text.
 func WriteCheckText(w io.Writer, res *probe.Result) {
+	if res.Environment != nil {
+		WriteEnvironmentText(w, res.Environment)
+		fmt.Fprintln(w)
+	}
 	writeVerdict(w, res)
 	writeConnection(w, res)
 	writeLadder(w, res)
 	writeServer(w, res)
-	writeRequest(w, res)
+	if len(res.Steps) > 0 || res.CertificateRequest != nil {
+		writeRequest(w, res) // else no handshake began: the server was never asked
+	}
 	writeChecks(w, res)
-	t := res.Timings
-	fmt.Fprintf(w, "\nTimings: login %.1f ms, handshake %.1f ms, card signing %.1f ms, total %.1f ms\n", t.LoginMs, t.HandshakeMs, t.SignMs, t.TotalMs)
+	if t := res.Timings; t != (probe.Timings{}) {
+		fmt.Fprintf(w, "\nTimings: login %.1f ms, handshake %.1f ms, card signing %.1f ms, total %.1f ms\n", t.LoginMs, t.HandshakeMs, t.SignMs, t.TotalMs)
+	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(w, "Note: %s\n", n)
 	}
@@ -76,7 +85,7 @@ func writeLadder(w io.Writer, res *probe.Result) {
 		if s.Encrypted {
 			enc = "(encrypted)"
 		}
-		fmt.Fprintf(tw, "  %d\t%7.1f ms\t%s\t%s\t%s\t%d bytes\t%s\n", s.Seq, float64(s.At.Microseconds())/1000, dir, s.Message, enc, s.Bytes, s.Summary)
+		fmt.Fprintf(tw, "  %d\t%7.1f ms\t%s\t%s\t%s\t%s\t%s\n", s.Seq, float64(s.At.Microseconds())/1000, dir, s.Message, enc, Count(s.Bytes, "byte", "bytes"), s.Summary)
 	}
 	tw.Flush()
 }

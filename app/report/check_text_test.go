@@ -42,3 +42,15 @@ func TestCheckTextPutsTheVerdictFirst(t *testing.T) {
 		t.Error("the ladder must come before the server chain")
 	}
 }
+
+// A test that stopped before any handshake (wrong PIN, canceled prompt,
+// network) does not claim the server asked for nothing.
+func TestCheckTextWithoutHandshake(t *testing.T) {
+	res := &probe.Result{Verdict: probe.Failed, Summary: "The test could not be completed.",
+		Error: &probe.ErrorInfo{Kind: "pin-incorrect", Message: "The PIN is wrong."}}
+	var b strings.Builder
+	WriteCheckText(&b, res)
+	if out := b.String(); strings.Contains(out, "Certificate request") || strings.Contains(out, "Timings") {
+		t.Errorf("a test without a handshake:\n%s", out)
+	}
+}

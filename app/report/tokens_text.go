@@ -77,9 +77,9 @@ func ValidityText(c *token.Certificate, now time.Time) string {
 	case now.Before(x.NotBefore):
 		return fmt.Sprintf("valid from %s", x.NotBefore.Format("2006-01-02"))
 	case now.After(x.NotAfter):
-		return fmt.Sprintf("expired %s (%d days ago)", x.NotAfter.Format("2006-01-02"), days(now.Sub(x.NotAfter)))
+		return fmt.Sprintf("expired %s (%s ago)", x.NotAfter.Format("2006-01-02"), Count(days(now.Sub(x.NotAfter)), "day", "days"))
 	}
-	return fmt.Sprintf("until %s (%d days)", x.NotAfter.Format("2006-01-02"), days(x.NotAfter.Sub(now)))
+	return fmt.Sprintf("until %s (%s)", x.NotAfter.Format("2006-01-02"), Count(days(x.NotAfter.Sub(now)), "day", "days"))
 }
 
 func days(d time.Duration) int { return int(d.Hours() / 24) }

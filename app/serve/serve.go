@@ -285,7 +285,10 @@ func (s *Server) Describe() string {
 		parts = append(parts, "client CA: (certificate pool)")
 	}
 	if len(s.crls) > 0 {
-		parts = append(parts, fmt.Sprintf("%d CRL(s)", len(s.crls)))
+		parts = append(parts, fmt.Sprintf("%d CRL", len(s.crls)))
+		if len(s.crls) != 1 {
+			parts[len(parts)-1] += "s"
+		}
 	}
 	if s.cfg.OmitCANames {
 		parts = append(parts, "no CA names sent")

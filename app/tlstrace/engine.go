@@ -252,7 +252,7 @@ func (e *engine) content(d *direction, typ uint8, data []byte, at time.Duration,
 			name = fmt.Sprintf("Unknown(%d)", typ)
 		}
 		s := Step{From: d.name, Message: name, At: at, Bytes: len(data), Encrypted: enc,
-			Summary: fmt.Sprintf("%d bytes, not decoded", len(data)), Explain: explain(name, d.name, "")}
+			Summary: byteCount(len(data)) + ", not decoded", Explain: explain(name, d.name, "")}
 		e.emit(s)
 	}
 }
@@ -337,7 +337,7 @@ func (e *engine) flush() {
 			e.pump(d)
 		}
 		if len(d.hs) > 0 {
-			e.note("%s: %d bytes of an unfinished handshake message", d.name, len(d.hs))
+			e.note("%s: %s of an unfinished handshake message", d.name, byteCount(len(d.hs)))
 		}
 	}
 }
@@ -450,9 +450,9 @@ func (e *engine) handshake(d *direction, data []byte, at time.Duration, enc bool
 func (e *engine) tooBig(d *direction, typ uint8, n int, at time.Duration) {
 	name := handshakeName(typ)
 	s := Step{From: d.name, Message: name, At: at, Bytes: 4 + n, Encrypted: d.hsEnc,
-		Summary: fmt.Sprintf("%d bytes, too large to decode", 4+n), Explain: explain(name, d.name, "")}
+		Summary: byteCount(4+n) + ", too large to decode", Explain: explain(name, d.name, "")}
 	e.emit(s)
-	e.note("%s %s of %d bytes skipped (limit %d)", d.name, name, n, maxHandshakeMsg)
+	e.note("%s %s of %s skipped (limit %d)", d.name, name, byteCount(n), maxHandshakeMsg)
 }
 
 // message decodes one whole handshake message, reports it, then applies its

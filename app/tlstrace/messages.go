@@ -95,11 +95,14 @@ func names16(vals []uint16, name func(uint16) string) string {
 	return strings.Join(out, ", ")
 }
 
-func byteCount(n int) string {
+func byteCount(n int) string { return count(n, "byte", "bytes") }
+
+// count is "1 certificate", "2 certificates": English plurals in summaries.
+func count(n int, one, many string) string {
 	if n == 1 {
-		return "1 byte"
+		return "1 " + one
 	}
-	return fmt.Sprintf("%d bytes", n)
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func versionField(v uint16) string { return fmt.Sprintf("%s (0x%04x)", VersionName(v), v) }
@@ -161,7 +164,7 @@ func describeCerts(dec *decoded, certs [][]byte) {
 	for i, der := range certs[:min(len(certs), maxCertsListed)] {
 		dec.fields.add(fmt.Sprintf("Certificate %d", i+1), certLine(der))
 	}
-	dec.summary = fmt.Sprintf("%d certificate(s): %s", len(certs), certLine(certs[0]))
+	dec.summary = count(len(certs), "certificate", "certificates") + ": " + certLine(certs[0])
 }
 
 // certLine describes a certificate in one line for a helpdesk.
@@ -444,9 +447,9 @@ func lifetimeField(secs uint32) string {
 	case secs == 0:
 		return "0 s"
 	case secs%86400 == 0:
-		return fmt.Sprintf("%d s (%d days)", secs, secs/86400)
+		return fmt.Sprintf("%d s (%s)", secs, count(int(secs/86400), "day", "days"))
 	case secs%3600 == 0:
-		return fmt.Sprintf("%d s (%d hours)", secs, secs/3600)
+		return fmt.Sprintf("%d s (%s)", secs, count(int(secs/3600), "hour", "hours"))
 	}
 	return fmt.Sprintf("%d s", secs)
 }

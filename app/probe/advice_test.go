@@ -1,0 +1,89 @@
+package probe
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/cardcheck/cardcheck/app/certcheck"
+)
+
+// Every advice entry has a code beside it, in the same order, so a front
+// end can word it its own way; the command-line texts name the flags.
+func TestAdviceHasCodes(t *testing.T) {
+	untrusted := "the server's certificate was issued by a CA this computer does not trust"
+	cases := []struct {
+		name  string
+		res   Result
+		codes []string
+		flags []string // each text with a flag must name it
+	}{
+		{"server untrusted", Result{Verdict: ServerUntrusted, Server: ServerInfo{Error: &untrusted}},
+			[]string{AdviceGiveServerCA, AdviceContinueUntrusted}, []string{"--ca FILE", "--continue-untrusted"}},
+		{"rejected unknown_ca with a failed check", Result{Verdict: Rejected, CauseCode: "unknown_ca",
+			Checks: []certcheck.Check{{Name: "key-usage", Status: certcheck.Fail, Detail: "no clientAuth"}}},
+			[]string{AdviceCheckAcceptableCAs, AdviceLocalCheckPrefix + "key_usage"}, nil},
+		{"rejected decrypt_error", Result{Verdict: Rejected, CauseCode: "decrypt_error"},
+			[]string{AdviceTryTLS12Signature}, []string{"--tls 1.2"}},
+		{"rejected http 400", Result{Verdict: Rejected, CauseCode: "http_400"},
+			[]string{AdviceSeeLocalChecks, AdviceAskServerLog}, nil},
+		{"denied on an untrusted server", Result{Verdict: Denied, HTTP: &HTTPInfo{Status: 403}, Server: ServerInfo{Error: &untrusted}},
+			[]string{AdviceAskAccess, AdviceServerUntrustedNote}, nil},
+		{"not requested", Result{Verdict: NotRequested}, []string{AdviceCheckURL, AdviceServerNotSetUp}, nil},
+		{"final try", Result{Verdict: Failed, Error: &ErrorInfo{Kind: "pin-final-try"}}, []string{AdviceConfirmFinalTry}, []string{"--final-try"}},
+		{"timeout", Result{Verdict: Failed, Error: &ErrorInfo{Kind: "timeout"}}, []string{AdviceCheckReachable}, []string{"--timeout"}},
+		{"accepted", Result{Verdict: Accepted}, nil, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := tc.res
+			(&run{res: &res}).explain()
+			if strings.Join(res.AdviceCodes, ",") != strings.Join(tc.codes, ",") || len(res.Advice) != len(res.AdviceCodes) {
+				t.Fatalf("codes %q for advice %q, want %q", res.AdviceCodes, res.Advice, tc.codes)
+			}
+			all := strings.Join(res.Advice, "\n")
+			for _, f := range tc.flags {
+				if !strings.Contains(all, f) {
+					t.Errorf("advice does not name %s:\n%s", f, all)
+				}
+			}
+		})
+	}
+}
+
+func TestFailureHasAdviceCodes(t *testing.T) {
+	for _, kind := range []string{"pin-incorrect", "pin-locked", "pin-final-try", "token-removed", "network", "timeout", "protocol"} {
+		res := Failure("https://x/", kind, "m")
+		if res.AdviceCodes == nil || len(res.AdviceCodes) != len(res.Advice) {
+			t.Errorf("%s: codes %q, advice %q", kind, res.AdviceCodes, res.Advice)
+		}
+	}
+}
+
+// AdviceFlag knows exactly the advice whose text names a flag, so the GUI
+// can reword every one of them.
+func TestAdviceFlagMatchesTheTexts(t *testing.T) {
+	var all []advice
+	for name := range causes {
+		all = append(all, adviceFor(name)...)
+	}
+	for _, code := range []string{"no_certificate", "certificate_error", "closed"} {
+		all = append(all, adviceFor(code)...)
+	}
+	for _, kind := range []string{"pin-incorrect", "pin-locked", "pin-final-try", "token-removed", "timeout", "network"} {
+		all = append(all, adviceForError(&ErrorInfo{Kind: kind})...)
+	}
+	untrusted := "x"
+	for _, v := range []Verdict{Denied, NotRequested, ServerUntrusted} {
+		res := Result{Verdict: v, HTTP: &HTTPInfo{Status: 403}, Server: ServerInfo{Error: &untrusted}}
+		(&run{res: &res}).explain()
+		for i := range res.Advice {
+			all = append(all, advice{res.AdviceCodes[i], res.Advice[i]})
+		}
+	}
+	for _, a := range all {
+		flag := AdviceFlag(a.code)
+		if strings.Contains(a.text, "--") != (flag != "") || flag != "" && !strings.Contains(a.text, flag) {
+			t.Errorf("%s: AdviceFlag %q for %q", a.code, flag, a.text)
+		}
+	}
+}
