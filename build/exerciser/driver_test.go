@@ -163,10 +163,12 @@ var (
 	menuRefresh   = [2]int{0, 1}
 	menuSave      = [2]int{0, 2}
 	menuCopy      = [2]int{0, 3}
+	menuForgetPIN = [2]int{0, 4}
 	menuTest      = [2]int{1, 0}
 	menuCompare   = [2]int{1, 1}
 	menuExplain   = [2]int{1, 2}
 	menuLesson    = [2]int{1, 3}
+	menuPanel     = [2]int{1, 4}
 )
 
 // resize gives the window the whole screen, as a user maximising it
