@@ -46,7 +46,7 @@ func (g *gui) wait(what string, want func(event) bool, forbid ...func(event) boo
 // screen without any I/O (a dialog closing): a few frames, given ample
 // slack for a loaded machine. It keeps a missing reaction from costing a
 // minute.
-const quickLimit = 15 * time.Second
+const quickLimit = 5 * time.Second
 
 func (g *gui) waitLimit(limit time.Duration, what string, want func(event) bool, forbid ...func(event) bool) (event, bool) {
 	g.t.Helper()
