@@ -36,7 +36,7 @@ type verdictBanner struct {
 	cancel   *widget.Button
 	copy     *widget.Button
 	save     *widget.Button
-	fixBox   *fyne.Container // the advice's one-click fixes
+	fixBox   *fyne.Container   // the advice's one-click fixes
 	text     fyne.CanvasObject // everything that scrolls when the banner is capped
 	capped   fyne.CanvasObject
 	fixBtns  []*widget.Button
