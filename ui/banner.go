@@ -79,6 +79,7 @@ func (b *verdictBanner) running(url, stage string) {
 	b.icon.SetResource(theme.NewPrimaryThemedResource(theme.MediaPlayIcon()))
 	b.title.SetText(lang.L("Testing {{.URL}}", map[string]any{"URL": url}))
 	b.summary.SetText(stage)
+	b.summary.Show()
 	b.progress.start()
 	show(b.cancel)
 	hide(b.cause, b.advice, b.copy, b.save)
@@ -104,6 +105,7 @@ func (b *verdictBanner) done(res *probe.Result) {
 	b.icon.SetResource(icon)
 	b.title.SetText(verdictHeadline(res.Verdict))
 	b.summary.SetText(tr(res.Summary))
+	b.summary.Hidden = restatesHeadline(res)
 	cause := tr(res.Cause)
 	if res.Error != nil && res.Error.Message != "" && !strings.Contains(cause, res.Error.Message) {
 		if cause != "" {
@@ -111,7 +113,8 @@ func (b *verdictBanner) done(res *probe.Result) {
 		}
 		cause += tr(res.Error.Message)
 	}
-	if strings.Contains(res.Summary, res.Cause) && strings.Contains(res.Summary, strings.TrimSpace(cause)) {
+	if strings.Contains(res.Summary, res.Cause) && strings.Contains(res.Summary, strings.TrimSpace(cause)) ||
+		res.Verdict == probe.Denied && strings.HasPrefix(res.CauseCode, "http_") {
 		cause = "" // the summary says it already
 	}
 	setOptional(b.cause, cause, lang.L("Cause: {{.Cause}}", map[string]any{"Cause": cause}))
@@ -133,6 +136,7 @@ func (b *verdictBanner) showCanceled() {
 	b.setLook(theme.ColorNameDisabled)
 	b.icon.SetResource(theme.InfoIcon())
 	b.title.SetText(lang.L("Test canceled"))
+	b.summary.Show()
 	b.summary.SetText(lang.L("You canceled the test before it finished, so it says nothing about your card. The messages exchanged until then are below."))
 	hide(b.cause, b.advice)
 	b.content.Show()
@@ -165,6 +169,21 @@ func (b *verdictBanner) setStale(why string) {
 	b.stale.SetText(why)
 	b.stale.Show()
 	b.bg.setColor(theme.ColorNameDisabled)
+}
+
+// restatesHeadline says whether the summary only repeats the verdict's
+// headline ("Rejected: the server refused your certificate" over "The
+// server refused your certificate."), so that the banner says it once.
+// The sentences are the probe's own; the message catalog will give them
+// codes.
+func restatesHeadline(res *probe.Result) bool {
+	switch res.Verdict {
+	case probe.Accepted:
+		return res.Summary == "Your card works with this server: it accepted your certificate."
+	case probe.Rejected:
+		return res.Summary == "The server refused your certificate."
+	}
+	return false
 }
 
 // setOptional shows text on l when value is set, else hides l.

@@ -559,7 +559,7 @@ func labelParts(s tlstrace.Step, bytes bool) []string {
 		parts = append(parts, s.Alert.Name)
 	}
 	if bytes && s.Bytes > 0 {
-		parts = append(parts, "· "+lang.L("{{.Bytes}} bytes", map[string]any{"Bytes": s.Bytes}))
+		parts = append(parts, "· "+lang.N("{{.Count}} bytes", s.Bytes, map[string]any{"Count": s.Bytes}))
 	}
 	return parts
 }

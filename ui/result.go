@@ -397,7 +397,7 @@ func (m *messageView) show(s *tlstrace.Step) {
 	if s.From == "server" {
 		dir = lang.L("from the server to the client")
 	}
-	meta := dir + " · " + formatOffset(s.At) + " · " + lang.L("{{.Bytes}} bytes", map[string]any{"Bytes": s.Bytes})
+	meta := dir + " · " + formatOffset(s.At) + " · " + lang.N("{{.Count}} bytes", s.Bytes, map[string]any{"Count": s.Bytes})
 	if s.Encrypted {
 		meta += " · " + lang.L("encrypted on the wire")
 	}
