@@ -39,6 +39,9 @@ type compareColumn struct {
 	ladder  *ladder
 }
 
+// compareTopMax bounds the height of the text above the two diagrams.
+const compareTopMax = 150
+
 func newCompareView() *compareView {
 	v := &compareView{caption: &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true}}
 	var heads, titles, ladders [2]fyne.CanvasObject
@@ -57,9 +60,11 @@ func newCompareView() *compareView {
 		ladders[i] = c.ladder
 	}
 	twinWith(v.cols[0].ladder, v.cols[1].ladder)
+	// The differences and the two heads scroll beyond compareTopMax, so
+	// that on a small screen they cannot make the window taller than it.
+	head := container.NewVBox(v.caption, container.NewGridWithColumns(2, heads[0], heads[1]))
 	top := container.NewVBox(
-		v.caption,
-		container.NewGridWithColumns(2, heads[0], heads[1]),
+		container.New(&cappedHeight{body: head, max: func() float32 { return compareTopMax }}, container.NewVScroll(head)),
 		container.NewGridWithColumns(2, titles[0], titles[1]),
 	)
 	v.pane = container.NewVScroll(container.NewGridWithColumns(2, ladders[0], ladders[1]))

@@ -3,6 +3,7 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
 )
 
 // modalStack knows which dialogs are open, top last. Fyne hands keys that
@@ -22,6 +23,12 @@ type openDialog struct {
 	dismiss func()
 	// accept is Enter for a dialog whose only answer is OK; nil otherwise.
 	accept func()
+	// entries are the dialog's entries that can hold the focus when it
+	// closes. Fyne drops a closed dialog's focus without telling the
+	// focused widget; an entry never told keeps its cursor blinking,
+	// redrawing the window many times a second, for as long as the
+	// program runs. So each is told on close (see pop).
+	entries []fyne.Focusable
 }
 
 // push records a dialog that was just shown.
@@ -35,6 +42,9 @@ func (s *modalStack) pop(d *openDialog) {
 	for i, o := range s.open {
 		if o == d {
 			s.open = append(s.open[:i], s.open[i+1:]...)
+			for _, e := range d.entries {
+				e.FocusLost()
+			}
 			s.events.emitAfterFrame("dialog", map[string]any{"name": d.name, "open": false})
 			return
 		}
@@ -100,7 +110,11 @@ func (s *modalStack) showFile(name string, d *dialog.FileDialog, c fyne.Canvas) 
 	d.Resize(fileDialogSize)
 	// The save dialog focuses its file-name field, which would swallow
 	// Esc (Fyne's entry ignores it): the name is filled in already, so
-	// the focus goes, and Esc closes the dialog.
+	// the focus goes, and Esc closes the dialog. The field is remembered,
+	// to be told when the dialog closes (openDialog.entries).
+	if e, ok := c.Focused().(*widget.Entry); ok {
+		od.entries = append(od.entries, e)
+	}
 	c.Unfocus()
 	s.push(od)
 }

@@ -150,8 +150,15 @@ func (p *pinDialog) hide() {
 		return
 	}
 	p.open = false
+	p.unfocus()
 	p.dlg.Hide()
 }
+
+// unfocus takes the focus from the dialog's entry while the dialog is
+// still on top. Fyne drops a closed dialog's focus without telling the
+// focused widget, and an entry never told keeps its cursor blinking,
+// redrawing the window, for as long as the program runs.
+func (p *pinDialog) unfocus() { p.win.Canvas().Unfocus() }
 
 // closed runs whenever the dialog goes away.
 func (p *pinDialog) closed() {
@@ -170,6 +177,7 @@ func (p *pinDialog) escape() {
 		return
 	}
 	p.open = false
+	p.unfocus()
 	p.dlg.Hide()
 	p.onCancel()
 }
