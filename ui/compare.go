@@ -40,7 +40,7 @@ type compareColumn struct {
 }
 
 // compareTopMax bounds the height of the text above the two diagrams.
-const compareTopMax = 150
+const compareTopMax = 110
 
 func newCompareView() *compareView {
 	v := &compareView{caption: &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true}}

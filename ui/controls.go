@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 )
@@ -60,8 +61,9 @@ func (m *mainWindow) layoutSnapshot() map[string]any {
 	scale := c.Scale()
 	drv := fyne.CurrentApp().Driver()
 	rects := map[string][4]int{}
-	var focus string
+	var focus, selected string
 	focused := c.Focused()
+	treePos, treeSize := drv.AbsolutePositionForObject(m.tokens.tree), m.tokens.tree.Size()
 	for _, ctl := range m.controls() {
 		if ctl.obj == nil || !ctl.obj.Visible() {
 			continue
@@ -71,6 +73,12 @@ func (m *mainWindow) layoutSnapshot() map[string]any {
 		if pos.IsZero() || size.IsZero() { // not in a visible tree
 			continue
 		}
+		if strings.HasPrefix(ctl.name, "row:") && !inside(pos, size, treePos, treeSize) {
+			continue // scrolled out of the tree's view: not clickable
+		}
+		if id, ok := m.tokens.rowObjs[ctl.obj]; ok && id == m.tokens.selectedID {
+			selected = ctl.name
+		}
 		rects[ctl.name] = [4]int{int(pos.X * scale), int(pos.Y * scale), int(size.Width * scale), int(size.Height * scale)}
 		if f, ok := ctl.obj.(fyne.Focusable); ok && focused != nil && f == focused {
 			focus = ctl.name
@@ -79,8 +87,15 @@ func (m *mainWindow) layoutSnapshot() map[string]any {
 	if focused != nil && focus == "" {
 		focus = "other"
 	}
-	return map[string]any{"controls": rects, "focus": focus, "dialogs": m.modal.names(),
+	return map[string]any{"controls": rects, "focus": focus, "dialogs": m.modal.names(), "selected_row": selected,
 		"window": [2]int{int(c.Size().Width * scale), int(c.Size().Height * scale)}}
+}
+
+// inside says whether the rectangle (pos, size) lies within the one at
+// (outer, outerSize).
+func inside(pos fyne.Position, size fyne.Size, outer fyne.Position, outerSize fyne.Size) bool {
+	return pos.X >= outer.X && pos.Y >= outer.Y &&
+		pos.X+size.Width <= outer.X+outerSize.Width+1 && pos.Y+size.Height <= outer.Y+outerSize.Height+1
 }
 
 // rowViews maps the tree rows on screen to their node IDs (Fyne reuses

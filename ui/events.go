@@ -34,8 +34,10 @@ import (
 //
 // Events that wait for the frame (all but "status") also carry where the
 // controls are, for the exerciser to click: "controls" {name: [x, y, w,
-// h]} in window pixels, "focus" (the focused control's name, "other" or
-// ""), "dialogs" (open dialogs, top last) and "window" [w, h].
+// h]} in window pixels (tree rows only while in the tree's view), "focus"
+// (the focused control's name, "other" or ""), "selected_row" (the tree
+// row selected, or ""), "dialogs" (open dialogs, top last) and "window"
+// [w, h].
 //
 // The smoke test (build/smoke) drives the real binary under Xvfb and
 // waits on these lines instead of guessing from screenshots. Nothing

@@ -240,6 +240,12 @@ func connectionLine(res *probe.Result) string {
 			"Handshake": fmt.Sprintf("%.1f", t.HandshakeMs), "Total": fmt.Sprintf("%.1f", t.TotalMs)}))
 	}
 	line := strings.Join(parts, " · ")
+	if pf := res.Preflight; pf != nil && pf.Result != res {
+		// The first connection, made without the card before the PIN was
+		// asked; its messages are in the report, apart from the test's.
+		line += "\n" + lang.N("Checked first without the card ({{.Count}} messages, in the report): {{.Summary}}", len(pf.Steps),
+			map[string]any{"Count": len(pf.Steps), "Summary": tr(pf.Summary)})
+	}
 	if res.TLS.FallbackReason != "" {
 		line += "\n" + tr(res.TLS.FallbackReason)
 	}

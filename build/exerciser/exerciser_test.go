@@ -263,7 +263,7 @@ func (r *run) noCard() {
 		return
 	}
 	r.walkNoCard(g)
-	r.tryDemo(g, func() { g.click("empty-demo") })
+	r.tryDemo(g, func() { g.clickLast("empty-demo") })
 	g2 := r.start("cardcheck (no card, again)", "cardcheck", nil, env.Environ(), prefs, none)
-	r.tryDemo(g2, func() { g2.menu(2, 0) })
+	r.tryDemo(g2, func() { g2.menuLast(2, 0) })
 }

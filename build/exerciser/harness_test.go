@@ -49,6 +49,7 @@ type event struct {
 
 	Controls map[string][4]int `json:"controls"`
 	Focus    string            `json:"focus"`
+	Selected string            `json:"selected_row"`
 	Dialogs  []string          `json:"dialogs"`
 	Window   [2]int            `json:"window"`
 

@@ -56,7 +56,13 @@ func (r *run) fileDialog(g *gui, name, how string, open func()) {
 	}
 	r.x.screenshot(g.t, r.c.String()+"-dialog-"+name)
 	g.key(dialogKeys...)
-	g.escCloses(name, func() { g.key("Tab") })
+	g.escCloses(name, nil) // from the focus the dialog opens with
+	g.alive(name + " dialog")
+	open()
+	if _, ok := g.wait(name+" dialog again from "+how, dialogIs(name, true)); !ok {
+		return
+	}
+	g.escClosesOr(name, func() { g.key("Tab") }, true)
 	g.alive(name + " dialog")
 }
 
@@ -284,7 +290,7 @@ func (r *run) fixes(g *gui) {
 		switch {
 		case !ok:
 		case e.Event == "dialog":
-			g.escCloses(e.Name, func() { g.key("Tab") })
+			g.escCloses(e.Name, nil)
 		default:
 			g.wait(name+": result", is("result"))
 		}
@@ -404,12 +410,16 @@ func (r *run) walkCards(g *gui) {
 	}
 	for _, name := range rows {
 		if !g.has(name) {
-			t.Errorf("%s went off screen while the rows were visited", name)
+			// The tree scrolls: a row only counts while it is in view.
+			t.Logf("%s scrolled out of the card list's view while the rows were visited", name)
 			continue
 		}
 		kind := strings.SplitN(name, ":", 3)[1]
+		again := g.last.Selected == name // clicking the selected row selects nothing new
 		g.click(name)
-		g.wait("select "+name, is("selected", func(e event) bool { return e.Kind == kind }))
+		if !again {
+			g.wait("select "+name, is("selected", func(e event) bool { return e.Kind == kind }))
+		}
 		if kind == "certificate" && g.has("copy-uri") {
 			g.click("copy-uri")
 			g.wait("Copy URI", is("status", func(e event) bool { return e.What == "uri-copied" }))
