@@ -18,10 +18,27 @@ import (
 // the PIN dialog.
 func openPINDialog(t *testing.T, flags token.Flags, pins PINMemory) (*harness, *pinDialog) {
 	t.Helper()
-	h := newHarness(t, newFakeBackend(newFakeToken(t, flags)), pins, nil)
+	be := newFakeBackend(newFakeToken(t, flags))
+	// The pre-flight's answer comes once the dialog is open, always in
+	// that order (in real use it may come first), so that the dialog's
+	// layout is the same in every run.
+	hold := make(chan struct{})
+	be.pfHold = hold
+	h := newHarness(t, be, pins, nil)
 	h.selectCert("Alice Example")
 	h.startTest(testURL)
-	return h, h.pinDialog()
+	// The dialog opens at once, or (with a remembered PIN to try first)
+	// once the pre-flight has let the login go on.
+	h.waitFor("the PIN dialog or a waiting login", func() bool {
+		return h.dialog() != nil && h.dialog().open || h.m.run != nil && h.m.run.login != nil && h.m.run.login.pending != nil
+	})
+	be.mu.Lock()
+	be.pfHold = nil
+	be.mu.Unlock()
+	close(hold)
+	d := h.pinDialog()
+	h.waitFor("the pre-flight", func() bool { return d.serverOK })
+	return h, d
 }
 
 // submitAndWait presses OK and waits until the card answered.
