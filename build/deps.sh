@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages cardcheck needs, idempotently:
 #   build/deps.sh run    what building and running needs (C toolchain and
-#                        X11/Wayland/GL headers for Fyne, PKCS#11 modules)
+#                        X11/Wayland/GL headers for Fyne, PKCS#11 modules,
+#                        PC/SC headers)
 #   build/deps.sh test   the above plus the test rig: SoftHSM2, OpenSC tools,
 #                        nginx, openssl, Xvfb, xdotool, ImageMagick, D-Bus,
 #                        and the emulated-card stack: pcscd, vpcd (the
@@ -13,6 +14,7 @@ set -euo pipefail
 run_pkgs=(gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev
   libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev libegl-dev
   p11-kit p11-kit-modules opensc-pkcs11 softhsm2
+  libpcsclite-dev libpcsclite1  # PC/SC headers for token/pcsc (the library is loaded at run time)
   fonts-wqy-microhei)  # Fyne falls back to system fonts: names such as 张三 need a CJK font
 test_pkgs=(opensc openssl nginx-light xvfb xdotool imagemagick x11-utils dbus
   gnome-keyring xauth
