@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -140,8 +141,11 @@ func redactName(n pkix.Name, p *placeholders) string {
 		}
 		rdns = append(rdns, set)
 	}
-	return rdns.String()
+	// RFC 2253 escapes '<' and '>'; placeholders stay readable.
+	return escapedPlaceholder.ReplaceAllString(rdns.String(), "<$1>")
 }
+
+var escapedPlaceholder = regexp.MustCompile(`\\<([a-z]+-[0-9]+)\\>`)
 
 // hasFieldOfItsOwn are the 2.5.4.x attributes pkix.Name parses into fields.
 var hasFieldOfItsOwn = map[int]bool{3: true, 5: true, 6: true, 7: true, 8: true, 9: true, 10: true, 11: true, 17: true}
