@@ -88,12 +88,18 @@ func tokensCmd(args []string, io IO) exitCode {
 // writeNotListed explains a missing card when the token list is empty or
 // a reader holds a card that no module shows.
 func writeNotListed(io IO, r *diagnose.Report, empty bool) {
-	if len(r.Diagnosis) == 0 || (!empty && !r.CardNotShown()) {
+	var fs []diagnose.Finding
+	for _, f := range r.Diagnosis {
+		if f.Code != diagnose.ModuleFailed { // the listing shows the module's error already
+			fs = append(fs, f)
+		}
+	}
+	if len(fs) == 0 || (!empty && !r.CardNotShown()) {
 		return
 	}
 	fmt.Fprintln(io.Stdout)
 	fmt.Fprintln(io.Stdout, "Why a card may not be listed:")
-	diagnose.WriteFindings(io.Stdout, r.Diagnosis, "  ")
+	diagnose.WriteFindings(io.Stdout, fs, "  ")
 	fmt.Fprintln(io.Stdout, "(cardcheck diagnose prints the whole chain for a ticket.)")
 }
 
