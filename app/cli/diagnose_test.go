@@ -210,7 +210,7 @@ func TestDiagnoseThroughTheCardStack(t *testing.T) {
 		}
 		code, out, _ = soft.run("tokens", "--module", rig.Module, "--json")
 		var td struct {
-			Readers   []struct{ Name string }  `json:"readers"`
+			Readers   []struct{ Name string } `json:"readers"`
 			Diagnosis []struct{ Code string } `json:"diagnosis"`
 		}
 		if err := json.Unmarshal([]byte(out), &td); err != nil || code != 0 || len(td.Readers) != 2 || len(td.Diagnosis) != 1 || td.Diagnosis[0].Code != "no-module-for-card" {
