@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cardcheck/cardcheck/app/serve"
 	"github.com/cardcheck/cardcheck/build/cardstack"
+	"github.com/cardcheck/cardcheck/build/testservers"
 	"github.com/cardcheck/cardcheck/build/testrig"
 	"github.com/cardcheck/cardcheck/token/pcsc"
 )
@@ -79,10 +81,16 @@ func newCardCLI(t *testing.T, st *cardstack.Stack, extraEnv ...string) *cardCLI 
 
 func (c *cardCLI) run(args ...string) (int, string, string) {
 	c.t.Helper()
+	return c.runIn("", args...)
+}
+
+func (c *cardCLI) runIn(stdin string, args ...string) (int, string, string) {
+	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
 	cmd.Env = c.env
+	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -215,6 +223,26 @@ func TestDiagnoseThroughTheCardStack(t *testing.T) {
 		}
 		if err := json.Unmarshal([]byte(out), &td); err != nil || code != 0 || len(td.Readers) != 2 || len(td.Diagnosis) != 1 || td.Diagnosis[0].Code != "no-module-for-card" {
 			t.Errorf("tokens --json exit %d (%v): readers %+v diagnosis %+v", code, err, td.Readers, td.Diagnosis)
+		}
+	})
+
+	t.Run("check --diagnose", func(t *testing.T) {
+		srv := testservers.Serve(t, serve.Config{CertFile: st.PKI.ServerCertFile, KeyFile: st.PKI.ServerKeyFile, ClientCAFile: st.PKI.CAFile})
+		code, out, errs := cli.runIn(cardstack.PIN+"\n", "check", "--url", srv.URL, "--module", st.Module, "--cert", "pkcs11:id=%01",
+			"--pin-stdin", "--ca", st.PKI.CAFile, "--json", "--diagnose")
+		var res struct {
+			Verdict   string  `json:"verdict"`
+			Diagnosis diagDoc `json:"diagnosis"`
+		}
+		if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 || res.Verdict != "accepted" {
+			t.Fatalf("exit %d (%v), verdict %q: %s\n%s", code, err, res.Verdict, errs, out)
+		}
+		if strings.Contains(out+errs, cardstack.PIN) {
+			t.Fatal("the PIN is in the output")
+		}
+		d := res.Diagnosis
+		if d.Service.State != "running" || d.Redacted || len(d.Tokens) != 1 || d.Tokens[0].Reader != reader {
+			t.Fatalf("diagnosis: service %+v, redacted %v, tokens %+v", d.Service, d.Redacted, d.Tokens)
 		}
 	})
 
