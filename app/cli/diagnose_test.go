@@ -13,8 +13,8 @@ import (
 
 	"github.com/cardcheck/cardcheck/app/serve"
 	"github.com/cardcheck/cardcheck/build/cardstack"
-	"github.com/cardcheck/cardcheck/build/testservers"
 	"github.com/cardcheck/cardcheck/build/testrig"
+	"github.com/cardcheck/cardcheck/build/testservers"
 	"github.com/cardcheck/cardcheck/token/pcsc"
 )
 
