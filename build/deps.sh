@@ -7,7 +7,8 @@
 #                        nginx, openssl, Xvfb, xdotool, ImageMagick, D-Bus,
 #                        and the emulated-card stack: pcscd, vpcd (the
 #                        virtual reader driver), pcsc-tools (ATR list),
-#                        iproute2 (loopback in the private namespace)
+#                        iproute2 (loopback in the private namespace),
+#                        libp11's OpenSSL engine (the comparison with openssl)
 # Quiet when everything is there; uses sudo only when not root.
 set -euo pipefail
 
@@ -18,7 +19,8 @@ run_pkgs=(gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr
   fonts-wqy-microhei)  # Fyne falls back to system fonts: names such as 张三 need a CJK font
 test_pkgs=(opensc openssl nginx-light xvfb xdotool imagemagick x11-utils dbus
   gnome-keyring xauth
-  pcscd vsmartcard-vpcd pcsc-tools iproute2)
+  pcscd vsmartcard-vpcd pcsc-tools iproute2
+  libengine-pkcs11-openssl)  # openssl s_client -engine pkcs11, compared with check through the emulated card
 
 want=("${run_pkgs[@]}")
 [ "${1:-run}" = test ] && want+=("${test_pkgs[@]}")

@@ -50,7 +50,8 @@ func (f *fakePCSC) States(context.Context, []string) ([]pcsc.RawState, error) { 
 func (f *fakePCSC) Features(context.Context, string) ([]byte, error) {
 	return nil, pcsc.ErrUnsupportedFeature
 }
-func (f *fakePCSC) Close() error { return nil }
+func (f *fakePCSC) WaitChange(context.Context, []pcsc.RawState, time.Duration) error { return nil }
+func (f *fakePCSC) Close() error                                                     { return nil }
 
 const (
 	openSC = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"

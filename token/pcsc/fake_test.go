@@ -68,6 +68,10 @@ func (f *fake) Features(ctx context.Context, reader string) ([]byte, error) {
 	return nil, pcsc.ErrUnsupportedFeature
 }
 
+func (f *fake) WaitChange(ctx context.Context, known []pcsc.RawState, timeout time.Duration) error {
+	return nil
+}
+
 func (f *fake) Close() error { f.closed = true; return nil }
 
 func scanFake(f *fake) pcsc.Status {

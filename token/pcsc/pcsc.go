@@ -100,7 +100,7 @@ const (
 // RawState is one reader as SCardGetStatusChange reports it.
 type RawState struct {
 	Reader string
-	State  uint32 // SCARD_STATE_… bits
+	State  uint32 // SCARD_STATE_… bits; pcsc-lite counts card events in the upper 16 bits
 	ATR    []byte
 }
 
@@ -116,6 +116,10 @@ type Client interface {
 	// Features returns the reader's answer to CM_IOCTL_GET_FEATURE_REQUEST
 	// (PC/SC part 10 TLV list), connecting in direct mode.
 	Features(ctx context.Context, reader string) ([]byte, error)
+	// WaitChange returns when a reader's state differs from known (as
+	// States reported it), a reader comes or goes, or timeout passes
+	// (then with nil: the caller looks again).
+	WaitChange(ctx context.Context, known []RawState, timeout time.Duration) error
 	Close() error
 }
 
@@ -156,7 +160,8 @@ type Reader struct {
 	Unpowered   bool
 	Unavailable bool // the reader cannot be used (driver problem)
 	PINPad      PINPad
-	Err         error // the state could not be read
+	Err         error  // the state could not be read
+	State       uint32 // the raw state (for WaitChange)
 }
 
 // Status is one look at PC/SC.
@@ -254,6 +259,7 @@ func Scan(ctx context.Context, opt Options) Status {
 }
 
 func (r *Reader) fill(rs RawState) {
+	r.State = rs.State
 	s := rs.State
 	r.CardPresent = s&StatePresent != 0
 	r.Exclusive = s&StateExclusive != 0
@@ -279,4 +285,33 @@ func serviceOf(err error) Service {
 		return ServiceUnsupported
 	}
 	return ServiceError
+}
+
+// WaitChange returns when something differs from st — a card inserted or
+// removed, a reader plugged in or out, a program taking or releasing a
+// card — or when timeout passes, or ctx ends; then call Scan again. It is
+// how a "waiting for your card" screen learns of the card without
+// polling. It returns at once when st was not a running service.
+func WaitChange(ctx context.Context, opt Options, st Status, timeout time.Duration) error {
+	if st.Service != ServiceRunning {
+		return &Error{Op: "wait for a reader change", Err: errors.New("the smart-card service is not running")}
+	}
+	if opt.Connect == nil {
+		opt.Connect = System
+	}
+	if opt.CallTimeout <= 0 {
+		opt.CallTimeout = 3 * time.Second
+	}
+	cctx, cancel := context.WithTimeout(ctx, opt.CallTimeout)
+	cl, err := opt.Connect(cctx)
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	known := make([]RawState, 0, len(st.Readers))
+	for _, r := range st.Readers {
+		known = append(known, RawState{Reader: r.Name, State: r.State})
+	}
+	return cl.WaitChange(ctx, known, timeout)
 }

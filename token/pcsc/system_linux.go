@@ -76,6 +76,24 @@ static LONG pcsc_states(SCARDCONTEXT ctx, char **names, int n, DWORD *states, un
 	return rv;
 }
 
+// pcsc_wait waits up to timeout ms until a reader's state differs from
+// states[i] (as last reported, event counter included), or a reader is
+// added or removed (the PnP pseudo-reader, whose current state carries
+// the reader count in its upper 16 bits).
+static LONG pcsc_wait(SCARDCONTEXT ctx, char **names, int n, DWORD *states, DWORD timeout) {
+	SCARD_READERSTATE *rs = calloc(n + 1, sizeof(SCARD_READERSTATE));
+	if (!rs) return SCARD_E_NO_MEMORY;
+	for (int i = 0; i < n; i++) {
+		rs[i].szReader = names[i];
+		rs[i].dwCurrentState = states[i];
+	}
+	rs[n].szReader = "\\\\?PnP?\\Notification";
+	rs[n].dwCurrentState = ((DWORD)n) << 16;
+	LONG rv = pcsc.statusChange(ctx, timeout, rs, n + 1);
+	free(rs);
+	return rv;
+}
+
 // pcsc_features connects to the reader in direct mode (no card needed,
 // the card is not touched) and asks for its PC/SC part 10 features.
 static LONG pcsc_features(SCARDCONTEXT ctx, const char *reader, unsigned char *out, DWORD *outLen) {
@@ -96,6 +114,7 @@ import "C"
 import (
 	"bytes"
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -230,7 +249,7 @@ func (c *libClient) States(ctx context.Context, readers []string) ([]RawState, e
 			all := C.GoBytes(unsafe.Pointer(atrs), C.int(n*maxATR))
 			for i, r := range readers {
 				l := min(int(lens[i]), maxATR)
-				res = append(res, RawState{Reader: r, State: uint32(states[i]) &^ 0xFFFF0000,
+				res = append(res, RawState{Reader: r, State: uint32(states[i]),
 					ATR: append([]byte(nil), all[i*maxATR:i*maxATR+l]...)})
 			}
 			rv = C.SCARD_S_SUCCESS
@@ -256,6 +275,38 @@ func (c *libClient) Features(ctx context.Context, reader string) ([]byte, error)
 		return rv
 	})
 	return out, err
+}
+
+func (c *libClient) WaitChange(ctx context.Context, known []RawState, timeout time.Duration) error {
+	if len(known) > MaxReaders {
+		known = known[:MaxReaders]
+	}
+	n := len(known)
+	ms := C.DWORD(max(timeout.Milliseconds(), 1))
+	// The call ends by itself at timeout; ctx (timeout plus a margin) only
+	// catches a hung service.
+	ctx, cancel := context.WithTimeout(ctx, timeout+2*time.Second)
+	defer cancel()
+	err := c.do(ctx, "wait for a reader change", func() C.LONG {
+		names := (*[MaxReaders + 1]*C.char)(C.malloc(C.size_t(n+1) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+		states := (*[MaxReaders + 1]C.DWORD)(C.malloc(C.size_t(n+1) * C.size_t(unsafe.Sizeof(C.DWORD(0)))))
+		for i, k := range known {
+			names[i] = C.CString(k.Reader)
+			states[i] = C.DWORD(k.State)
+		}
+		defer func() {
+			for i := range n {
+				C.free(unsafe.Pointer(names[i]))
+			}
+			C.free(unsafe.Pointer(names))
+			C.free(unsafe.Pointer(states))
+		}()
+		return C.pcsc_wait(c.hctx, &names[0], C.int(n), &states[0], ms)
+	})
+	if errors.Is(err, ErrTimeout) {
+		return nil // nothing changed: the caller looks again
+	}
+	return err
 }
 
 // Close releases the context, waiting at most a second for a hung
