@@ -36,7 +36,10 @@ import (
 type Options struct {
 	Modules     []string // --module: only these (token.DiscoverOptions.Explicit)
 	UserModules []string // nil: config.UserModules()
-	// Inventory is a scan already made (e.g. by `tokens`); nil: Run scans.
+	// Inventory is a scan already made (e.g. by `tokens`); nil: Run scans
+	// with a Manager of its own and closes it, which calls C_Finalize on
+	// each module — a process that keeps modules loaded (the GUI) must
+	// pass its own scan instead.
 	Inventory *token.Inventory
 	PCSC      pcsc.Options // Connect: nil for the system's service; tests pass a fake
 	ATRLists  []string     // nil: pcsc.ATRListPaths()
