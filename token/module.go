@@ -136,6 +136,21 @@ type ModuleStatus struct {
 	Source Source
 	Info   ModuleInfo
 	Err    error
+	// Slots are the module's slots with a token present, including the
+	// ones the token list skips (not initialized, unreadable): what ties a
+	// token to a PC/SC reader, and what shows a module hiding a card.
+	Slots []Slot
+}
+
+// Slot is a slot with a token present, as the module describes it.
+type Slot struct {
+	ID               uint
+	Description      string // OpenSC and most modules on PC/SC: the reader's name
+	Manufacturer     string
+	TokenLabel       string
+	TokenInitialized bool
+	Listed           bool  // its token is in the inventory
+	Err              error // its token could not be read
 }
 
 // Inventory is everything a scan found.
@@ -170,7 +185,7 @@ func (m *Manager) ScanTokens(cands []Candidate, keep func(*Token) bool) *Invento
 				return
 			}
 			res[i].status.Info = mod.Info
-			res[i].tokens, res[i].status.Err = mod.tokens(keep)
+			res[i].tokens, res[i].status.Slots, res[i].status.Err = mod.tokens(keep)
 		}()
 	}
 	wg.Wait()
@@ -185,30 +200,51 @@ func (m *Manager) ScanTokens(cands []Candidate, keep func(*Token) bool) *Invento
 // Tokens lists the initialized tokens present in the module's slots with
 // their certificates and keys. Uninitialized tokens (SoftHSM always shows a
 // free one) are skipped: nothing on them can be used.
-func (mod *Module) Tokens() ([]*Token, error) { return mod.tokens(nil) }
+func (mod *Module) Tokens() ([]*Token, error) {
+	toks, _, err := mod.tokens(nil)
+	return toks, err
+}
 
-func (mod *Module) tokens(keep func(*Token) bool) ([]*Token, error) {
+func (mod *Module) tokens(keep func(*Token) bool) ([]*Token, []Slot, error) {
 	mod.mu.Lock()
 	defer mod.mu.Unlock()
 	slots, err := mod.be.GetSlotList(true)
 	if err != nil {
-		return nil, fromPKCS11("list slots", err)
+		return nil, nil, fromPKCS11("list slots", err)
 	}
 	sort.Slice(slots, func(i, j int) bool { return slots[i] < slots[j] })
 	var toks []*Token
 	var errs []error
+	infos := make([]Slot, 0, len(slots))
 	for _, slot := range slots {
+		info := mod.slotInfo(slot)
 		tok, err := mod.readToken(slot, keep)
-		if err != nil {
+		switch {
+		case err != nil:
+			info.Err = err
 			errs = append(errs, err)
-			continue
-		}
-		if tok != nil {
+		case tok != nil:
+			info.TokenLabel, info.TokenInitialized, info.Listed = tok.Label, true, true
 			toks = append(toks, tok)
+		default: // not initialized, or not kept
+			if ti, err := mod.be.GetTokenInfo(slot); err == nil {
+				info.TokenLabel = clean(ti.Label)
+				info.TokenInitialized = ti.Flags&pkcs11.CKF_TOKEN_INITIALIZED != 0
+			}
 		}
+		infos = append(infos, info)
 	}
 	if len(toks) == 0 && len(errs) > 0 {
-		return nil, errs[0]
+		return nil, infos, errs[0]
 	}
-	return toks, nil
+	return toks, infos, nil
+}
+
+// slotInfo describes a slot; the caller holds mod.mu.
+func (mod *Module) slotInfo(slot uint) Slot {
+	info := Slot{ID: slot}
+	if si, err := mod.be.GetSlotInfo(slot); err == nil {
+		info.Description, info.Manufacturer = clean(si.SlotDescription), clean(si.ManufacturerID)
+	}
+	return info
 }

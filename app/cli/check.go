@@ -9,6 +9,7 @@ import (
 
 	"github.com/cardcheck/cardcheck/app/cardtest"
 	"github.com/cardcheck/cardcheck/app/config"
+	"github.com/cardcheck/cardcheck/app/diagnose"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/report"
 	"github.com/cardcheck/cardcheck/token"
@@ -19,6 +20,7 @@ type checkFlags struct {
 	url, cert, tls, ca, keylog string
 	modules                    listFlag
 	pinStdin, finalTry, asJSON bool
+	diagnose                   bool
 	continueUntrusted          bool
 	timeout, lateAlertWait     time.Duration
 }
@@ -39,6 +41,7 @@ func parseCheck(args []string) (*checkFlags, error) {
 	fs.StringVar(&f.keylog, "keylog", "", "write the TLS key log (NSS format, for Wireshark) to `FILE`")
 	fs.BoolVar(&f.finalTry, "final-try", false, "allow a login when the card has one PIN try left")
 	fs.BoolVar(&f.asJSON, "json", false, "print JSON")
+	fs.BoolVar(&f.diagnose, "diagnose", false, "add the diagnostics report (cardcheck diagnose --full) of the card chain")
 	if err := parse(fs, args); err != nil {
 		return nil, err
 	}
@@ -72,7 +75,7 @@ func checkCmd(args []string, io IO) exitCode {
 	defer closeKeylog()
 	mgr := token.NewManager(token.Options{})
 	defer mgr.Close()
-	cert, err := f.selectCertificate(mgr)
+	cert, inv, err := f.selectCertificate(mgr)
 	if err != nil {
 		return exitCode{ExitUsage, err}
 	}
@@ -116,15 +119,30 @@ func checkCmd(args []string, io IO) exitCode {
 			res = runCheck(ctx, cert, token.LoginOptions{PIN: pin, ConfirmFinalTry: f.finalTry}, opt, havePIN)
 		}
 	}
+	var diag *diagnose.Report
+	if f.diagnose {
+		diag = diagnose.Run(context.Background(), diagnose.Options{Inventory: inv})
+	}
 	if f.asJSON {
-		writeJSON(io, res)
+		writeJSON(io, checkOutput{Result: res, Diagnosis: diag})
 	} else {
 		report.WriteCheckText(io.Stdout, res)
+		if diag != nil {
+			fmt.Fprintln(io.Stdout)
+			_ = diag.WriteText(io.Stdout, false)
+		}
 	}
 	if res.Verdict == probe.Accepted {
 		return exitCode{}
 	}
 	return exitCode{code: ExitFail}
+}
+
+// checkOutput is `check --json`: the probe's result, plus the
+// diagnostics report with --diagnose (additive).
+type checkOutput struct {
+	*probe.Result
+	Diagnosis *diagnose.Report `json:"diagnosis,omitempty"`
 }
 
 // probeOptions turns flags into probe options; the returned func closes
@@ -150,13 +168,13 @@ func (f *checkFlags) probeOptions() (probe.Options, func(), error) {
 
 // selectCertificate scans modules (plus a module-path named in --cert)
 // and picks the certificate.
-func (f *checkFlags) selectCertificate(mgr *token.Manager) (*token.Certificate, error) {
+func (f *checkFlags) selectCertificate(mgr *token.Manager) (*token.Certificate, *token.Inventory, error) {
 	explicit := append([]string(nil), f.modules...)
 	var keep func(*token.Token) bool
 	if f.cert != "" {
 		u, err := token.ParseURI(f.cert)
 		if err != nil {
-			return nil, usagef("--cert: %v", err)
+			return nil, nil, usagef("--cert: %v", err)
 		}
 		if u.ModulePath != "" {
 			explicit = append(explicit, u.ModulePath)
@@ -165,13 +183,13 @@ func (f *checkFlags) selectCertificate(mgr *token.Manager) (*token.Certificate, 
 	}
 	inv := mgr.ScanTokens(token.Discover(token.DiscoverOptions{Explicit: explicit, User: config.UserModules()}), keep)
 	if err := explicitModuleErrors(inv); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cert, err := cardtest.Select(inv, f.cert)
 	if err != nil {
-		return nil, usageError{err.Error()}
+		return nil, nil, usageError{err.Error()}
 	}
-	return cert, nil
+	return cert, inv, nil
 }
 
 // preflight runs the handshake without the card; Ctrl+C cancels it.

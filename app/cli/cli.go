@@ -1,5 +1,5 @@
 // Package cli implements cardcheck's command-line interface (SPEC §5):
-// tokens, check, serve and demo. Commands print readable text by default
+// tokens, check, diagnose, serve and demo. Commands print readable text by default
 // and the JSON contract with --json. Exit status: 0 accepted / success,
 // 1 any other verdict, 2 usage or setup error.
 package cli
@@ -45,7 +45,8 @@ Usage:
   cardcheck check --url URL [--cert PKCS11-URI] [--module PATH]... [--pin-stdin]
                   [--tls auto|1.2|1.3] [--ca FILE] [--continue-untrusted]
                   [--timeout DURATION] [--late-alert-wait DURATION] [--keylog FILE]
-                  [--final-try] [--json]
+                  [--final-try] [--json] [--diagnose]
+  cardcheck diagnose [--module PATH]... [--json] [--full]
   cardcheck serve --listen ADDR --cert FILE --key FILE --client-ca FILE [--crl FILE] [--tls auto|1.2|1.3]
   cardcheck demo [--no-gui] [--json] [--reset]
   cardcheck --version
@@ -65,11 +66,18 @@ var commands = map[string]struct{ synopsis, about, footer string }{
 		footer:   "With --pin-stdin cardcheck logs in to the one token that needs a PIN (choose it with\n--token) so that private keys are definite; on a terminal it asks for the PIN.\n",
 	},
 	"check": {
-		synopsis: "cardcheck check --url URL [--cert PKCS11-URI] [--module PATH]... [--pin-stdin]\n                  [--tls auto|1.2|1.3] [--ca FILE] [--continue-untrusted]\n                  [--timeout DURATION] [--keylog FILE] [--final-try] [--json]",
+		synopsis: "cardcheck check --url URL [--cert PKCS11-URI] [--module PATH]... [--pin-stdin]\n                  [--tls auto|1.2|1.3] [--ca FILE] [--continue-untrusted]\n                  [--timeout DURATION] [--keylog FILE] [--final-try] [--json] [--diagnose]",
 		about:    "Test a card's certificate against a server with a real mutual-TLS handshake.",
 		footer: "On a terminal cardcheck asks for the PIN when the card needs one, without showing it;\n" +
 			"a script pipes it with --pin-stdin. It is never accepted as an argument.\n" +
 			"Exit status: 0 accepted, 1 any other verdict, 2 usage or setup error.\n",
+	},
+	"diagnose": {
+		synopsis: "cardcheck diagnose [--module PATH]... [--json] [--full]",
+		about:    "One report of the whole smart-card chain for a ticket or a forum: system, versions, smart-card service, readers and cards, modules, tokens, certificates, and why a card is not listed.",
+		footer: "The report is redacted by default: names, e-mail addresses and serial numbers from certificates\n" +
+			"and token serials become placeholders such as <name-1>, so it can be posted publicly.\n" +
+			"--full shows them. Nothing is sent anywhere and no PIN is asked.\n",
 	},
 	"serve": {
 		synopsis: "cardcheck serve --listen ADDR --cert FILE --key FILE --client-ca FILE [--crl FILE] [--tls auto|1.2|1.3]",
@@ -82,7 +90,7 @@ var commands = map[string]struct{ synopsis, about, footer string }{
 }
 
 // commandNames are what a mistyped command is compared with.
-var commandNames = []string{"tokens", "check", "serve", "demo", "help", "version"}
+var commandNames = []string{"tokens", "check", "diagnose", "serve", "demo", "help", "version"}
 
 // Commands holds the subcommands; the GUI launchers are injected by main so
 // that this package stays free of Fyne.
@@ -105,6 +113,8 @@ func (c Commands) Run(args []string, io IO) int {
 		return finish(io, tokensCmd(args[1:], io))
 	case "check":
 		return finish(io, checkCmd(args[1:], io))
+	case "diagnose":
+		return finish(io, diagnoseCmd(args[1:], io))
 	case "serve":
 		return finish(io, serveCmd(args[1:], io))
 	case "demo":
@@ -130,7 +140,7 @@ func unknownCommand(name string) error {
 	if best := nearest(name, commandNames); best != "" {
 		return usagef("unknown command %q; did you mean %q? (see cardcheck --help)", redactArg(name), best)
 	}
-	return usagef("unknown command %q (try: tokens, check, serve, demo; see cardcheck --help)", redactArg(name))
+	return usagef("unknown command %q (try: tokens, check, diagnose, serve, demo; see cardcheck --help)", redactArg(name))
 }
 
 // exitCode carries a command's result: the code and an optional error to

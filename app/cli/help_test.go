@@ -57,7 +57,7 @@ func TestErrorsArePrintedOnceWithSuggestions(t *testing.T) {
 	}{
 		{[]string{"chek"}, `cardcheck: unknown command "chek"; did you mean "check"?`},
 		{[]string{"tokns"}, `cardcheck: unknown command "tokns"; did you mean "tokens"?`},
-		{[]string{"frobnicate"}, `cardcheck: unknown command "frobnicate" (try: tokens, check, serve, demo`},
+		{[]string{"frobnicate"}, `cardcheck: unknown command "frobnicate" (try: tokens, check, diagnose, serve, demo`},
 		{[]string{"check", "--tmeout", "3s"}, `cardcheck: unknown flag "--tmeout"; did you mean "--timeout"?`},
 		{[]string{"check", "--contiune-untrusted"}, `did you mean "--continue-untrusted"?`},
 		{[]string{"tokens", "--modul", "x"}, `cardcheck: unknown flag "--modul"; did you mean "--module"?`},

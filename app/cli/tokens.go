@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/config"
+	"github.com/cardcheck/cardcheck/app/diagnose"
 	"github.com/cardcheck/cardcheck/app/environment"
 	"github.com/cardcheck/cardcheck/app/report"
 	"github.com/cardcheck/cardcheck/token"
@@ -19,6 +21,10 @@ type tokensOutput struct {
 	report.Tokens
 	Login       *loginResult     `json:"login,omitempty"`
 	Environment environment.Host `json:"environment"`
+	// Readers and Diagnosis say what lies below the token list (PC/SC
+	// readers and cards) and why a card is not listed (diagnose codes).
+	Readers   []diagnose.Reader  `json:"readers"`
+	Diagnosis []diagnose.Finding `json:"diagnosis"`
 }
 
 type loginResult struct {
@@ -66,14 +72,35 @@ func tokensCmd(args []string, io IO) exitCode {
 		}
 	}
 	now := time.Now()
+	below := diagnose.Run(context.Background(), diagnose.Options{Inventory: inv, NoVersions: true, Now: now, Timeout: 10 * time.Second})
 	if *asJSON {
-		writeJSON(io, tokensOutput{Tokens: report.FromInventory(inv), Login: login, Environment: environment.Current(now)})
+		writeJSON(io, tokensOutput{Tokens: report.FromInventory(inv), Login: login, Environment: environment.Current(now),
+			Readers: below.Readers, Diagnosis: below.Diagnosis})
 	} else {
 		report.WriteHostText(io.Stdout, environment.Current(now))
 		fmt.Fprintln(io.Stdout)
 		report.WriteTokensText(io.Stdout, inv, now)
+		writeNotListed(io, below, len(inv.Tokens) == 0)
 	}
 	return res
+}
+
+// writeNotListed explains a missing card when the token list is empty or
+// a reader holds a card that no module shows.
+func writeNotListed(io IO, r *diagnose.Report, empty bool) {
+	var fs []diagnose.Finding
+	for _, f := range r.Diagnosis {
+		if f.Code != diagnose.ModuleFailed { // the listing shows the module's error already
+			fs = append(fs, f)
+		}
+	}
+	if len(fs) == 0 || (!empty && !r.CardNotShown()) {
+		return
+	}
+	fmt.Fprintln(io.Stdout)
+	fmt.Fprintln(io.Stdout, "Why a card may not be listed:")
+	diagnose.WriteFindings(io.Stdout, fs, "  ")
+	fmt.Fprintln(io.Stdout, "(cardcheck diagnose prints the whole chain for a ticket.)")
 }
 
 func writeJSON(io IO, v any) {
