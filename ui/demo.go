@@ -64,7 +64,7 @@ func newDemoPanel(d *demo.Demo, onSelect func(int)) *demoPanel {
 	p.list.ExtendBaseWidget(p.list)
 	p.outcome.Hide()
 
-	intro := &widget.Label{Wrapping: fyne.TextWrapWord, Text: lang.L("Demo mode: the card “{{.Token}}” and the test servers run on this computer. Choose a scenario, press Test connection, then OK.", map[string]any{"Token": demo.TokenLabel})}
+	intro := &widget.Label{Wrapping: fyne.TextWrapWord, Text: lang.L("Demo: the card “{{.Token}}” and the servers run on this computer. Pick a scenario, then Test connection.", map[string]any{"Token": demo.TokenLabel})}
 	icon := container.NewVBox(container.NewGridWrap(fyne.NewSquareSize(32), widget.NewIcon(theme.NewPrimaryThemedResource(theme.InfoIcon()))))
 	bg := newTint()
 	p.banner = container.NewStack(bg, container.NewPadded(container.NewBorder(nil, nil, icon, container.NewCenter(p.pin), intro)))

@@ -47,6 +47,9 @@ type resultView struct {
 	onMessage   func(i int, name string) // a message was selected (the event log)
 }
 
+// connectionMaxHeight is about two lines of the connection line.
+const connectionMaxHeight = 56
+
 // newResultView builds the view; onExplain is the Explain box changing,
 // onCompare the Compare TLS 1.2 and 1.3 button, onBack Back to one test.
 func newResultView(onExplain func(bool), onCompare, onBack func()) *resultView {
@@ -72,7 +75,11 @@ func newResultView(onExplain func(bool), onCompare, onBack func()) *resultView {
 	diagram := container.NewBorder(newLadderTitles(fullLadder), nil, nil, nil, v.ladderPane)
 	split := container.NewHSplit(container.NewStack(diagram, container.NewCenter(container.New(&maxWidth{width: 360}, v.noSteps))), v.message.content)
 	split.Offset = 0.58
-	v.single = container.NewBorder(v.connection, nil, nil, nil, split)
+	// The connection line grows with notes (fallback, pre-flight,
+	// renegotiation); beyond two lines it scrolls, so that the diagram
+	// keeps its height on a small screen.
+	connection := container.New(&cappedHeight{body: v.connection, max: func() float32 { return connectionMaxHeight }}, container.NewVScroll(v.connection))
+	v.single = container.NewBorder(connection, nil, nil, nil, split)
 	v.compare = newCompareView()
 	toolbar := container.NewBorder(nil, nil, v.explain, container.NewHBox(v.backBtn, v.compareBtn))
 	v.handshake = container.NewBorder(toolbar, nil, nil, nil, container.NewStack(v.single, v.compare.content))

@@ -11,6 +11,8 @@
 package ui
 
 import (
+	"runtime/debug"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/lang"
@@ -26,6 +28,7 @@ func Run(deps Deps) int { return run(deps, nil) }
 
 // run opens the window, in demo mode when d is set.
 func run(deps Deps, d *demo.Demo) int {
+	debug.SetGCPercent(idleGCPercent)
 	a := app.NewWithID(config.AppID)
 	a.SetIcon(assets.Icon)
 	a.Settings().SetTheme(newReadableTheme())

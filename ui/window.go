@@ -356,6 +356,7 @@ func (m *mainWindow) showInventory(inv *token.Inventory) {
 		m.listed = true
 	}
 	m.events.emitAfterFrame("tokens", map[string]any{"tokens": len(inv.Tokens), "certificates": len(certs), "modules": len(inv.Modules)})
+	go releaseMemory() // a scan parses every certificate of every module: garbage
 }
 
 // autoSelect selects the certificate used last, or the only usable one;
@@ -689,6 +690,10 @@ func (m *mainWindow) finished(run *testRun, res *probe.Result) {
 // the system: Go's collector returns it only slowly, and a window left
 // open all day should rest at the size it started with.
 func releaseMemory() { debug.FreeOSMemory() }
+
+// idleGCPercent keeps the heap close to what is live: the default (100)
+// lets a window that rests all day hold twice its live data.
+const idleGCPercent = 50
 
 // logout closes the held card (off the UI goroutine: it talks to it).
 func (m *mainWindow) logout() {
