@@ -40,7 +40,9 @@ func (m *mainWindow) menu() *fyne.MainMenu {
 		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}}
 	panel := &fyne.MenuItem{Label: lang.L("Hide or show the card list"), Action: m.guarded(m.togglePanel),
 		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyB, Modifier: fyne.KeyModifierShortcutDefault}}
-	help := fyne.NewMenu(lang.L("Help"), &fyne.MenuItem{Label: lang.L("About cardcheck"), Action: m.guarded(m.about)})
+	help := fyne.NewMenu(lang.L("Help"),
+		&fyne.MenuItem{Label: lang.L("Diagnostics…"), Action: m.guarded(m.showDiagnostics)},
+		&fyne.MenuItem{Label: lang.L("About cardcheck"), Action: m.guarded(m.about)})
 	if m.deps.TryDemo != nil && m.demo == nil {
 		help.Items = append([]*fyne.MenuItem{{Label: lang.L("Try the demo"), Action: m.guarded(m.tryDemo)}}, help.Items...)
 	}

@@ -44,6 +44,9 @@ func (m *mainWindow) controls() []control {
 	for i, b := range m.banner.fixes() {
 		cs = append(cs, control{"fix-" + strconv.Itoa(i), b})
 	}
+	if v := m.diag; v != nil {
+		cs = append(cs, control{"diag-full", v.full}, control{"diag-copy", v.copy}, control{"diag-save", v.save})
+	}
 	if d := m.pinDialog(); d != nil && d.open {
 		cs = append(cs, d.controls()...)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/diagnose"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/token"
 )
@@ -23,6 +24,12 @@ type Backend interface {
 	Preflight(ctx context.Context, cert *token.Certificate, o cardtest.Options) *probe.Preflight
 	// Login logs in to the certificate's token with at most one C_Login.
 	Login(cert *token.Certificate, opt token.LoginOptions) (cardtest.Card, error)
+	// Diagnose looks at the layers below PKCS#11 (smart-card service,
+	// readers, cards) and ties them to the scan inv: why a card may not
+	// be listed, and a report for a ticket. Without versions it skips
+	// asking the system for library versions (the quick look after a
+	// scan).
+	Diagnose(ctx context.Context, inv *token.Inventory, versions bool) *diagnose.Report
 	// SetUserModules sets the modules the user added.
 	SetUserModules(paths []string)
 }

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/cardcheck/cardcheck/app/diagnose"
 	"github.com/cardcheck/cardcheck/assets"
 	"github.com/cardcheck/cardcheck/token"
 )
@@ -19,6 +20,7 @@ import (
 // actions that help (and the demo, when the caller provides one).
 type emptyState struct {
 	title     *widget.Label
+	findings  *widget.Label // why the card is not listed, layer by layer
 	steps     *widget.Label
 	where     *note
 	modules   *note
@@ -32,6 +34,7 @@ type emptyState struct {
 func newEmptyState(onAdd, onRefresh, onDemo func()) *emptyState {
 	e := &emptyState{
 		title:     &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText, Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord},
+		findings:  &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance, Selectable: true},
 		steps:     &widget.Label{Wrapping: fyne.TextWrapWord},
 		where:     newNote("", theme.SizeNameCaptionText),
 		modules:   newNote("", theme.SizeNameCaptionText),
@@ -39,6 +42,7 @@ func newEmptyState(onAdd, onRefresh, onDemo func()) *emptyState {
 		refresh:   &widget.Button{Text: lang.L("Look again"), Icon: theme.ViewRefreshIcon(), OnTapped: onRefresh, Importance: widget.HighImportance},
 	}
 	e.where.SetText(whereModulesText())
+	e.findings.Hide()
 	buttons := []fyne.CanvasObject{e.refresh, e.addModule}
 	if onDemo != nil {
 		e.demo = &widget.Button{Text: lang.L("Try the demo"), Icon: theme.MediaPlayIcon(), OnTapped: onDemo}
@@ -49,6 +53,7 @@ func newEmptyState(onAdd, onRefresh, onDemo func()) *emptyState {
 	body := container.NewVBox(
 		iconBox,
 		e.title,
+		e.findings,
 		e.steps,
 		container.NewCenter(container.NewHBox(buttons...)),
 		widget.NewSeparator(),
@@ -131,4 +136,24 @@ func (l *maxWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	}
 	s.Width = min(s.Width, l.width)
 	return s
+}
+
+// setFindings says which layer below the modules is missing (the
+// smart-card service, a reader, a module for the card …) and what to do,
+// most specific first.
+func (e *emptyState) setFindings(fs []diagnose.Finding) {
+	var lines []string
+	for _, f := range fs {
+		if f.Code == diagnose.NoCard && len(fs) > 1 {
+			continue // another finding says more
+		}
+		line := tr(f.Message)
+		for _, a := range f.Advice {
+			line += "\n   • " + withoutFlags(tr(a))
+		}
+		lines = append(lines, line)
+	}
+	e.findings.SetText(strings.Join(lines, "\n"))
+	e.findings.Hidden = len(lines) == 0
+	e.findings.Refresh()
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/cardcheck/cardcheck/app/cardtest"
 	"github.com/cardcheck/cardcheck/app/certcheck"
 	"github.com/cardcheck/cardcheck/app/demo"
+	"github.com/cardcheck/cardcheck/app/diagnose"
 	"github.com/cardcheck/cardcheck/app/pinmemory"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/report"
@@ -201,6 +202,8 @@ type fakeBackend struct {
 	preflight  func(url string) *probe.Preflight
 	pfHold     chan struct{}
 	preflights int
+	findings   []diagnose.Finding // what Diagnose reports
+	diagnoses  int
 }
 
 func newFakeBackend(tok *token.Token) *fakeBackend {
@@ -271,6 +274,14 @@ func (f *fakeBackend) holdsPreflight() chan struct{} {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.pfHold
+}
+
+// Diagnose reports findings as set by the test (none by default).
+func (f *fakeBackend) Diagnose(_ context.Context, inv *token.Inventory, _ bool) *diagnose.Report {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.diagnoses++
+	return &diagnose.Report{Diagnosis: append([]diagnose.Finding(nil), f.findings...)}
 }
 
 // Preflight answers as set by the test, by default a server that asks

@@ -29,6 +29,7 @@ type openDialog struct {
 	// redrawing the window many times a second, for as long as the
 	// program runs. So each is told on close (see pop).
 	entries []fyne.Focusable
+	closed  func() // runs after the dialog closed, if set
 }
 
 // push records a dialog that was just shown.
@@ -91,14 +92,20 @@ func (s *modalStack) typedKey(k *fyne.KeyEvent) {
 
 // show shows a Fyne dialog and tracks it until it closes. okOnly marks
 // dialogs whose one button is OK, so that Enter closes them too.
-func (s *modalStack) show(name string, d dialog.Dialog, okOnly bool) {
+func (s *modalStack) show(name string, d dialog.Dialog, okOnly bool) *openDialog {
 	od := &openDialog{name: name, dismiss: d.Hide}
 	if okOnly {
 		od.accept = d.Hide
 	}
-	d.SetOnClosed(func() { s.pop(od) })
+	d.SetOnClosed(func() {
+		s.pop(od)
+		if od.closed != nil {
+			od.closed()
+		}
+	})
 	d.Show()
 	s.push(od)
+	return od
 }
 
 // showFile shows a file dialog: Show before Resize, because Fyne

@@ -66,7 +66,8 @@ type mainWindow struct {
 	left         fyne.CanvasObject
 	body         *fyne.Container // holds split, or the right side alone when the list is collapsed
 	right        fyne.CanvasObject
-	panelToggle  *widget.Button // collapse or show the card list
+	panelToggle  *widget.Button   // collapse or show the card list
+	diag         *diagnosticsView // Help → Diagnostics…, while open
 
 	inv         *token.Inventory
 	listed      bool // the test view has been shown with certificates
@@ -357,6 +358,7 @@ func (m *mainWindow) showInventory(inv *token.Inventory) {
 	}
 	m.events.emitAfterFrame("tokens", map[string]any{"tokens": len(inv.Tokens), "certificates": len(certs), "modules": len(inv.Modules)})
 	go releaseMemory() // a scan parses every certificate of every module: garbage
+	m.lookBelow(inv)
 }
 
 // autoSelect selects the certificate used last, or the only usable one;

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/diagnose"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/token"
 )
@@ -71,6 +72,15 @@ func (b *Backend) Login(cert *token.Certificate, opt token.LoginOptions) (cardte
 	}
 	return p, nil
 }
+
+// Diagnose reports the layers below PKCS#11 for a scan of this process's
+// modules (never a scan of its own: that would finalize them).
+func (b *Backend) Diagnose(ctx context.Context, inv *token.Inventory, versions bool) *diagnose.Report {
+	return diagnose.Run(ctx, diagnose.Options{Inventory: inv, Timeout: diagnoseTimeout, NoVersions: !versions})
+}
+
+// diagnoseTimeout bounds Diagnose (library versions, a hung pcscd).
+const diagnoseTimeout = 10 * time.Second
 
 // Close finalizes the modules.
 func (b *Backend) Close() { b.mgr.Close() }

@@ -1,0 +1,158 @@
+package ui
+
+import (
+	"context"
+	"io"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/cardcheck/cardcheck/app/diagnose"
+	"github.com/cardcheck/cardcheck/token"
+)
+
+// diagnoseLimit bounds a look below PKCS#11 from the window (a hung
+// smart-card service, slow package queries).
+const diagnoseLimit = 15 * time.Second
+
+// lookBelow asks, off the UI goroutine, what the layers below PKCS#11
+// say about a scan: why a card may not be listed. The empty state shows
+// the findings; with certificates listed, a card that no module shows is
+// said in the status bar.
+func (m *mainWindow) lookBelow(inv *token.Inventory) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), diagnoseLimit)
+		defer cancel()
+		r := m.deps.Backend.Diagnose(ctx, inv, false)
+		m.do(func() { m.lookedBelow(inv, r) })
+	}()
+}
+
+func (m *mainWindow) lookedBelow(inv *token.Inventory, r *diagnose.Report) {
+	if inv != m.inv || r == nil {
+		return // a newer scan is on screen
+	}
+	m.empty.setFindings(r.Diagnosis)
+	if m.emptyView.Visible() || !r.CardNotShown() {
+		return
+	}
+	m.say(lang.L("A card in a reader is not shown by any module: Help → Diagnostics… says why."))
+}
+
+// diagnosticsView is Help → Diagnostics…: the whole chain from the
+// smart-card service to the certificates, as a report to paste into a
+// ticket or a forum. Names, serials and e-mail addresses are replaced by
+// placeholders unless the person asks for them.
+type diagnosticsView struct {
+	m      *mainWindow
+	report *diagnose.Report
+	text   *widget.Label
+	full   *widget.Check
+	copy   *widget.Button
+	save   *widget.Button
+	busy   *busyBar
+	dlg    *dialog.CustomDialog
+}
+
+// showDiagnostics opens the dialog and fills it in off the UI goroutine.
+func (m *mainWindow) showDiagnostics() {
+	v := &diagnosticsView{m: m,
+		text: &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true, TextStyle: fyne.TextStyle{Monospace: true}},
+		busy: newBusyBar(),
+	}
+	v.full = &widget.Check{Text: lang.L("Show names and serial numbers (for your helpdesk only)"), OnChanged: v.fullChanged}
+	v.full.ExtendBaseWidget(v.full)
+	v.copy = &widget.Button{Text: lang.L("Copy"), Icon: theme.ContentCopyIcon(), OnTapped: v.copyReport}
+	v.save = &widget.Button{Text: lang.L("Save…"), Icon: theme.DocumentSaveIcon(), OnTapped: v.saveReport}
+	v.copy.Disable()
+	v.save.Disable()
+	v.text.SetText(lang.L("Looking at the smart-card service, the readers, the modules and the cards…"))
+	intro := &widget.Label{Wrapping: fyne.TextWrapWord, Text: lang.L("Everything between the card and cardcheck, for a ticket. Names, serial numbers and e-mail addresses are replaced by placeholders, so that you can paste it into a public forum.")}
+	body := container.NewBorder(container.NewVBox(intro, v.full, v.busy.box), nil, nil, nil, container.NewVScroll(v.text))
+	v.dlg = dialog.NewCustomWithoutButtons(lang.L("Diagnostics"), container.New(&fixedWidth{width: 720}, container.New(&minHeight{height: 420}, body)), m.win)
+	closeBtn := &widget.Button{Text: lang.L("Close"), Icon: theme.CancelIcon(), OnTapped: v.dlg.Hide}
+	v.dlg.SetButtons([]fyne.CanvasObject{closeBtn, v.save, v.copy})
+	od := m.modal.show("diagnostics", v.dlg, true)
+	m.diag = v
+	od.closed = func() {
+		if m.diag == v {
+			m.diag = nil
+		}
+	}
+	v.busy.start()
+	inv := m.inv
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), diagnoseLimit)
+		defer cancel()
+		r := m.deps.Backend.Diagnose(ctx, inv, true)
+		m.do(func() { v.filled(r) })
+	}()
+}
+
+func (v *diagnosticsView) filled(r *diagnose.Report) {
+	v.busy.stop()
+	v.report = r
+	v.copy.Enable()
+	v.save.Enable()
+	v.render()
+	v.m.events.emitAfterFrame("status", map[string]any{"what": "diagnostics-ready"})
+}
+
+func (v *diagnosticsView) fullChanged(bool) {
+	if v.report != nil {
+		v.render()
+	}
+}
+
+func (v *diagnosticsView) render() {
+	var b strings.Builder
+	v.report.WriteText(&b, !v.full.Checked)
+	v.text.SetText(b.String())
+}
+
+func (v *diagnosticsView) copyReport() {
+	var b strings.Builder
+	v.report.WriteText(&b, !v.full.Checked)
+	v.m.app.Clipboard().SetContent(b.String())
+	v.m.say(lang.L("Diagnostics copied. Paste them into your ticket."))
+	v.m.events.emit("status", map[string]any{"what": "diagnostics-copied"})
+}
+
+func (v *diagnosticsView) saveReport() {
+	redact := !v.full.Checked
+	name := "cardcheck-diagnostics-" + v.m.now().Format("20060102-1504") + ".txt"
+	v.m.saveFile("save-diagnostics", name, []string{".txt", ".json"}, func(w io.Writer, file string) error {
+		if strings.HasSuffix(strings.ToLower(file), ".json") {
+			return v.report.WriteJSON(w, redact)
+		}
+		return v.report.WriteText(w, redact)
+	}, func(file string) string {
+		return lang.L("Diagnostics saved to {{.File}}", map[string]any{"File": file})
+	})
+}
+
+// minHeight gives its content at least a height (a dialog whose text
+// arrives later must not start as a sliver).
+type minHeight struct{ height float32 }
+
+func (l *minHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (l *minHeight) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	s.Height = max(s.Height, l.height)
+	return s
+}
