@@ -25,7 +25,7 @@ type connectionBar struct {
 	test       *widget.Button
 	logout     *widget.Button
 	message    *widget.Label
-	options    *widget.Button // shows or hides the options form
+	options    *widget.Button // shows the options form (onShowOptions)
 	summary    *note          // the options in a line, cut to the width
 	form       fyne.CanvasObject
 	tlsVersion *widget.RadioGroup
@@ -42,6 +42,8 @@ type connectionBar struct {
 	onOptions func(testOptions) // the options changed (to store them)
 	onEscape  func()            // Esc in a field (cancels a running test)
 	onEdited  func()            // the address or an option changed by hand
+	// onShowOptions shows the options form (the window's Options tab).
+	onShowOptions func()
 	loading   bool              // setOptions in progress: do not report changes
 }
 
@@ -78,15 +80,16 @@ func newConnectionBar(onTest, onLogout, onBrowseCA func(), onOptions func(testOp
 	)
 	// Not an Accordion: its title cannot be cut to the width, and a long
 	// summary (a long CA file name) made the window wider than a small
-	// screen.
-	b.form = form
-	b.form.Hide()
-	b.options = &widget.Button{Text: lang.L("Options"), Icon: theme.MenuExpandIcon(), Importance: widget.LowImportance, OnTapped: b.toggleOptions}
+	// screen. Not inline under the address either: the open form made
+	// the window taller than a small screen. The form is a tab of its
+	// own (the window puts b.form there); the button shows it.
+	b.form = container.NewVScroll(container.NewPadded(form))
+	b.options = &widget.Button{Text: lang.L("Options…"), Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: b.showOptions}
 	b.summary = newNote("", theme.SizeNameText).truncated()
 	// Test connection stays at the right edge: Log out comes and goes
 	// left of it, so the button never moves under the pointer.
 	row := container.NewBorder(nil, nil, nil, container.NewHBox(b.logout, b.test), b.url)
-	b.content = container.NewVBox(row, b.message, container.NewBorder(nil, nil, b.options, nil, b.summary), b.form)
+	b.content = container.NewVBox(row, b.message, container.NewBorder(nil, nil, b.options, nil, b.summary))
 	return b
 }
 
@@ -158,14 +161,10 @@ func (b *connectionBar) setOptions(o testOptions) {
 	b.summary.SetText(optionsSummary(o))
 }
 
-// toggleOptions opens or closes the options form.
-func (b *connectionBar) toggleOptions() {
-	if b.form.Visible() {
-		b.form.Hide()
-		b.options.SetIcon(theme.MenuExpandIcon())
-	} else {
-		b.form.Show()
-		b.options.SetIcon(theme.MenuDropDownIcon())
+// showOptions shows the options form (its tab).
+func (b *connectionBar) showOptions() {
+	if b.onShowOptions != nil {
+		b.onShowOptions()
 	}
 }
 

@@ -73,7 +73,7 @@ const tabSlideTime = canvas.DurationStandard + settleTime
 // test's screenshots).
 func (m *mainWindow) tabSelected(item *container.TabItem) {
 	names := map[*container.TabItem]string{m.certTab: "certificate", m.handshakeTab: "handshake",
-		m.serverTab: "server", m.requestTab: "request", m.lessonTab: "lesson"}
+		m.serverTab: "server", m.requestTab: "request", m.lessonTab: "lesson", m.optionsTab: "options"}
 	m.events.emitAfter(tabSlideTime, "tab", map[string]any{"tab": names[item]})
 }
 

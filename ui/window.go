@@ -57,6 +57,7 @@ type mainWindow struct {
 	serverTab    *container.TabItem
 	requestTab   *container.TabItem
 	lessonTab    *container.TabItem
+	optionsTab   *container.TabItem
 	demo         *demoPanel // nil outside demo mode
 	explainItem  *fyne.MenuItem
 	status       *note
@@ -146,6 +147,7 @@ func (m *mainWindow) build() {
 	m.details = newCertDetails(m.now, m.copyURI, m.exportCertificate, m.removeModule)
 	m.conn = newConnectionBar(m.startTest, m.logout, m.chooseCAFile, m.prefs.setOptions)
 	m.conn.onEscape = m.cancelTest
+	m.conn.onShowOptions = m.showOptions
 	m.conn.onEdited = m.checkStale
 	m.conn.setOptions(m.prefs.options())
 	m.conn.setHistory(m.prefs.history())
@@ -156,9 +158,10 @@ func (m *mainWindow) build() {
 	m.certTab = container.NewTabItem(lang.L("Certificate"), m.details.content)
 	m.handshakeTab = container.NewTabItem(lang.L("Handshake"), m.result.handshake)
 	m.serverTab = container.NewTabItem(lang.L("Server certificate"), container.NewPadded(m.result.server))
-	m.requestTab = container.NewTabItem(lang.L("What the server asked for"), container.NewPadded(m.result.request))
+	m.requestTab = container.NewTabItem(lang.L("The server's request"), container.NewPadded(m.result.request))
 	m.lessonTab = container.NewTabItem(lang.L("Certificate checks"), container.NewPadded(m.result.lesson.content))
-	m.tabs = container.NewAppTabs(m.certTab, m.handshakeTab, m.serverTab, m.requestTab, m.lessonTab)
+	m.optionsTab = container.NewTabItem(lang.L("Options"), m.conn.form)
+	m.tabs = container.NewAppTabs(m.certTab, m.handshakeTab, m.serverTab, m.requestTab, m.lessonTab, m.optionsTab)
 	m.tabs.OnSelected = m.tabSelected
 	m.status = newNote("", theme.SizeNameCaptionText).truncated()
 	version := newNote("cardcheck "+config.Version, theme.SizeNameCaptionText)
@@ -218,6 +221,9 @@ func (m *mainWindow) windowSize() fyne.Size {
 	}
 	return initialWindowSize
 }
+
+// showOptions shows the Options tab (the Options… button).
+func (m *mainWindow) showOptions() { m.tabs.Select(m.optionsTab) }
 
 // togglePanel collapses the card list, or shows it again (the button
 // in the status bar, Ctrl+B).
