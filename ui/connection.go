@@ -44,7 +44,7 @@ type connectionBar struct {
 	onEdited  func()            // the address or an option changed by hand
 	// onShowOptions shows the options form (the window's Options tab).
 	onShowOptions func()
-	loading   bool              // setOptions in progress: do not report changes
+	loading       bool // setOptions in progress: do not report changes
 }
 
 func newConnectionBar(onTest, onLogout, onBrowseCA func(), onOptions func(testOptions)) *connectionBar {
