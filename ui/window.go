@@ -554,12 +554,29 @@ func (m *mainWindow) probe(run *testRun, card cardtest.Card) {
 	opts := m.testOptions(run)
 	opts.Preflight = run.pf
 	opts.OnStep = func(s tlstrace.Step) { m.do(func() { m.stepArrived(run, s) }) }
+	opts.OnProgress = func(p probe.Progress) { m.do(func() { m.progressed(run, p) }) }
 	m.banner.stage(lang.L("Connecting to the server…"))
 	go func() {
 		res := card.Test(ctx, opts)
 		cancel()
 		m.do(func() { m.finished(run, res) })
 	}()
+}
+
+// progressed shows what the probe is waiting for: after the handshake a
+// server may still refuse the certificate (TLS 1.3 sends that verdict
+// late, a server checking revocation may take seconds).
+func (m *mainWindow) progressed(run *testRun, p probe.Progress) {
+	if m.run != run {
+		return
+	}
+	switch {
+	case p.Stage == probe.StageLateAlertWait && !p.Done:
+		m.banner.stage(lang.L("Waiting for the server's verdict on your certificate… {{.Elapsed}} of at most {{.Limit}} s",
+			map[string]any{"Elapsed": int(p.Elapsed.Seconds()), "Limit": int(p.Limit.Seconds())}))
+	case p.Stage == probe.StageConnect && p.Connection == probe.ConnTestTLS12:
+		m.banner.stage(lang.L("The server asks for a certificate only after the request: testing again with TLS 1.2…"))
+	}
 }
 
 // testOptions are the options a run was started with.
