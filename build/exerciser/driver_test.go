@@ -204,6 +204,12 @@ var (
 	menuExplain   = [2]int{1, 2}
 	menuLesson    = [2]int{1, 3}
 	menuPanel     = [2]int{1, 4}
+	// Help: [Try the demo (not in demo mode)], Diagnostics…, About.
+	menuDiagnosticsDemo = [2]int{2, 0}
+	menuAboutDemo       = [2]int{2, 1}
+	menuTryDemo         = [2]int{2, 0}
+	menuDiagnostics     = [2]int{2, 1}
+	menuAbout           = [2]int{2, 2}
 )
 
 // resize gives the window the whole screen, as a user maximising it

@@ -257,7 +257,8 @@ func (r *run) noCard() {
 		}
 	}
 	r.rest(g, "no-card")
-	r.aboutKeys(g, [2]int{2, 1}, "ctrl+r", is("tokens"))
+	r.aboutKeys(g, menuAbout, "ctrl+r", is("tokens"))
+	r.diagnostics(g, menuDiagnostics)
 	if !r.c.full {
 		g.stop()
 		return
@@ -265,5 +266,5 @@ func (r *run) noCard() {
 	r.walkNoCard(g)
 	r.tryDemo(g, func() { g.clickLast("empty-demo") })
 	g2 := r.start("cardcheck (no card, again)", "cardcheck", nil, env.Environ(), prefs, none)
-	r.tryDemo(g2, func() { g2.menuLast(2, 0) })
+	r.tryDemo(g2, func() { g2.menuLast(menuTryDemo[0], menuTryDemo[1]) })
 }

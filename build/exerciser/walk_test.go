@@ -45,6 +45,29 @@ func (r *run) aboutKeys(g *gui, item [2]int, barrier string, barrierEvent func(e
 	g.wait("barrier after About", barrierEvent, noTest)
 }
 
+// diagnostics opens Help → Diagnostics…, waits for the report, copies
+// it, toggles the full form twice, and closes the dialog with Esc; keys
+// pressed meanwhile must not reach the window behind.
+func (r *run) diagnostics(g *gui, item [2]int) {
+	g.t.Helper()
+	g.menu(item[0], item[1])
+	if _, ok := g.wait("Help › Diagnostics…", dialogIs("diagnostics", true)); !ok {
+		return
+	}
+	if _, ok := g.wait("the diagnostics report", is("status", func(e event) bool { return e.What == "diagnostics-ready" }), noTest); !ok {
+		return
+	}
+	g.key(dialogKeys...)
+	r.x.screenshot(g.t, r.c.String()+"-diagnostics")
+	if g.click("diag-copy") {
+		g.wait("Copy diagnostics", is("status", func(e event) bool { return e.What == "diagnostics-copied" }), noTest)
+	}
+	g.click("diag-full")
+	g.click("diag-full")
+	g.escCloses("diagnostics", nil)
+	g.alive("diagnostics")
+}
+
 // fileDialog opens a file dialog with open(), checks that the keys do
 // not reach the window behind, takes a screenshot and closes it with Esc
 // after moving the focus into the dialog (Tab).
@@ -155,7 +178,8 @@ func (r *run) demo() {
 	g := r.start("cardcheck demo", "cardcheck demo", []string{"demo"}, nil, nil, func(n int) bool { return n > 0 })
 	defer g.stop()
 	r.rest(g, "cards-listed")
-	r.aboutKeys(g, [2]int{2, 0}, "ctrl+e", is("explain")) // Explain: on, then off
+	r.aboutKeys(g, menuAboutDemo, "ctrl+e", is("explain")) // Explain: on, then off
+	r.diagnostics(g, menuDiagnosticsDemo)
 	if r.c.full {
 		r.walkCards(g)
 	}
