@@ -61,12 +61,13 @@ func newVerdictBanner(onCancel, onCopy, onSave func()) *verdictBanner {
 	b.stale.Hide()
 	b.fixBox = container.NewHBox()
 	b.fixBox.Hide()
-	text := container.NewVBox(b.stale, container.New(&tightVBox{}, b.title, b.summary), b.progress.box, b.cause, b.advice, b.fixBox)
+	text := container.NewVBox(b.stale, container.New(&tightVBox{}, b.title, b.summary), b.progress.box, b.cause, b.advice)
 	capped := container.New(&cappedHeight{body: text, max: func() float32 { return bannerMaxHeight }}, container.NewVScroll(text))
 	b.text, b.capped = text, capped
 	buttons := container.NewVBox(b.cancel, b.copy, b.save)
 	iconBox := container.NewVBox(container.NewGridWrap(fyne.NewSquareSize(48), b.icon))
-	body := container.NewBorder(nil, nil, iconBox, buttons, capped)
+	// The fixes stay in view below the text, which may scroll.
+	body := container.NewBorder(nil, b.fixBox, iconBox, buttons, capped)
 	b.content = container.NewStack(b.bg, container.NewPadded(container.NewPadded(body)))
 	b.content.Hide()
 	return b

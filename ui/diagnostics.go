@@ -53,7 +53,7 @@ type diagnosticsView struct {
 	m      *mainWindow
 	report *diagnose.Report
 	text   *widget.Label
-	full   *widget.Check
+	full   *escCheck
 	copy   *widget.Button
 	save   *widget.Button
 	busy   *busyBar
@@ -63,11 +63,12 @@ type diagnosticsView struct {
 // showDiagnostics opens the dialog and fills it in off the UI goroutine.
 func (m *mainWindow) showDiagnostics() {
 	v := &diagnosticsView{m: m,
-		text: &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true, TextStyle: fyne.TextStyle{Monospace: true}},
+		// Not selectable: a selectable label keeps the focus and Esc would
+		// no longer close the dialog; Copy takes the whole report.
+		text: &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Monospace: true}},
 		busy: newBusyBar(),
 	}
-	v.full = &widget.Check{Text: lang.L("Show names and serial numbers (for your helpdesk only)"), OnChanged: v.fullChanged}
-	v.full.ExtendBaseWidget(v.full)
+	v.full = newEscCheck(lang.L("Show names and serial numbers (for your helpdesk only)"), v.fullChanged, v.close)
 	v.copy = &widget.Button{Text: lang.L("Copy"), Icon: theme.ContentCopyIcon(), OnTapped: v.copyReport}
 	v.save = &widget.Button{Text: lang.L("Save…"), Icon: theme.DocumentSaveIcon(), OnTapped: v.saveReport}
 	v.copy.Disable()
@@ -76,7 +77,7 @@ func (m *mainWindow) showDiagnostics() {
 	intro := &widget.Label{Wrapping: fyne.TextWrapWord, Text: lang.L("Everything between the card and cardcheck, for a ticket. Names, serial numbers and e-mail addresses are replaced by placeholders, so that you can paste it into a public forum.")}
 	body := container.NewBorder(container.NewVBox(intro, v.full, v.busy.box), nil, nil, nil, container.NewVScroll(v.text))
 	v.dlg = dialog.NewCustomWithoutButtons(lang.L("Diagnostics"), container.New(&fixedWidth{width: 720}, container.New(&minHeight{height: 420}, body)), m.win)
-	closeBtn := &widget.Button{Text: lang.L("Close"), Icon: theme.CancelIcon(), OnTapped: v.dlg.Hide}
+	closeBtn := &widget.Button{Text: lang.L("Close"), Icon: theme.CancelIcon(), OnTapped: v.close}
 	v.dlg.SetButtons([]fyne.CanvasObject{closeBtn, v.save, v.copy})
 	od := m.modal.show("diagnostics", v.dlg, true)
 	m.diag = v
@@ -93,6 +94,12 @@ func (m *mainWindow) showDiagnostics() {
 		r := m.deps.Backend.Diagnose(ctx, inv, true)
 		m.do(func() { v.filled(r) })
 	}()
+}
+
+// close closes the dialog (Close, or Esc in its check box).
+func (v *diagnosticsView) close() {
+	v.m.win.Canvas().Unfocus() // told before the dialog goes (see openDialog.entries)
+	v.dlg.Hide()
 }
 
 func (v *diagnosticsView) filled(r *diagnose.Report) {
