@@ -18,7 +18,7 @@ import (
 // gives it more (resultColumn), so that the advice is shown whole. Beyond
 // what it gets the banner's text scrolls, so that a long list of advice
 // cannot push the handshake out of the window.
-const bannerMaxHeight = 150
+const bannerMaxHeight = 130
 
 // verdictBanner is the answer at the top of the result: a colour and an
 // icon for the verdict, one sentence, the cause and what to do. While a

@@ -15,6 +15,8 @@ import (
 //
 //	{"event":"tokens","unix_ms":…,"tokens":2,"certificates":14}  token list shown
 //	{"event":"pin-dialog","unix_ms":…}                               PIN dialog open
+//	{"event":"pin-ready","unix_ms":…}                                the pre-flight found the server
+//	                                         asks: OK enabled, the dialog laid out for good
 //	{"event":"result","unix_ms":…,"verdict":"accepted","steps":12} test finished
 //	{"event":"compare","unix_ms":…,"verdict_12":"accepted","verdict_13":"accepted",
 //	 "steps_12":16,"steps_13":15,"messages_12":13,"messages_13":12}  comparison shown

@@ -62,6 +62,7 @@ func (f *loginFlow) serverChecked(note string) {
 	f.serverAsked, f.serverNote = true, note
 	if f.dialog != nil {
 		f.dialog.setServer(note, true)
+		f.events.emitAfterFrame("pin-ready", nil) // laid out again: OK can be pressed
 	}
 	if p := f.pending; p != nil {
 		f.pending = nil
@@ -182,6 +183,9 @@ func (f *loginFlow) ask(flags token.Flags, problem string) {
 	f.dialog.show()
 	f.setWaiting(true)
 	f.events.emitAfterFrame("pin-dialog", map[string]any{"pin_state": int(flags.PINState()), "pin_pad": flags.ProtectedAuthPath})
+	if f.serverAsked {
+		f.events.emitAfterFrame("pin-ready", nil)
+	}
 }
 
 // submitted is one press of OK: one login attempt, off the UI goroutine.

@@ -187,7 +187,7 @@ func (r *run) demo() {
 	// The PIN dialog, canceled with Esc from its entry.
 	g.click("test")
 	g.wait("Test connection", is("test-started"))
-	if _, ok := g.wait("PIN dialog", is("pin-dialog")); !ok {
+	if _, ok := g.wait("PIN dialog ready", is("pin-ready")); !ok {
 		t.FailNow()
 	}
 	r.x.screenshot(t, r.c.String()+"-pin")
@@ -201,12 +201,12 @@ func (r *run) demo() {
 	if r.c.full {
 		g.menu(menuTest[0], menuTest[1])
 		g.wait("Test › Test connection", is("test-started"))
-		g.wait("PIN dialog", is("pin-dialog"))
+		g.wait("PIN dialog ready", is("pin-ready"))
 		g.click("pin-cancel")
 		g.wait("PIN Cancel", is("test-canceled"))
 		g.key("ctrl+t")
 		g.wait("Ctrl+T", is("test-started"))
-		g.wait("PIN dialog", is("pin-dialog"))
+		g.wait("PIN dialog ready", is("pin-ready"))
 		if g.has("pin-remember") {
 			g.click("pin-remember")
 			g.click("pin-remember")
@@ -215,7 +215,7 @@ func (r *run) demo() {
 	} else {
 		g.key("Return")
 		g.wait("Enter: Test connection", is("test-started"))
-		g.wait("PIN dialog", is("pin-dialog"))
+		g.wait("PIN dialog ready", is("pin-ready"))
 		g.key("Return")
 	}
 	r.verdict(g, "accepted")
@@ -386,7 +386,7 @@ func (r *run) logout(g *gui) {
 	g.setURL(r.s.scenarios["denied"])
 	g.click("test")
 	g.wait("test after logout", is("test-started"))
-	g.wait("PIN asked again after logout", is("pin-dialog"), is("result"))
+	g.wait("PIN asked again after logout", is("pin-ready"), is("result"))
 	g.escCloses("pin", nil)
 }
 
@@ -502,7 +502,7 @@ func (r *run) walkCards(g *gui) {
 	// Compare from the menu, canceled at the PIN.
 	g.menu(menuCompare[0], menuCompare[1])
 	g.wait("Test › Compare", is("test-started", func(e event) bool { return e.Compare }))
-	g.wait("PIN dialog for Compare", is("pin-dialog"))
+	g.wait("PIN dialog for Compare", is("pin-ready"))
 	g.escCloses("pin", func() { g.click("pin-entry") })
 	g.wait("Compare canceled", is("test-canceled"))
 	// Back to the scenario's certificate.
