@@ -22,6 +22,10 @@ type Faults struct {
 	HideMechanisms []uint // removed from C_GetMechanismList
 	GarbageLabel   string // certificates with this CKA_LABEL return garbage CKA_VALUE
 	RemoveOnSign   bool   // C_Sign fails with CKR_DEVICE_REMOVED and the token vanishes from the slot list
+	// Hang makes C_Login(CKU_USER) and C_Sign block until it is closed, as a
+	// reader that stopped answering (nil: no hang); they then fail with
+	// CKR_FUNCTION_CANCELED without reaching the module.
+	Hang chan struct{}
 
 	mu        sync.Mutex
 	logins    int
@@ -127,8 +131,12 @@ func (b *Backend) Login(sh pkcs11.SessionHandle, userType uint, pin string) erro
 	} else {
 		b.f.logins++
 	}
-	err := b.f.LoginErr
+	err, hang := b.f.LoginErr, b.f.Hang
 	b.f.mu.Unlock()
+	if hang != nil && userType == pkcs11.CKU_USER {
+		<-hang
+		return pkcs11.Error(pkcs11.CKR_FUNCTION_CANCELED)
+	}
 	if err != nil && userType == pkcs11.CKU_USER {
 		return err
 	}
@@ -139,11 +147,15 @@ func (b *Backend) Login(sh pkcs11.SessionHandle, userType uint, pin string) erro
 func (b *Backend) Sign(sh pkcs11.SessionHandle, msg []byte) ([]byte, error) {
 	b.f.mu.Lock()
 	b.f.signs++
-	remove := b.f.RemoveOnSign
+	remove, hang := b.f.RemoveOnSign, b.f.Hang
 	if remove {
 		b.f.removed = true
 	}
 	b.f.mu.Unlock()
+	if hang != nil {
+		<-hang
+		return nil, pkcs11.Error(pkcs11.CKR_FUNCTION_CANCELED)
+	}
 	if remove {
 		return nil, pkcs11.Error(pkcs11.CKR_DEVICE_REMOVED)
 	}
