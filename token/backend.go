@@ -67,6 +67,9 @@ func checkLibraryFile(path string) error {
 		return &Error{Kind: KindModule, Op: "load", Msg: "The module file cannot be read.", Err: err}
 	case st.IsDir():
 		return &Error{Kind: KindModule, Op: "load", Msg: "The module path is a folder, not a library file."}
+	case !st.Mode().IsRegular():
+		// A FIFO or a device would block the reads below for ever.
+		return &Error{Kind: KindModule, Op: "load", Msg: "The module path is not a regular file (a pipe or a device), so it cannot be a library."}
 	}
 	if runtime.GOOS != "linux" && runtime.GOOS != "freebsd" {
 		return nil // Mach-O and PE are left to the loader.
