@@ -44,7 +44,7 @@ type Loader func(path string) (Backend, error)
 // user gets a precise reason instead of dlopen's silent failure (miekg/pkcs11
 // does not report dlerror).
 func LoadLibrary(path string) (Backend, error) {
-	if err := checkLibraryFile(path); err != nil {
+	if err := CheckLibraryFile(path); err != nil {
 		return nil, err
 	}
 	ctx := pkcs11.New(path)
@@ -55,10 +55,10 @@ func LoadLibrary(path string) (Backend, error) {
 	return ctx, nil
 }
 
-// checkLibraryFile explains the common ways a module path is wrong before we
+// CheckLibraryFile explains the common ways a module path is wrong before we
 // hand it to dlopen: missing file, a directory, not a shared library, or a
 // shared library that is not a PKCS#11 module.
-func checkLibraryFile(path string) error {
+func CheckLibraryFile(path string) error {
 	st, err := os.Stat(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):

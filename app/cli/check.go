@@ -73,7 +73,7 @@ func checkCmd(args []string, io IO) exitCode {
 		return exitCode{ExitUsage, err}
 	}
 	defer closeKeylog()
-	mgr := token.NewManager(token.Options{})
+	mgr := newManager(f.timeout)
 	defer mgr.Close()
 	cert, inv, err := f.selectCertificate(mgr)
 	if err != nil {

@@ -184,9 +184,12 @@ func (v *Vetter) Vet(path string) error { return v.Check(context.Background(), p
 // Check vets the module at path: from this process's memory, the cache,
 // or a child process.
 func (v *Vetter) Check(ctx context.Context, path string) Result {
+	if token.CheckLibraryFile(path) != nil {
+		return Result{} // the token layer explains a missing file, a FIFO, a text file
+	}
 	st, err := os.Stat(path)
-	if err != nil || !st.Mode().IsRegular() {
-		return Result{} // the token layer explains a missing file or a FIFO
+	if err != nil {
+		return Result{}
 	}
 	id := identify(path, st)
 	v.mu.Lock()
