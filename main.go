@@ -22,7 +22,7 @@ func main() {
 
 // gui opens the desktop application on the real token layer and keyring.
 func gui() int {
-	backend := desktop.New(nil)
+	backend := desktop.NewWithOptions(nil, cli.TokenOptions(0))
 	defer backend.Close()
 	return ui.Run(ui.Deps{Backend: backend, PINs: pinmemory.New(), TryDemo: tryDemo, EventLog: os.Getenv(ui.EventLogEnv)})
 }
@@ -32,7 +32,7 @@ func gui() int {
 // class sees the demo card and nothing else, and the demo PIN is never
 // kept in the keyring.
 func demoGUI(d *demo.Demo) int {
-	backend := desktop.New([]string{d.Module})
+	backend := desktop.NewWithOptions([]string{d.Module}, cli.TokenOptions(0))
 	defer backend.Close()
 	return ui.RunDemo(ui.Deps{Backend: backend, EventLog: os.Getenv(ui.EventLogEnv)}, d)
 }

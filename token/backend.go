@@ -44,7 +44,7 @@ type Loader func(path string) (Backend, error)
 // user gets a precise reason instead of dlopen's silent failure (miekg/pkcs11
 // does not report dlerror).
 func LoadLibrary(path string) (Backend, error) {
-	if err := checkLibraryFile(path); err != nil {
+	if err := CheckLibraryFile(path); err != nil {
 		return nil, err
 	}
 	ctx := pkcs11.New(path)
@@ -55,10 +55,10 @@ func LoadLibrary(path string) (Backend, error) {
 	return ctx, nil
 }
 
-// checkLibraryFile explains the common ways a module path is wrong before we
+// CheckLibraryFile explains the common ways a module path is wrong before we
 // hand it to dlopen: missing file, a directory, not a shared library, or a
 // shared library that is not a PKCS#11 module.
-func checkLibraryFile(path string) error {
+func CheckLibraryFile(path string) error {
 	st, err := os.Stat(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -67,6 +67,9 @@ func checkLibraryFile(path string) error {
 		return &Error{Kind: KindModule, Op: "load", Msg: "The module file cannot be read.", Err: err}
 	case st.IsDir():
 		return &Error{Kind: KindModule, Op: "load", Msg: "The module path is a folder, not a library file."}
+	case !st.Mode().IsRegular():
+		// A FIFO or a device would block the reads below for ever.
+		return &Error{Kind: KindModule, Op: "load", Msg: "The module path is not a regular file (a pipe or a device), so it cannot be a library."}
 	}
 	if runtime.GOOS != "linux" && runtime.GOOS != "freebsd" {
 		return nil // Mach-O and PE are left to the loader.

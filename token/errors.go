@@ -23,6 +23,9 @@ const (
 	KindTokenRemoved  Kind = "token-removed"
 	KindTokenNotFound Kind = "token-not-found"
 	KindModule        Kind = "module"
+	// KindModuleTimeout is a module that did not answer a call in time
+	// (a reader or card that stopped answering, a module waiting on itself).
+	KindModuleTimeout Kind = "module-timeout"
 	KindCertificate   Kind = "certificate"
 	KindCanceled      Kind = "canceled"
 )

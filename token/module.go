@@ -15,6 +15,17 @@ import (
 type Options struct {
 	Loader Loader           // default LoadLibrary
 	Now    func() time.Time // default time.Now; certificate validity is judged against it
+	// Vet, when set, is asked about a module before it is loaded into this
+	// process; an error keeps the module out (it is listed with that
+	// error). cardcheck's binary sets it to token/isolate, which loads the
+	// module in a short-lived child process first, so that a module that
+	// crashes, hangs or answers nonsense never reaches this one.
+	Vet func(path string) error
+	// CallTimeout bounds every call into a loaded module (default
+	// DefaultCallTimeout; C_Login on a PIN pad waits at least PINPadTimeout).
+	// A call that overruns fails with KindModuleTimeout and the module
+	// refuses further calls until it has returned.
+	CallTimeout time.Duration
 }
 
 // Manager owns the PKCS#11 modules loaded by this process. Cryptoki allows
@@ -57,9 +68,16 @@ type Module struct {
 }
 
 // Load loads and initializes the module at path, or returns the one already
-// loaded. Failures are not cached: the user may fix the problem and retry.
+// loaded. A module is vetted first (Options.Vet), outside the Manager's
+// lock so that modules are vetted in parallel. Failures are not cached: the
+// user may fix the problem and retry.
 func (m *Manager) Load(path string) (*Module, error) {
 	key := realPath(path)
+	if m.opt.Vet != nil && m.loaded(key) == nil {
+		if err := m.opt.Vet(path); err != nil {
+			return nil, withOp(err, "load")
+		}
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if mod, ok := m.modules[key]; ok {
@@ -69,12 +87,18 @@ func (m *Manager) Load(path string) (*Module, error) {
 	if err != nil {
 		return nil, withOp(err, "load")
 	}
-	mod := &Module{Path: path, be: be, now: m.opt.Now}
+	mod := &Module{Path: path, be: guard(be, m.opt.CallTimeout), now: m.opt.Now}
 	if err := mod.initialize(); err != nil {
 		return nil, err
 	}
 	m.modules[key] = mod
 	return mod, nil
+}
+
+func (m *Manager) loaded(key string) *Module {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.modules[key]
 }
 
 func withOp(err error, op string) error {
@@ -92,6 +116,9 @@ func withOp(err error, op string) error {
 // in this process (by another component) is accepted as it is.
 func (mod *Module) initialize() error {
 	err := mod.be.Initialize()
+	if KindOf(err) == KindModuleTimeout {
+		return err
+	}
 	if err != nil && !errors.Is(err, pkcs11.Error(pkcs11.CKR_CRYPTOKI_ALREADY_INITIALIZED)) {
 		e := fromPKCS11("initialize", err).(*Error)
 		e.Kind, e.Msg = KindModule, "The module failed to start (C_Initialize)."
@@ -108,6 +135,18 @@ func (mod *Module) initialize() error {
 		CryptokiVersion: version(info.CryptokiVersion),
 	}
 	return nil
+}
+
+// Idle returns a channel that is closed once the module has returned from
+// every call that overran its deadline (at once when none did): until then
+// the module refuses calls with KindModuleTimeout.
+func (mod *Module) Idle() <-chan struct{} {
+	if g, ok := mod.be.(*guarded); ok {
+		return g.idle()
+	}
+	done := make(chan struct{})
+	close(done)
+	return done
 }
 
 func version(v pkcs11.Version) string { return fmt.Sprintf("%d.%d", v.Major, v.Minor) }

@@ -100,3 +100,34 @@ func allowsClientAuth(x *x509.Certificate) bool {
 	}
 	return false
 }
+
+// CheckUsable tells, before any PIN is asked, whether logging in for a test
+// with c can be of use. It returns a KindCertificate error naming the
+// problem when c is known to be unusable: unreadable, without a private key
+// (when that is known), with a key that may not sign or of a type cardcheck
+// cannot use; with clientAuth also when c is not meant for client
+// authentication (no clientAuth EKU, no digitalSignature, a CA
+// certificate). Expiry is no reason: how a server answers an expired
+// certificate is worth a test. Session.Login applies it through
+// LoginOptions.Certificate; front ends call it before asking for the PIN.
+func (c *Certificate) CheckUsable(clientAuth bool) error {
+	if c == nil {
+		return &Error{Kind: KindCertificate, Op: "check certificate", Msg: "No certificate was chosen."}
+	}
+	blocking := map[Problem]bool{ProblemParseError: true, ProblemNoPrivateKey: true,
+		ProblemKeyCannotSign: true, ProblemUnsupportedKey: true}
+	if clientAuth {
+		blocking[ProblemNoClientAuth], blocking[ProblemNoDigitalSig], blocking[ProblemCACertificate] = true, true, true
+	}
+	ps := c.Problems
+	if c.X509 == nil && len(ps) == 0 {
+		ps = []Problem{ProblemParseError}
+	}
+	for _, p := range ps {
+		if blocking[p] {
+			return &Error{Kind: KindCertificate, Op: "check certificate",
+				Msg: p.Describe() + " No PIN was asked for or sent."}
+		}
+	}
+	return nil
+}

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
+	"fmt"
+	"math"
 	"sync"
 
 	"github.com/miekg/pkcs11"
@@ -70,7 +72,16 @@ type LoginOptions struct {
 	// ConfirmFinalTry is the user's explicit "yes" to sending a PIN to a
 	// token that will lock after one more wrong PIN.
 	ConfirmFinalTry bool
+	// Certificate, when set, is the certificate the login is for: no PIN is
+	// sent when it is known to be unusable (Certificate.CheckUsable), with
+	// RequireClientAuth passed on.
+	Certificate       *Certificate
+	RequireClientAuth bool
 }
+
+// MaxPINLen bounds a PIN whatever the token says: no card takes a longer
+// one, and a longer input is a paste accident that must not reach C_Login.
+const MaxPINLen = 4096
 
 // Flags reads the token's current flags (PIN state) without logging in.
 func (s *Session) Flags() (Flags, error) {
@@ -80,12 +91,42 @@ func (s *Session) Flags() (Flags, error) {
 }
 
 func (s *Session) flagsLocked() (Flags, error) {
+	f, _, err := s.stateLocked()
+	return f, err
+}
+
+// stateLocked reads the token's flags and its PIN length limits.
+func (s *Session) stateLocked() (Flags, pinLimits, error) {
 	ti, err := s.mod.be.GetTokenInfo(s.slot)
 	if err != nil {
-		return Flags{}, s.fail("read token info", err)
+		return Flags{}, pinLimits{}, s.fail("read token info", err)
 	}
 	si, _ := s.mod.be.GetSlotInfo(s.slot)
-	return flagsFrom(ti.Flags, si.Flags), nil
+	return flagsFrom(ti.Flags, si.Flags), pinLimits{min: ti.MinPinLen, max: ti.MaxPinLen}, nil
+}
+
+// pinLimits are the token's ulMinPinLen and ulMaxPinLen (bytes).
+type pinLimits struct{ min, max uint }
+
+// check refuses a PIN the token cannot accept, before C_Login: a PIN of
+// the wrong length costs a try on many cards (CKR_PIN_INCORRECT rather
+// than CKR_PIN_LEN_RANGE). Limits of 0 or CK_UNAVAILABLE_INFORMATION say
+// nothing; MaxPINLen applies always. The error does not contain the PIN.
+func (l pinLimits) check(pin string, f Flags) error {
+	known := func(v uint) bool { return v != 0 && v != ^uint(0) && v != math.MaxUint32 }
+	max := uint(MaxPINLen)
+	if known(l.max) && l.max < max {
+		max = l.max
+	}
+	switch n := uint(len(pin)); {
+	case n > max:
+		return &Error{Kind: KindPINIncorrect, Op: "login", Flags: &f,
+			Msg: fmt.Sprintf("The PIN is longer than this card accepts (at most %d characters); cardcheck did not send it.", max)}
+	case known(l.min) && n < l.min && (!known(l.max) || l.min <= l.max):
+		return &Error{Kind: KindPINIncorrect, Op: "login", Flags: &f,
+			Msg: fmt.Sprintf("The PIN is shorter than this card accepts (at least %d characters); cardcheck did not send it.", l.min)}
+	}
+	return nil
 }
 
 // Login logs the user in with at most one C_Login (SPEC §3):
@@ -101,7 +142,12 @@ func (s *Session) Login(opt LoginOptions) error {
 	if s.dead {
 		return &Error{Kind: KindTokenRemoved, Op: "login", Msg: "The connection to the card was lost; it may have been removed."}
 	}
-	flags, err := s.flagsLocked()
+	if c := opt.Certificate; c != nil {
+		if err := c.CheckUsable(opt.RequireClientAuth); err != nil {
+			return err
+		}
+	}
+	flags, limits, err := s.stateLocked()
 	if err != nil {
 		return err
 	}
@@ -109,6 +155,11 @@ func (s *Session) Login(opt LoginOptions) error {
 		return err
 	}
 	pinPad := opt.PIN == "" // checkBeforeLogin allowed it: the reader has a PIN pad
+	if !pinPad {
+		if err := limits.check(opt.PIN, flags); err != nil {
+			return err
+		}
+	}
 	if !pinPad && s.mod.pin.rejected(s.ref, opt.PIN) {
 		return &Error{Kind: KindPINIncorrect, Op: "login", Flags: &flags,
 			Msg: "The card already rejected this PIN; cardcheck did not send it again. Check the PIN and type it anew."}

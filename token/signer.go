@@ -26,9 +26,10 @@ type Signer struct {
 	mechs      map[uint]bool
 	alwaysAuth bool
 
-	mu    sync.Mutex
-	count int
-	spent time.Duration
+	mu      sync.Mutex
+	count   int
+	spent   time.Duration
+	lastErr error
 }
 
 // Signer returns a signer for the certificate's private key. The session
@@ -111,6 +112,15 @@ func (k *Signer) Stats() (count int, spent time.Duration) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return k.count, k.spent
+}
+
+// LastError is the error of the card's last signature, nil after a
+// success. crypto/tls flattens a signer's error into a string in TLS 1.3;
+// a caller reads the token error (and its kind) here after the handshake.
+func (k *Signer) LastError() error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.lastErr
 }
 
 // SignatureSchemes lists the TLS signature schemes this key can really
@@ -200,6 +210,7 @@ func (k *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byt
 	k.mu.Lock()
 	k.count++
 	k.spent += time.Since(start)
+	k.lastErr = err
 	k.mu.Unlock()
 	if err != nil {
 		return nil, err
@@ -270,9 +281,30 @@ func (k *Signer) signOnToken(mech *pkcs11.Mechanism, input []byte) ([]byte, erro
 	}
 	sig, err := s.mod.be.Sign(s.sh, input)
 	if err != nil {
-		return nil, s.fail("sign", err)
+		return nil, s.signFailed(err)
 	}
 	return sig, nil
+}
+
+// signFailed converts a failed C_Sign. A card pulled out during the
+// signature does not always say so: OpenSC may answer CKR_DEVICE_ERROR or
+// CKR_GENERAL_ERROR and notice the removal only in a slot call (NOTES.md).
+// So a module error is checked against a fresh slot list, and a token that
+// is gone makes it token-removed. The caller holds mod.mu.
+func (s *Session) signFailed(err error) error {
+	e := s.fail("sign", err)
+	if KindOf(e) != KindModule {
+		return e
+	}
+	if _, _, ferr := s.mod.findToken(s.ref); KindOf(ferr) == KindTokenNotFound {
+		s.dead, s.loggedIn = true, false
+		var code uint
+		if te, ok := e.(*Error); ok {
+			code = te.Code
+		}
+		return &Error{Kind: KindTokenRemoved, Op: "sign", Code: code, Msg: "The card was removed during the signature.", Err: err}
+	}
+	return e
 }
 
 // digestInfoPrefix holds the DER DigestInfo headers of RFC 8017 §9.2 note 1.

@@ -102,6 +102,12 @@ type Prepared struct {
 // Login opens a session on the certificate's token and logs in once
 // (tokens that need no login, such as some HSMs, are used as they are).
 func Login(cert *token.Certificate, opt token.LoginOptions) (*Prepared, error) {
+	if err := cert.CheckUsable(opt.RequireClientAuth); err != nil {
+		return nil, err // known unusable: no PIN is sent
+	}
+	if opt.Certificate == nil {
+		opt.Certificate = cert
+	}
 	s, err := cert.Token.Module.Open(cert.Token.Ref())
 	if err != nil {
 		return nil, err

@@ -73,7 +73,7 @@ func checkCmd(args []string, io IO) exitCode {
 		return exitCode{ExitUsage, err}
 	}
 	defer closeKeylog()
-	mgr := token.NewManager(token.Options{})
+	mgr := newManager(f.timeout)
 	defer mgr.Close()
 	cert, inv, err := f.selectCertificate(mgr)
 	if err != nil {
@@ -99,6 +99,9 @@ func checkCmd(args []string, io IO) exitCode {
 	var res *probe.Result
 	if !pf.NeedsCard {
 		res = pf.Result // no PIN spent, none asked for
+	} else if err := cert.CheckUsable(false); err != nil {
+		res = cardtest.Failed(f.url, cert, err) // known unusable: no PIN asked for, none sent
+		res.Preflight = pf
 	} else {
 		if onTTY {
 			pin, havePIN, pinErr = pins.forToken(cert.Token)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/demo"
+	"github.com/cardcheck/cardcheck/token/isolate"
 )
 
 // Exit codes.
@@ -119,6 +120,8 @@ func (c Commands) Run(args []string, io IO) int {
 		return finish(io, serveCmd(args[1:], io))
 	case "demo":
 		return finish(io, c.demoCmd(args[1:], io))
+	case isolate.Command:
+		return probeModuleCmd(args[1:], io)
 	case "--version", "-version", "version":
 		fmt.Fprintln(io.Stdout, "cardcheck", config.VersionString())
 		return ExitOK

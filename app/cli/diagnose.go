@@ -5,7 +5,9 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/diagnose"
+	"github.com/cardcheck/cardcheck/token"
 )
 
 func diagnoseCmd(args []string, io IO) exitCode {
@@ -19,7 +21,10 @@ func diagnoseCmd(args []string, io IO) exitCode {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	r := diagnose.Run(ctx, diagnose.Options{Modules: modules})
+	mgr := newManager(0) // isolated modules; diagnose.Run would load them here unvetted
+	defer mgr.Close()
+	inv := mgr.Scan(token.Discover(token.DiscoverOptions{Explicit: modules, User: config.UserModules()}))
+	r := diagnose.Run(ctx, diagnose.Options{Modules: modules, Inventory: inv})
 	var err error
 	if *asJSON {
 		err = r.WriteJSON(io.Stdout, !*full)

@@ -49,7 +49,7 @@ func tokensCmd(args []string, io IO) exitCode {
 	if err := parse(fs, args); err != nil {
 		return exitCode{ExitUsage, err}
 	}
-	mgr := token.NewManager(token.Options{})
+	mgr := newManager(0)
 	defer mgr.Close()
 	inv := mgr.ScanTokens(token.Discover(token.DiscoverOptions{Explicit: modules, User: config.UserModules()}), selector(*tokenSel))
 	res := exitCode{}
@@ -124,7 +124,7 @@ func selector(sel string) func(*token.Token) bool {
 func explicitModuleErrors(inv *token.Inventory) error {
 	var msgs []string
 	for _, m := range inv.Modules {
-		if m.Err != nil && m.Source == token.SourceExplicit && token.KindOf(m.Err) == token.KindModule {
+		if m.Err != nil && m.Source == token.SourceExplicit && (token.KindOf(m.Err) == token.KindModule || token.KindOf(m.Err) == token.KindModuleTimeout) {
 			msgs = append(msgs, fmt.Sprintf("module %s: %v", m.Path, m.Err))
 		}
 	}

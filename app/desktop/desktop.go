@@ -25,8 +25,12 @@ type Backend struct {
 
 // New returns a backend. explicit modules (from the command line) replace
 // discovery, as in the CLI.
-func New(explicit []string) *Backend {
-	return &Backend{mgr: token.NewManager(token.Options{}), explicit: explicit}
+func New(explicit []string) *Backend { return NewWithOptions(explicit, token.Options{}) }
+
+// NewWithOptions is New with the token layer's options: main passes the
+// module isolation and call deadlines the CLI uses.
+func NewWithOptions(explicit []string, opt token.Options) *Backend {
+	return &Backend{mgr: token.NewManager(opt), explicit: explicit}
 }
 
 // SetUserModules sets the modules the user added in the GUI.

@@ -119,8 +119,17 @@ func (s *recordingSigner) Sign(rand io.Reader, digest []byte, opts crypto.Signer
 	s.r.signTime += time.Since(start)
 	if err == nil {
 		s.r.sigs = append(s.r.sigs, certcheck.SignatureRecord{Digest: append([]byte(nil), digest...), Opts: opts, Signature: sig})
+	} else if s.r.signErr == nil {
+		s.r.signErr = err
 	}
 	return sig, err
+}
+
+// signError is the card's error of a failed signature, or nil.
+func (r *run) signError() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.signErr
 }
 
 // recordTLS copies what the handshake established into the result.

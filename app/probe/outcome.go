@@ -52,6 +52,9 @@ func (r *run) ctxFailed(ctx context.Context, err error, doing string) bool {
 // handshakeFailed classifies a failed handshake: untrusted server, a
 // card problem, the server's alert, a closed connection, or not TLS at all.
 func (r *run) handshakeFailed(ctx context.Context, err error) {
+	if serr := r.signError(); serr != nil {
+		err = serr // the card's error, with its kind, not crypto/tls's string of it
+	}
 	requested, sent, _, mismatch := r.state()
 	alert := r.serverAlert(err)
 	var rh tls.RecordHeaderError

@@ -134,6 +134,10 @@ type run struct {
 	schemeMismatch      []tls.SignatureScheme // the server's schemes when none fits the card
 	sigs                []certcheck.SignatureRecord
 	signTime            time.Duration
+	// signErr is the card's own error of a failed signature: crypto/tls
+	// flattens it into a string in TLS 1.3, and no second signature is
+	// tried after it.
+	signErr error
 }
 
 // Run performs the test. It always returns a Result; failures are in its

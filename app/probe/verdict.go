@@ -94,7 +94,7 @@ func (r *run) runChecks(ctx context.Context) {
 	if r.res.Error != nil && r.res.Error.Kind == string(KindCanceled) {
 		return // the user canceled: no more network or card work
 	}
-	if r.cred.Card != nil && len(sigs) == 0 && !r.preflight {
+	if r.cred.Card != nil && len(sigs) == 0 && !r.preflight && r.signError() == nil { // never a second signature after a failed one
 		in.Challenge = r.challenge
 	}
 	// The checks get their own time budget: a test that timed out on the

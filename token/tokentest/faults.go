@@ -21,7 +21,15 @@ type Faults struct {
 	ExtraFlags     uint   // OR'd into CK_TOKEN_INFO.flags (e.g. CKF_USER_PIN_FINAL_TRY)
 	HideMechanisms []uint // removed from C_GetMechanismList
 	GarbageLabel   string // certificates with this CKA_LABEL return garbage CKA_VALUE
-	RemoveOnSign   bool   // C_Sign fails with CKR_DEVICE_REMOVED and the token vanishes from the slot list
+	RemoveOnSign   bool   // C_Sign fails with CKR_DEVICE_REMOVED (or RemoveErr) and the token vanishes from the slot list
+	// RemoveErr is what C_Sign answers with RemoveOnSign; nil is
+	// CKR_DEVICE_REMOVED. OpenSC answers CKR_DEVICE_ERROR for a card pulled
+	// out in the middle of a command.
+	RemoveErr error
+	// Hang makes C_Login(CKU_USER) and C_Sign block until it is closed, as a
+	// reader that stopped answering (nil: no hang); they then fail with
+	// CKR_FUNCTION_CANCELED without reaching the module.
+	Hang chan struct{}
 
 	mu        sync.Mutex
 	logins    int
@@ -127,8 +135,12 @@ func (b *Backend) Login(sh pkcs11.SessionHandle, userType uint, pin string) erro
 	} else {
 		b.f.logins++
 	}
-	err := b.f.LoginErr
+	err, hang := b.f.LoginErr, b.f.Hang
 	b.f.mu.Unlock()
+	if hang != nil && userType == pkcs11.CKU_USER {
+		<-hang
+		return pkcs11.Error(pkcs11.CKR_FUNCTION_CANCELED)
+	}
 	if err != nil && userType == pkcs11.CKU_USER {
 		return err
 	}
@@ -139,12 +151,19 @@ func (b *Backend) Login(sh pkcs11.SessionHandle, userType uint, pin string) erro
 func (b *Backend) Sign(sh pkcs11.SessionHandle, msg []byte) ([]byte, error) {
 	b.f.mu.Lock()
 	b.f.signs++
-	remove := b.f.RemoveOnSign
+	remove, hang := b.f.RemoveOnSign, b.f.Hang
 	if remove {
 		b.f.removed = true
 	}
 	b.f.mu.Unlock()
+	if hang != nil {
+		<-hang
+		return nil, pkcs11.Error(pkcs11.CKR_FUNCTION_CANCELED)
+	}
 	if remove {
+		if b.f.RemoveErr != nil {
+			return nil, b.f.RemoveErr
+		}
 		return nil, pkcs11.Error(pkcs11.CKR_DEVICE_REMOVED)
 	}
 	return b.Backend.Sign(sh, msg)
