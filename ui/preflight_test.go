@@ -8,6 +8,7 @@ import (
 
 	"github.com/cardcheck/cardcheck/app/pinmemory"
 	"github.com/cardcheck/cardcheck/app/probe"
+	"github.com/cardcheck/cardcheck/token"
 )
 
 // TestPreflightEndsTestWithoutPIN: a server that never asks for a
@@ -74,5 +75,19 @@ func TestRememberedPINWaitsForPreflight(t *testing.T) {
 	res := h.waitResult()
 	if res.Error == nil || res.Error.Kind != string(probe.KindNetwork) || len(be.loginCalls()) != 0 {
 		t.Errorf("refused server: error %+v, %d logins; want network, none", res.Error, len(be.loginCalls()))
+	}
+}
+
+// TestUnusableCertificateAsksNoPIN: a certificate the card cannot sign
+// with ends the test before the PIN dialog.
+func TestUnusableCertificateAsksNoPIN(t *testing.T) {
+	be := newFakeBackend(newFakeToken(t, readyFlags))
+	h := newHarness(t, be, nil, nil)
+	c := h.selectCert("Alice Example")
+	c.Problems = append(c.Problems, token.ProblemNoPrivateKey)
+	h.startTest(testURL)
+	res := h.waitResult()
+	if res.Error == nil || h.dialog() != nil || len(be.loginCalls()) != 0 {
+		t.Errorf("unusable certificate: error %+v, dialog %v, %d logins", res.Error, h.dialog() != nil, len(be.loginCalls()))
 	}
 }

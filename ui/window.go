@@ -478,6 +478,12 @@ func (m *mainWindow) begin(compare bool) {
 		return
 	}
 	m.logout()
+	if err := cert.CheckUsable(false); err != nil {
+		// Known unusable (unreadable, no key, a key that cannot sign):
+		// no PIN for a test that cannot work.
+		m.finished(run, cardtest.Failed(run.url, run.cert, err))
+		return
+	}
 	m.preflight(run)
 	run.login = &loginFlow{
 		win: m.win, do: m.do, modal: m.modal, backend: m.deps.Backend, pins: m.deps.PINs, events: m.events, cert: cert,
