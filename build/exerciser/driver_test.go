@@ -157,10 +157,28 @@ func (g *gui) typeText(s string) {
 // setURL replaces the address in the URL field.
 func (g *gui) setURL(url string) {
 	g.t.Helper()
-	if g.click("url") {
-		g.key("ctrl+a")
-		g.typeText(url)
+	for try := 0; try < 2; try++ {
+		if !g.click("url") {
+			return
+		}
+		// A fresh layout, and proof that the field has the focus before
+		// anything is typed (Ctrl+R is a menu shortcut: it reaches the
+		// window from any field).
+		if e, ok := g.barrierAfter("clicking the URL field"); ok && e.Focus == "url" {
+			g.key("ctrl+a")
+			g.typeText(url)
+			return
+		}
 	}
+	g.t.Errorf("the URL field did not take the focus when clicked")
+}
+
+// barrierAfter presses Look for cards again and waits for the token
+// list, with the layout and focus it reports.
+func (g *gui) barrierAfter(what string) (event, bool) {
+	g.t.Helper()
+	g.key("ctrl+r")
+	return g.wait("barrier after "+what, is("tokens"))
 }
 
 // menu triggers a main-menu item from the keyboard: Alt opens the menu

@@ -354,6 +354,7 @@ func (r *run) running(g *gui) {
 		case "ca-file":
 			if !g.has("ca-file") {
 				g.click("options")
+				g.wait("the Options tab", is("tab", func(e event) bool { return e.Tab == "options" }))
 			}
 			g.click("ca-file")
 			g.key("Escape")
