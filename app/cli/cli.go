@@ -14,6 +14,7 @@ import (
 
 	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/demo"
+	"github.com/cardcheck/cardcheck/app/termsafe"
 )
 
 // Exit codes.
@@ -28,6 +29,34 @@ type IO struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// raw is Stdout before termsafe: JSON goes there unchanged
+	// (encoding/json escapes control characters itself).
+	raw io.Writer
+}
+
+// safe routes every text write through termsafe (a certificate subject,
+// a token label or a server's words may hold escape sequences), keeping
+// the unfiltered standard output for JSON.
+func (o IO) safe() IO {
+	if o.raw != nil {
+		return o
+	}
+	o.raw = o.Stdout
+	if o.Stdout != nil {
+		o.Stdout = termsafe.Writer(o.Stdout)
+	}
+	if o.Stderr != nil {
+		o.Stderr = termsafe.Writer(o.Stderr)
+	}
+	return o
+}
+
+// jsonOut is where JSON is written.
+func (o IO) jsonOut() io.Writer {
+	if o.raw != nil {
+		return o.raw
+	}
+	return o.Stdout
 }
 
 // usageError is a bad flag or argument: exit 2 with the message.
@@ -101,6 +130,7 @@ type Commands struct {
 
 // Run executes args (without the program name) and returns the exit code.
 func (c Commands) Run(args []string, io IO) int {
+	io = io.safe()
 	if len(args) == 0 {
 		if c.GUI == nil {
 			fmt.Fprint(io.Stderr, usage)

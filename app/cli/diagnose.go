@@ -22,7 +22,7 @@ func diagnoseCmd(args []string, io IO) exitCode {
 	r := diagnose.Run(ctx, diagnose.Options{Modules: modules})
 	var err error
 	if *asJSON {
-		err = r.WriteJSON(io.Stdout, !*full)
+		err = r.WriteJSON(io.jsonOut(), !*full)
 	} else {
 		err = r.WriteText(io.Stdout, !*full)
 	}

@@ -104,7 +104,7 @@ func writeNotListed(io IO, r *diagnose.Report, empty bool) {
 }
 
 func writeJSON(io IO, v any) {
-	enc := json.NewEncoder(io.Stdout)
+	enc := json.NewEncoder(io.jsonOut())
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
