@@ -146,7 +146,11 @@ func connect(ctx context.Context, c net.Conn, proxy *url.URL, addr string) error
 		return fmt.Errorf("proxy %s: %w", proxy.Host, err)
 	}
 	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodConnect})
+	resp, err := readResponse(br, &http.Request{Method: http.MethodConnect})
+	var he *headError
+	if errors.As(err, &he) {
+		return &proxyHeadError{proxy: proxy.Host, head: he}
+	}
 	if err != nil {
 		return fmt.Errorf("proxy %s did not answer the CONNECT request: %w", proxy.Host, err)
 	}
@@ -158,4 +162,14 @@ func connect(ctx context.Context, c net.Conn, proxy *url.URL, addr string) error
 		return fmt.Errorf("proxy %s sent data before the tunnel was open", proxy.Host)
 	}
 	return nil
+}
+
+// proxyHeadError is a CONNECT answer beyond the bounds of readHead.
+type proxyHeadError struct {
+	proxy string
+	head  *headError
+}
+
+func (e *proxyHeadError) Error() string {
+	return fmt.Sprintf("the proxy %s sent %s in its answer to CONNECT; cardcheck stopped reading", e.proxy, e.head.Error())
 }
