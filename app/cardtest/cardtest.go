@@ -166,11 +166,12 @@ func Environment(now time.Time, t *token.Token) *environment.Environment {
 	if t == nil {
 		return env
 	}
-	env.Token = &environment.Token{Label: t.Label, Manufacturer: t.Manufacturer, Model: t.Model,
-		Serial: t.Serial, HardwareVersion: t.HardwareVersion, FirmwareVersion: t.FirmwareVersion}
+	b := report.Bounded
+	env.Token = &environment.Token{Label: b(t.Label), Manufacturer: b(t.Manufacturer), Model: b(t.Model),
+		Serial: b(t.Serial), HardwareVersion: t.HardwareVersion, FirmwareVersion: t.FirmwareVersion}
 	if m := t.Module; m != nil {
-		env.Module = &environment.Module{Path: m.Path, Description: m.Info.Description, Manufacturer: m.Info.Manufacturer,
-			LibraryVersion: m.Info.LibraryVersion, CryptokiVersion: m.Info.CryptokiVersion}
+		env.Module = &environment.Module{Path: m.Path, Description: b(m.Info.Description), Manufacturer: b(m.Info.Manufacturer),
+			LibraryVersion: b(m.Info.LibraryVersion), CryptokiVersion: m.Info.CryptokiVersion}
 	}
 	return env
 }

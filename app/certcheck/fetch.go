@@ -14,14 +14,39 @@ import (
 	"syscall"
 )
 
-// Size limits for downloads: an issuer certificate is a few KB, an OCSP
-// answer less; CRLs of public CAs reach tens of MB, but a CRL a server can
-// use in a TLS handshake is far smaller.
+// Size limits for downloads. Each is many times what the thing really
+// takes, and small enough that a hostile or broken server cannot take
+// the process's memory: the answer is read into memory whole.
 const (
-	maxCertSize = 1 << 20
-	maxOCSPSize = 1 << 20
-	maxCRLSize  = 32 << 20
+	// maxCertSize bounds an AIA caIssuers answer: an issuing CA's
+	// certificate is 1 to 2 KB, a PKCS #7 bundle of a chain a few KB.
+	maxCertSize = 256 << 10
+	// maxOCSPSize bounds an OCSP answer: 1 to 4 KB, with the certificate
+	// of a delegated responder.
+	maxOCSPSize = 64 << 10
+	// maxCRLSize bounds a CRL. Public CAs publish CRLs of tens of MB,
+	// but a CRL a TLS server checks in a handshake is far smaller; the
+	// CRL is scanned without building its entries (scanCRL), so 32 MB
+	// cost about 32 MB.
+	maxCRLSize = 32 << 20
+	// maxBundleCerts bounds the certificates taken from one AIA answer:
+	// a bundle holds a chain, two to four CAs.
+	maxBundleCerts = 16
 )
+
+// tooLargeError is an answer beyond its limit.
+type tooLargeError struct{ limit int64 }
+
+func (e *tooLargeError) Error() string {
+	return "the answer is larger than " + sizeText(e.limit) + ", cardcheck's limit for it"
+}
+
+func sizeText(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%d KB", n>>10)
+}
 
 // httpStatusError is an answer other than 200 OK.
 type httpStatusError struct {
@@ -59,14 +84,20 @@ func do(client *http.Client, req *http.Request, limit int64) ([]byte, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, &httpStatusError{code: resp.StatusCode, text: http.StatusText(resp.StatusCode)}
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
+	if resp.ContentLength > limit {
+		return nil, &tooLargeError{limit} // refused before reading
+	}
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 {
+		buf.Grow(int(resp.ContentLength) + 1) // no doubling of a large CRL's buffer
+	}
+	if _, err := io.Copy(&buf, io.LimitReader(resp.Body, limit+1)); err != nil {
 		return nil, err
 	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("answer larger than %d bytes", limit)
+	if int64(buf.Len()) > limit {
+		return nil, &tooLargeError{limit}
 	}
-	return data, nil
+	return buf.Bytes(), nil
 }
 
 // fetchable reports whether u is a URL this package downloads from: only
@@ -82,7 +113,10 @@ func why(err error) string {
 	var status *httpStatusError
 	var dns *net.DNSError
 	var ne net.Error
+	var big *tooLargeError
 	switch {
+	case errors.As(err, &big):
+		return big.Error()
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
 		errors.As(err, &ne) && ne.Timeout():
 		return "no answer in time"
