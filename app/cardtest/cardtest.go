@@ -229,9 +229,12 @@ type Options struct {
 	CAFile            string
 	ContinueUntrusted bool
 	Timeout           time.Duration
-	LateAlertWait     time.Duration        // 0: probe.DefaultLateAlertWait
-	OnStep            func(tlstrace.Step)  // called from the test's goroutine
-	OnProgress        func(probe.Progress) // connections and waits, from the test's goroutines
+	// Deadline, when set, ends the whole test (pre-flight and test share
+	// it; see probe.Options.Deadline). Zero: Timeout for each part.
+	Deadline      time.Time
+	LateAlertWait time.Duration        // 0: probe.DefaultLateAlertWait
+	OnStep        func(tlstrace.Step)  // called from the test's goroutine
+	OnProgress    func(probe.Progress) // connections and waits, from the test's goroutines
 	// Preflight is the pre-flight's finding for these options (from
 	// Preflight); the test reports it and uses what it learned.
 	Preflight *probe.Preflight
@@ -245,7 +248,7 @@ func (o Options) probeOptions() (probe.Options, error) {
 			Msg: "The CA file cannot be used: " + err.Error()}
 	}
 	return probe.Options{URL: o.URL, TLSVersion: o.TLSVersion, Roots: roots, ContinueUntrusted: o.ContinueUntrusted,
-		Timeout: o.Timeout, LateAlertWait: o.LateAlertWait, OnStep: o.OnStep, OnProgress: o.OnProgress, Preflight: o.Preflight}, nil
+		Timeout: o.Timeout, Deadline: o.Deadline, LateAlertWait: o.LateAlertWait, OnStep: o.OnStep, OnProgress: o.OnProgress, Preflight: o.Preflight}, nil
 }
 
 // CandidateOf describes a certificate for the pre-flight: no login needed.

@@ -13,6 +13,9 @@ import (
 // leaf's serial number in it (scanCRL: without building every entry).
 func checkCRL(ctx context.Context, client *http.Client, u string, leaf, issuer *x509.Certificate, now time.Time) Check {
 	data, err := fetch(ctx, client, u, maxCRLSize)
+	if d, ok := isSlow(err); ok {
+		return result(NameRevocation, Unknown, "the CA's CRL server at %s did not answer within %s", u, durationText(d))
+	}
 	if err != nil {
 		return result(NameRevocation, Unknown, "could not reach the CRL at %s (%s)", u, why(err))
 	}

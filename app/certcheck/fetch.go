@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Size limits for downloads. Each is many times what the thing really
@@ -56,13 +58,58 @@ type httpStatusError struct {
 
 func (e *httpStatusError) Error() string { return fmt.Sprintf("HTTP %d %s", e.code, e.text) }
 
+// slowError is a download that did not end within the checks' time.
+type slowError struct {
+	budget time.Duration
+	err    error
+}
+
+func (e *slowError) Error() string { return "no answer within " + durationText(e.budget) }
+func (e *slowError) Unwrap() error { return e.err }
+
+// durationText is "2 s", "1.5 s", "250 ms".
+func durationText(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return strconv.FormatFloat(d.Round(100*time.Millisecond).Seconds(), 'f', -1, 64) + " s"
+}
+
+// budgetKey carries the time the checks were given (Run), so that a
+// download that ran out of it can say how long it was waited for.
+type budgetKey struct{}
+
+func withBudget(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, budgetKey{}, d)
+}
+
+// slow wraps a time-out of a download in a slowError.
+func slow(ctx context.Context, err error) error {
+	var ne net.Error
+	timedOut := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+	if d, ok := ctx.Value(budgetKey{}).(time.Duration); ok && timedOut {
+		return &slowError{budget: d, err: err}
+	}
+	return err
+}
+
+// isSlow reports a download that ran out of time, and how long it had.
+func isSlow(err error) (time.Duration, bool) {
+	var se *slowError
+	if errors.As(err, &se) {
+		return se.budget, true
+	}
+	return 0, false
+}
+
 // fetch GETs url and returns the body, at most limit bytes.
 func fetch(ctx context.Context, client *http.Client, u string, limit int64) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
 	}
-	return do(client, req, limit)
+	data, err := do(client, req, limit)
+	return data, slow(ctx, err)
 }
 
 // post POSTs body to url and returns the answer, at most limit bytes.
@@ -72,7 +119,8 @@ func post(ctx context.Context, client *http.Client, u, contentType string, body 
 		return nil, err
 	}
 	req.Header.Set("Content-Type", contentType)
-	return do(client, req, limit)
+	data, err := do(client, req, limit)
+	return data, slow(ctx, err)
 }
 
 func do(client *http.Client, req *http.Request, limit int64) ([]byte, error) {
@@ -114,9 +162,12 @@ func why(err error) string {
 	var dns *net.DNSError
 	var ne net.Error
 	var big *tooLargeError
+	var se *slowError
 	switch {
 	case errors.As(err, &big):
 		return big.Error()
+	case errors.As(err, &se):
+		return se.Error()
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
 		errors.As(err, &ne) && ne.Timeout():
 		return "no answer in time"

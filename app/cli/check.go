@@ -95,13 +95,19 @@ func checkCmd(args []string, io IO) exitCode {
 			return exitCode{ExitUsage, pinErr} // no PIN on standard input
 		}
 	}
+	// --timeout bounds the whole test from here: pre-flight, AIA,
+	// handshake, HTTP and the local checks share one deadline. Time spent
+	// typing the PIN at the prompt is not the server's and is added back.
+	opt.Deadline = time.Now().Add(f.timeout)
 	pf := preflight(cert, opt)
 	var res *probe.Result
 	if !pf.NeedsCard {
 		res = pf.Result // no PIN spent, none asked for
 	} else {
 		if onTTY {
+			asked := time.Now()
 			pin, havePIN, pinErr = pins.forToken(cert.Token)
+			opt.Deadline = opt.Deadline.Add(time.Since(asked))
 		}
 		opt.Preflight = pf
 		switch {
