@@ -193,4 +193,3 @@ func entryReason(entry cryptobyte.String) int {
 	}
 	return 0
 }
-

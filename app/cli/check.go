@@ -10,6 +10,7 @@ import (
 	"github.com/cardcheck/cardcheck/app/cardtest"
 	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/diagnose"
+	"github.com/cardcheck/cardcheck/app/files"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/report"
 	"github.com/cardcheck/cardcheck/token"
@@ -59,6 +60,9 @@ func parseCheck(args []string) (*checkFlags, error) {
 	}
 	if f.lateAlertWait <= 0 {
 		return nil, usagef("--late-alert-wait must be positive, e.g. 10s")
+	}
+	if err := checkModules(f.modules); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -163,7 +167,7 @@ func (f *checkFlags) probeOptions() (probe.Options, func(), error) {
 	opt.Roots = roots
 	closeFn := func() {}
 	if f.keylog != "" {
-		kf, err := os.OpenFile(f.keylog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		kf, err := files.OpenAppend(f.keylog, 0o600)
 		if err != nil {
 			return opt, nil, usagef("--keylog: %v", err)
 		}
@@ -183,6 +187,9 @@ func (f *checkFlags) selectCertificate(mgr *token.Manager) (*token.Certificate, 
 			return nil, nil, usagef("--cert: %v", err)
 		}
 		if u.ModulePath != "" {
+			if err := files.RegularIfExists(u.ModulePath); err != nil {
+				return nil, nil, usagef("--cert: module-path: %v", err)
+			}
 			explicit = append(explicit, u.ModulePath)
 		}
 		keep = u.MatchToken // read the objects of the named token only

@@ -17,6 +17,9 @@ func diagnoseCmd(args []string, io IO) exitCode {
 	if err := parse(fs, args); err != nil {
 		return exitCode{ExitUsage, err}
 	}
+	if err := checkModules(modules); err != nil {
+		return exitCode{ExitUsage, err}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	r := diagnose.Run(ctx, diagnose.Options{Modules: modules})

@@ -16,11 +16,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/files"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
 
@@ -59,9 +59,9 @@ type Options struct {
 	// connections share it. Zero: Timeout from the start of Run (or
 	// RunPreflight).
 	Deadline time.Time
-	KeyLog            io.Writer     // NSS key log for Wireshark, only when the user asks
-	OnStep            func(tlstrace.Step)
-	Now               func() time.Time
+	KeyLog   io.Writer // NSS key log for Wireshark, only when the user asks
+	OnStep   func(tlstrace.Step)
+	Now      func() time.Time
 	// HTTPClient is used for AIA, OCSP and CRL downloads of the checks.
 	HTTPClient *http.Client
 	// LateAlertWait bounds the wait for a late alert after a TLS 1.3
@@ -315,13 +315,17 @@ func (r *run) fail(kind ErrorKind, msg string) {
 	r.res.Error = &ErrorInfo{Kind: string(kind), Message: msg}
 }
 
+// maxCAFile bounds a CA file: the system's whole trust store in one PEM
+// file is about 200 KB.
+const maxCAFile = 16 << 20
+
 // LoadRoots reads the PEM (or DER) certificates of a CA file; nil for "".
 func LoadRoots(file string) (*x509.CertPool, error) {
 	if file == "" {
 		return nil, nil
 	}
 	pool := x509.NewCertPool()
-	b, err := os.ReadFile(file)
+	b, err := files.ReadFile(file, maxCAFile)
 	if err != nil {
 		return nil, err
 	}

@@ -33,11 +33,11 @@ const (
 	// one; later alerts of a record are merged into one step "… and N
 	// more alerts". A real peer sends one alert, at most a warning and a
 	// fatal one.
-	maxAlertSteps = 4
-	maxAppDataSteps  = 100 // per direction; later application data is counted, not listed
-	maxNotes         = 100
-	maxAlerts        = 100
-	maxCertsListed   = 20
+	maxAlertSteps   = 4
+	maxAppDataSteps = 100 // per direction; later application data is counted, not listed
+	maxNotes        = 100
+	maxAlerts       = 100
+	maxCertsListed  = 20
 )
 
 // keyPhase is where a TLS 1.3 direction is in the key schedule (RFC 8446 §7).
