@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/cardtest"
@@ -64,6 +65,11 @@ func parseCheck(args []string) (*checkFlags, error) {
 	if err := checkModules(f.modules); err != nil {
 		return nil, err
 	}
+	cert, err := certURI(f.cert)
+	if err != nil {
+		return nil, err
+	}
+	f.cert = cert
 	return f, nil
 }
 
@@ -232,4 +238,19 @@ func runCheck(ctx context.Context, cert *token.Certificate, login token.LoginOpt
 	}
 	defer p.Close()
 	return p.Run(ctx, opt)
+}
+
+// certURI checks --cert before anything quotes it: a URI holding a PIN
+// (pin-value, pin-source, in any case) is refused without being echoed,
+// and the scheme is matched without regard to case (RFC 3986 §3.1), so
+// "PKCS11:" is read as "pkcs11:".
+func certURI(s string) (string, error) {
+	lower := strings.ToLower(s)
+	if strings.Contains(lower, "pin-value") || strings.Contains(lower, "pin-source") {
+		return "", usagef("--cert: the PKCS#11 URI holds a PIN (pin-value or pin-source), so it is not shown; cardcheck never takes the PIN in a URI: remove it, and give the PIN on the terminal or with --pin-stdin")
+	}
+	if strings.HasPrefix(lower, "pkcs11:") {
+		s = "pkcs11:" + s[len("pkcs11:"):]
+	}
+	return s, nil
 }

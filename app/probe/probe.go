@@ -205,7 +205,7 @@ func Run(ctx context.Context, opt Options, cred Credential) *Result {
 
 func newRun(opt Options, cred Credential, start time.Time, conn string) *run {
 	return &run{opt: opt, cred: cred, start: start, conn: conn, ticketSeen: make(chan struct{}),
-		res: &Result{URL: opt.URL, Advice: []string{}, AdviceCodes: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
+		res: &Result{URL: RedactURL(opt.URL), Advice: []string{}, AdviceCodes: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
 }
 
 func (r *run) execute(ctx context.Context) {
@@ -215,6 +215,9 @@ func (r *run) execute(ctx context.Context) {
 		return
 	}
 	r.target = t
+	if t.URL.User != nil {
+		r.note("The user name (and password) in the URL are not sent: cardcheck tests the certificate, and sends no Authorization header.")
+	}
 	cfg, err := r.tlsConfig()
 	if err != nil {
 		r.fail(KindProtocol, err.Error())

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -39,7 +40,7 @@ func (t Target) ServerName() string {
 // ParseTarget checks a URL the user typed and says plainly what is wrong.
 // Accepted: https://host[:port][/path] and tls://host:port.
 func ParseTarget(raw string) (Target, error) {
-	raw = strings.TrimSpace(raw)
+	raw = RedactURL(strings.TrimSpace(raw)) // errors quote it; the password is never used
 	if raw == "" {
 		return Target{}, errors.New("enter the server's address, for example https://server.example.org/")
 	}
@@ -77,6 +78,28 @@ func ParseTarget(raw string) (Target, error) {
 		t.Path = "/"
 	}
 	return t, nil
+}
+
+// userinfo finds the user information of a URL as typed ("//user:pass@"),
+// for URLs url.Parse refuses.
+var userinfo = regexp.MustCompile(`(//[^/?#@]*?):[^/?#]*@`)
+
+// RedactURL hides the password of user information in a URL
+// ("https://user:xxxxx@host/"), in reports, JSON and error texts.
+// cardcheck never sends it: the test is about the certificate, and an
+// HTTP Authorization header would make the answer say something else
+// (README: URLs with a user name and password).
+func RedactURL(raw string) string {
+	if !strings.Contains(raw, "@") {
+		return raw
+	}
+	if u, err := url.Parse(raw); err == nil {
+		if _, has := u.User.Password(); has {
+			return u.Redacted()
+		}
+		return raw
+	}
+	return userinfo.ReplaceAllString(raw, "$1:xxxxx@")
 }
 
 func unwrapURLError(err error) error {

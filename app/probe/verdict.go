@@ -254,7 +254,7 @@ func adviceForError(e *ErrorInfo) []advice {
 // Failure is the result of a test that could not start (token side or
 // setup): verdict error with kind and message, summary and advice filled.
 func Failure(url, kind, msg string) *Result {
-	r := &run{res: &Result{URL: url, Advice: []string{}, AdviceCodes: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
+	r := &run{res: &Result{URL: RedactURL(url), Advice: []string{}, AdviceCodes: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
 	r.fail(ErrorKind(kind), msg)
 	r.res.Server.Chain = []ChainCert{}
 	r.explain()
