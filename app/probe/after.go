@@ -79,7 +79,8 @@ func (r *run) httpExchange(ctx context.Context, conn *tls.Conn, pending []byte) 
 		dl, _ := ctx.Deadline()
 		body = bodySnippet(conn, resp.Body, dl)
 	}
-	resp.Body.Close()
+	// resp.Body.Close would read the rest of the body (to reuse the
+	// connection); this one is closed instead, unread.
 	r.res.HTTP = &HTTPInfo{Status: resp.StatusCode, Reason: reasonOf(resp)}
 	r.judgeHTTP(resp.StatusCode, string(body))
 }

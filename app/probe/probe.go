@@ -16,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"time"
 
@@ -125,6 +126,14 @@ func checksShare(timeout time.Duration) time.Duration {
 // server answers in well under a second, and the test can go on without
 // the certificate it would give.
 const maxAIAWait = 3 * time.Second
+
+// secondsText is "2 s", "1.5 s", "250 ms", as the checks word it.
+func secondsText(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return strconv.FormatFloat(d.Round(100*time.Millisecond).Seconds(), 'f', -1, 64) + " s"
+}
 
 // checksMax bounds the local checks after the network part.
 const checksMax = 8 * time.Second
@@ -374,6 +383,6 @@ func (r *run) completeChain(ctx context.Context) {
 		r.note("The issuing CA certificate was downloaded from the certificate's AIA address and sent with it (the card does not carry it).")
 	case actx.Err() != nil && ctx.Err() == nil:
 		r.note(fmt.Sprintf("The CA's AIA address %s did not answer within %v: the certificate was sent without its issuing CA certificate.",
-			leaf.IssuingCertificateURL[0], wait.Round(time.Millisecond)))
+			leaf.IssuingCertificateURL[0], secondsText(wait)))
 	}
 }

@@ -177,7 +177,7 @@ func connect(ctx context.Context, c net.Conn, proxy *url.URL, addr string) error
 	if err != nil {
 		return fmt.Errorf("proxy %s did not answer the CONNECT request: %w", proxy.Host, err)
 	}
-	resp.Body.Close()
+	// Not resp.Body.Close: it would read a refusal's body to the end.
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("proxy %s refused the tunnel to %s: %s", proxy.Host, addr, resp.Status)
 	}
