@@ -74,6 +74,7 @@ func parseCheck(args []string) (*checkFlags, error) {
 }
 
 func checkCmd(args []string, io IO) exitCode {
+	start := time.Now() // --timeout counts from here: finding the card is part of the test
 	f, err := parseCheck(args)
 	if err != nil {
 		return exitCode{ExitUsage, err}
@@ -105,10 +106,10 @@ func checkCmd(args []string, io IO) exitCode {
 			return exitCode{ExitUsage, pinErr} // no PIN on standard input
 		}
 	}
-	// --timeout bounds the whole test from here: pre-flight, AIA,
+	// --timeout bounds the whole test: finding the card, pre-flight, AIA,
 	// handshake, HTTP and the local checks share one deadline. Time spent
 	// typing the PIN at the prompt is not the server's and is added back.
-	opt.Deadline = time.Now().Add(f.timeout)
+	opt.Deadline = start.Add(f.timeout)
 	pf := preflight(cert, opt)
 	var res *probe.Result
 	if !pf.NeedsCard {

@@ -25,8 +25,8 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -34,14 +34,44 @@ import (
 	"github.com/cardcheck/cardcheck/build/testrig"
 )
 
-// cliEnv makes the test binary act as cardcheck's command line.
-const cliEnv = "CARDCHECK_HOSTILE_CLI"
+// cliEnv makes the test binary act as cardcheck's command line; hwmEnv
+// names a file where it then writes its peak memory (VmHWM) at exit.
+const (
+	cliEnv = "CARDCHECK_HOSTILE_CLI"
+	hwmEnv = "CARDCHECK_HOSTILE_HWM"
+)
 
 func TestMain(m *testing.M) {
 	if os.Getenv(cliEnv) == "1" {
-		os.Exit(cli.Commands{}.Run(os.Args[1:], cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
+		code := cli.Commands{}.Run(os.Args[1:], cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+		if file := os.Getenv(hwmEnv); file != "" {
+			// The child's own peak: rusage's ru_maxrss of a child also
+			// counts the parent's memory, which the child shares between
+			// fork and exec (vfork), so it says nothing here.
+			status, _ := os.ReadFile("/proc/self/status")
+			for _, line := range strings.Split(string(status), "\n") {
+				if strings.HasPrefix(line, "VmHWM:") {
+					os.WriteFile(file, []byte(line), 0o600)
+				}
+			}
+		}
+		os.Exit(code)
 	}
 	testrig.Main(m)
+}
+
+// peakRSS reads what the child wrote to file: "VmHWM:  12345 kB".
+func peakRSS(t *testing.T, file string) int64 {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("the child did not report its peak memory: %v", err)
+	}
+	var kb int64
+	if _, err := fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(string(b), "VmHWM:")), "%d kB", &kb); err != nil {
+		t.Fatalf("VmHWM %q: %v", b, err)
+	}
+	return kb << 10
 }
 
 // The promises every attack is held to.
@@ -55,7 +85,7 @@ type outcome struct {
 	code    int
 	output  string // stdout and stderr
 	elapsed time.Duration
-	peakRSS int64 // bytes (rusage ru_maxrss)
+	peakRSS int64 // bytes (the child's VmHWM)
 }
 
 // check runs `cardcheck check` against url with the rig's EC card,
@@ -69,19 +99,20 @@ func check(t *testing.T, rig *testrig.Rig, timeout time.Duration, cert string, e
 	ctx, cancel := context.WithTimeout(context.Background(), timeout+30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], all...)
-	cmd.Env = append(append(append(os.Environ(), rig.Env...), cliEnv+"=1"), env...)
+	// GORACE: under -race the child would sleep 1 s at exit (the race
+	// runtime's default atexit_sleep_ms), which is not cardcheck's time.
+	hwm := filepath.Join(t.TempDir(), "hwm")
+	cmd.Env = append(append(append(os.Environ(), rig.Env...), cliEnv+"=1", hwmEnv+"="+hwm, "GORACE=atexit_sleep_ms=0"), env...)
 	cmd.Stdin = strings.NewReader(rig.PIN + "\n")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
 	err := cmd.Run()
 	o := outcome{output: out.String(), elapsed: time.Since(start), code: cmd.ProcessState.ExitCode()}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		o.peakRSS = ru.Maxrss << 10 // KB on Linux
-	}
 	if _, exited := err.(*exec.ExitError); err != nil && !exited {
 		t.Fatalf("check: %v", err)
 	}
+	o.peakRSS = peakRSS(t, hwm)
 	t.Logf("exit %d, %v, peak RSS %d MB", o.code, o.elapsed.Round(10*time.Millisecond), o.peakRSS>>20)
 	for _, line := range strings.Split(o.output, "\n") {
 		for _, p := range []string{"VERDICT", "Error", "Cause", "Note", "  UNKNOWN", "cardcheck:"} {
