@@ -172,11 +172,12 @@ func Environment(now time.Time, t *token.Token) *environment.Environment {
 	if t == nil {
 		return env
 	}
-	env.Token = &environment.Token{Label: t.Label, Manufacturer: t.Manufacturer, Model: t.Model,
-		Serial: t.Serial, HardwareVersion: t.HardwareVersion, FirmwareVersion: t.FirmwareVersion}
+	b := report.Bounded
+	env.Token = &environment.Token{Label: b(t.Label), Manufacturer: b(t.Manufacturer), Model: b(t.Model),
+		Serial: b(t.Serial), HardwareVersion: t.HardwareVersion, FirmwareVersion: t.FirmwareVersion}
 	if m := t.Module; m != nil {
-		env.Module = &environment.Module{Path: m.Path, Description: m.Info.Description, Manufacturer: m.Info.Manufacturer,
-			LibraryVersion: m.Info.LibraryVersion, CryptokiVersion: m.Info.CryptokiVersion}
+		env.Module = &environment.Module{Path: m.Path, Description: b(m.Info.Description), Manufacturer: b(m.Info.Manufacturer),
+			LibraryVersion: b(m.Info.LibraryVersion), CryptokiVersion: m.Info.CryptokiVersion}
 	}
 	return env
 }
@@ -234,9 +235,12 @@ type Options struct {
 	CAFile            string
 	ContinueUntrusted bool
 	Timeout           time.Duration
-	LateAlertWait     time.Duration        // 0: probe.DefaultLateAlertWait
-	OnStep            func(tlstrace.Step)  // called from the test's goroutine
-	OnProgress        func(probe.Progress) // connections and waits, from the test's goroutines
+	// Deadline, when set, ends the whole test (pre-flight and test share
+	// it; see probe.Options.Deadline). Zero: Timeout for each part.
+	Deadline      time.Time
+	LateAlertWait time.Duration        // 0: probe.DefaultLateAlertWait
+	OnStep        func(tlstrace.Step)  // called from the test's goroutine
+	OnProgress    func(probe.Progress) // connections and waits, from the test's goroutines
 	// Preflight is the pre-flight's finding for these options (from
 	// Preflight); the test reports it and uses what it learned.
 	Preflight *probe.Preflight
@@ -250,7 +254,7 @@ func (o Options) probeOptions() (probe.Options, error) {
 			Msg: "The CA file cannot be used: " + err.Error()}
 	}
 	return probe.Options{URL: o.URL, TLSVersion: o.TLSVersion, Roots: roots, ContinueUntrusted: o.ContinueUntrusted,
-		Timeout: o.Timeout, LateAlertWait: o.LateAlertWait, OnStep: o.OnStep, OnProgress: o.OnProgress, Preflight: o.Preflight}, nil
+		Timeout: o.Timeout, Deadline: o.Deadline, LateAlertWait: o.LateAlertWait, OnStep: o.OnStep, OnProgress: o.OnProgress, Preflight: o.Preflight}, nil
 }
 
 // CandidateOf describes a certificate for the pre-flight: no login needed.

@@ -10,18 +10,45 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
-// Size limits for downloads: an issuer certificate is a few KB, an OCSP
-// answer less; CRLs of public CAs reach tens of MB, but a CRL a server can
-// use in a TLS handshake is far smaller.
+// Size limits for downloads. Each is many times what the thing really
+// takes, and small enough that a hostile or broken server cannot take
+// the process's memory: the answer is read into memory whole.
 const (
-	maxCertSize = 1 << 20
-	maxOCSPSize = 1 << 20
-	maxCRLSize  = 32 << 20
+	// maxCertSize bounds an AIA caIssuers answer: an issuing CA's
+	// certificate is 1 to 2 KB, a PKCS #7 bundle of a chain a few KB.
+	maxCertSize = 256 << 10
+	// maxOCSPSize bounds an OCSP answer: 1 to 4 KB, with the certificate
+	// of a delegated responder.
+	maxOCSPSize = 64 << 10
+	// maxCRLSize bounds a CRL. Public CAs publish CRLs of tens of MB,
+	// but a CRL a TLS server checks in a handshake is far smaller; the
+	// CRL is scanned without building its entries (scanCRL), so 32 MB
+	// cost about 32 MB.
+	maxCRLSize = 32 << 20
+	// maxBundleCerts bounds the certificates taken from one AIA answer:
+	// a bundle holds a chain, two to four CAs.
+	maxBundleCerts = 16
 )
+
+// tooLargeError is an answer beyond its limit.
+type tooLargeError struct{ limit int64 }
+
+func (e *tooLargeError) Error() string {
+	return "the answer is larger than " + sizeText(e.limit) + ", cardcheck's limit for it"
+}
+
+func sizeText(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%d KB", n>>10)
+}
 
 // httpStatusError is an answer other than 200 OK.
 type httpStatusError struct {
@@ -31,13 +58,58 @@ type httpStatusError struct {
 
 func (e *httpStatusError) Error() string { return fmt.Sprintf("HTTP %d %s", e.code, e.text) }
 
+// slowError is a download that did not end within the checks' time.
+type slowError struct {
+	budget time.Duration
+	err    error
+}
+
+func (e *slowError) Error() string { return "no answer within " + durationText(e.budget) }
+func (e *slowError) Unwrap() error { return e.err }
+
+// durationText is "2 s", "1.5 s", "250 ms".
+func durationText(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return strconv.FormatFloat(d.Round(100*time.Millisecond).Seconds(), 'f', -1, 64) + " s"
+}
+
+// budgetKey carries the time the checks were given (Run), so that a
+// download that ran out of it can say how long it was waited for.
+type budgetKey struct{}
+
+func withBudget(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, budgetKey{}, d)
+}
+
+// slow wraps a time-out of a download in a slowError.
+func slow(ctx context.Context, err error) error {
+	var ne net.Error
+	timedOut := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+	if d, ok := ctx.Value(budgetKey{}).(time.Duration); ok && timedOut {
+		return &slowError{budget: d, err: err}
+	}
+	return err
+}
+
+// isSlow reports a download that ran out of time, and how long it had.
+func isSlow(err error) (time.Duration, bool) {
+	var se *slowError
+	if errors.As(err, &se) {
+		return se.budget, true
+	}
+	return 0, false
+}
+
 // fetch GETs url and returns the body, at most limit bytes.
 func fetch(ctx context.Context, client *http.Client, u string, limit int64) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
 	}
-	return do(client, req, limit)
+	data, err := do(client, req, limit)
+	return data, slow(ctx, err)
 }
 
 // post POSTs body to url and returns the answer, at most limit bytes.
@@ -47,7 +119,8 @@ func post(ctx context.Context, client *http.Client, u, contentType string, body 
 		return nil, err
 	}
 	req.Header.Set("Content-Type", contentType)
-	return do(client, req, limit)
+	data, err := do(client, req, limit)
+	return data, slow(ctx, err)
 }
 
 func do(client *http.Client, req *http.Request, limit int64) ([]byte, error) {
@@ -59,14 +132,20 @@ func do(client *http.Client, req *http.Request, limit int64) ([]byte, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, &httpStatusError{code: resp.StatusCode, text: http.StatusText(resp.StatusCode)}
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
+	if resp.ContentLength > limit {
+		return nil, &tooLargeError{limit} // refused before reading
+	}
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 {
+		buf.Grow(int(resp.ContentLength) + 1) // no doubling of a large CRL's buffer
+	}
+	if _, err := io.Copy(&buf, io.LimitReader(resp.Body, limit+1)); err != nil {
 		return nil, err
 	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("answer larger than %d bytes", limit)
+	if int64(buf.Len()) > limit {
+		return nil, &tooLargeError{limit}
 	}
-	return data, nil
+	return buf.Bytes(), nil
 }
 
 // fetchable reports whether u is a URL this package downloads from: only
@@ -82,7 +161,13 @@ func why(err error) string {
 	var status *httpStatusError
 	var dns *net.DNSError
 	var ne net.Error
+	var big *tooLargeError
+	var se *slowError
 	switch {
+	case errors.As(err, &big):
+		return big.Error()
+	case errors.As(err, &se):
+		return se.Error()
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
 		errors.As(err, &ne) && ne.Timeout():
 		return "no answer in time"

@@ -25,6 +25,9 @@ func checkOCSP(ctx context.Context, client *http.Client, u string, leaf, issuer 
 		return result(NameRevocation, Unknown, "could not build an OCSP request for the certificate (%v)", err)
 	}
 	body, err := askOCSP(ctx, client, u, req)
+	if d, ok := isSlow(err); ok {
+		return result(NameRevocation, Unknown, "the CA's OCSP responder at %s did not answer within %s", u, durationText(d))
+	}
 	if err != nil {
 		return result(NameRevocation, Unknown, "could not reach the OCSP responder at %s (%s)", u, why(err))
 	}

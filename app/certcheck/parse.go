@@ -12,6 +12,14 @@ import (
 // (RFC 5280 §4.2.2.1), a PKCS #7 "certs-only" bundle (the other form the RFC
 // allows), or PEM, which some CAs serve anyway.
 func parseCerts(data []byte) ([]*x509.Certificate, error) {
+	certs, err := parseAnyCerts(data)
+	if len(certs) > maxBundleCerts {
+		certs = certs[:maxBundleCerts]
+	}
+	return certs, err
+}
+
+func parseAnyCerts(data []byte) ([]*x509.Certificate, error) {
 	if c, err := x509.ParseCertificate(data); err == nil {
 		return []*x509.Certificate{c}, nil
 	}

@@ -71,7 +71,11 @@ func Run(ctx context.Context, in Input) []Check {
 	if in.Leaf == nil {
 		return skippedAll("no certificate was chosen")
 	}
-	ctx, cancel := context.WithTimeout(ctx, in.Timeout)
+	budget := in.Timeout
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < budget {
+		budget = time.Until(dl)
+	}
+	ctx, cancel := context.WithTimeout(withBudget(ctx, budget), budget)
 	defer cancel()
 	possession := KeyPossession(in.Leaf, in.Signatures, in.Challenge)
 	chainCheck, path := Chain(ctx, in.Leaf, in.Intermediates, in.Roots, in.HTTPClient, in.Now)

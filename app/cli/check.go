@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/cardtest"
 	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/diagnose"
+	"github.com/cardcheck/cardcheck/app/files"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/report"
 	"github.com/cardcheck/cardcheck/token"
@@ -60,10 +62,19 @@ func parseCheck(args []string) (*checkFlags, error) {
 	if f.lateAlertWait <= 0 {
 		return nil, usagef("--late-alert-wait must be positive, e.g. 10s")
 	}
+	if err := checkModules(f.modules); err != nil {
+		return nil, err
+	}
+	cert, err := certURI(f.cert)
+	if err != nil {
+		return nil, err
+	}
+	f.cert = cert
 	return f, nil
 }
 
 func checkCmd(args []string, io IO) exitCode {
+	start := time.Now() // --timeout counts from here: finding the card is part of the test
 	f, err := parseCheck(args)
 	if err != nil {
 		return exitCode{ExitUsage, err}
@@ -95,6 +106,10 @@ func checkCmd(args []string, io IO) exitCode {
 			return exitCode{ExitUsage, pinErr} // no PIN on standard input
 		}
 	}
+	// --timeout bounds the whole test: finding the card, pre-flight, AIA,
+	// handshake, HTTP and the local checks share one deadline. Time spent
+	// typing the PIN at the prompt is not the server's and is added back.
+	opt.Deadline = start.Add(f.timeout)
 	pf := preflight(cert, opt)
 	var res *probe.Result
 	if !pf.NeedsCard {
@@ -104,7 +119,9 @@ func checkCmd(args []string, io IO) exitCode {
 		res.Preflight = pf
 	} else {
 		if onTTY {
+			asked := time.Now()
 			pin, havePIN, pinErr = pins.forToken(cert.Token)
+			opt.Deadline = opt.Deadline.Add(time.Since(asked))
 		}
 		opt.Preflight = pf
 		switch {
@@ -160,7 +177,7 @@ func (f *checkFlags) probeOptions() (probe.Options, func(), error) {
 	opt.Roots = roots
 	closeFn := func() {}
 	if f.keylog != "" {
-		kf, err := os.OpenFile(f.keylog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		kf, err := files.OpenAppend(f.keylog, 0o600)
 		if err != nil {
 			return opt, nil, usagef("--keylog: %v", err)
 		}
@@ -180,6 +197,9 @@ func (f *checkFlags) selectCertificate(mgr *token.Manager) (*token.Certificate, 
 			return nil, nil, usagef("--cert: %v", err)
 		}
 		if u.ModulePath != "" {
+			if err := files.RegularIfExists(u.ModulePath); err != nil {
+				return nil, nil, usagef("--cert: module-path: %v", err)
+			}
 			explicit = append(explicit, u.ModulePath)
 		}
 		keep = u.MatchToken // read the objects of the named token only
@@ -222,4 +242,19 @@ func runCheck(ctx context.Context, cert *token.Certificate, login token.LoginOpt
 	}
 	defer p.Close()
 	return p.Run(ctx, opt)
+}
+
+// certURI checks --cert before anything quotes it: a URI holding a PIN
+// (pin-value, pin-source, in any case) is refused without being echoed,
+// and the scheme is matched without regard to case (RFC 3986 §3.1), so
+// "PKCS11:" is read as "pkcs11:".
+func certURI(s string) (string, error) {
+	lower := strings.ToLower(s)
+	if strings.Contains(lower, "pin-value") || strings.Contains(lower, "pin-source") {
+		return "", usagef("--cert: the PKCS#11 URI holds a PIN (pin-value or pin-source), so it is not shown; cardcheck never takes the PIN in a URI: remove it, and give the PIN on the terminal or with --pin-stdin")
+	}
+	if strings.HasPrefix(lower, "pkcs11:") {
+		s = "pkcs11:" + s[len("pkcs11:"):]
+	}
+	return s, nil
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/demo"
+	"github.com/cardcheck/cardcheck/app/secrets"
+	"github.com/cardcheck/cardcheck/app/termsafe"
 	"github.com/cardcheck/cardcheck/token/isolate"
 )
 
@@ -29,6 +31,34 @@ type IO struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// raw is Stdout before termsafe: JSON goes there unchanged
+	// (encoding/json escapes control characters itself).
+	raw io.Writer
+}
+
+// safe routes every text write through termsafe (a certificate subject,
+// a token label or a server's words may hold escape sequences), keeping
+// the unfiltered standard output for JSON.
+func (o IO) safe() IO {
+	if o.raw != nil {
+		return o
+	}
+	o.raw = o.Stdout
+	if o.Stdout != nil {
+		o.Stdout = termsafe.Writer(o.Stdout)
+	}
+	if o.Stderr != nil {
+		o.Stderr = termsafe.Writer(o.Stderr)
+	}
+	return o
+}
+
+// jsonOut is where JSON is written.
+func (o IO) jsonOut() io.Writer {
+	if o.raw != nil {
+		return o.raw
+	}
+	return o.Stdout
 }
 
 // usageError is a bad flag or argument: exit 2 with the message.
@@ -102,6 +132,7 @@ type Commands struct {
 
 // Run executes args (without the program name) and returns the exit code.
 func (c Commands) Run(args []string, io IO) int {
+	io = io.safe()
 	if len(args) == 0 {
 		if c.GUI == nil {
 			fmt.Fprint(io.Stderr, usage)
@@ -111,8 +142,10 @@ func (c Commands) Run(args []string, io IO) int {
 	}
 	switch args[0] {
 	case "tokens":
+		noCoreDumps(io)
 		return finish(io, tokensCmd(args[1:], io))
 	case "check":
+		noCoreDumps(io)
 		return finish(io, checkCmd(args[1:], io))
 	case "diagnose":
 		return finish(io, diagnoseCmd(args[1:], io))
@@ -144,6 +177,14 @@ func unknownCommand(name string) error {
 		return usagef("unknown command %q; did you mean %q? (see cardcheck --help)", redactArg(name), best)
 	}
 	return usagef("unknown command %q (try: tokens, check, diagnose, serve, demo; see cardcheck --help)", redactArg(name))
+}
+
+// noCoreDumps disables core dumps before a command that may read a PIN:
+// a crash after login must not leave the PIN on disk.
+func noCoreDumps(io IO) {
+	if err := secrets.DisableCoreDumps(); err != nil {
+		fmt.Fprintf(io.Stderr, "cardcheck: warning: core dumps could not be disabled (%v)\n", err)
+	}
 }
 
 // exitCode carries a command's result: the code and an optional error to
@@ -226,7 +267,11 @@ func flagError(fs *flag.FlagSet, err error) error {
 	}
 	// The flag package names flags with one dash ("-timeout"); say "--".
 	msg = singleDash.ReplaceAllString(msg, "${1}--${2}")
-	msg = digitsOnly.ReplaceAllStringFunc(msg, redactArg) // a value that may be a PIN
+	msg = invalidValue.ReplaceAllStringFunc(msg, func(m string) string { // a value that may be a PIN
+		v := invalidValue.FindStringSubmatch(m)[1]
+		return strings.Replace(m, `"`+v+`"`, `"`+redactArg(v)+`"`, 1)
+	})
+	msg = digitsOnly.ReplaceAllStringFunc(msg, redactArg)
 	return usagef("%s (%s)", msg, hint)
 }
 
@@ -267,13 +312,22 @@ func helpText(fs *flag.FlagSet) string {
 	return b.String()
 }
 
-// redactArg hides what may be a PIN typed by mistake.
+// redactArg hides what may be a PIN typed by mistake: anything but a
+// word of letters and dashes (a mistyped command, flag or value such as
+// "soon"), a path or a URL (with a '/'). The mask does not tell the
+// length either.
 func redactArg(s string) string {
-	if len(s) <= 12 && strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0 {
-		return strings.Repeat("*", len(s))
+	word := s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-')
+	}) < 0
+	if word || strings.Contains(s, "/") {
+		return s
 	}
-	return s
+	return "****"
 }
+
+// invalidValue finds the value the flag package quotes in its errors.
+var invalidValue = regexp.MustCompile(`invalid (?:boolean )?value "((?:[^"\\]|\\.)*)"`)
 
 // listFlag is a repeatable string flag (--module A --module B).
 type listFlag []string

@@ -46,7 +46,7 @@ func (c Commands) demoCmd(args []string, io IO) exitCode {
 	defer stop()
 	if *asJSON {
 		b, _ := json.Marshal(d)
-		fmt.Fprintln(io.Stdout, string(b))
+		fmt.Fprintln(io.jsonOut(), string(b))
 	} else {
 		writeDemoText(io, d)
 	}

@@ -19,6 +19,9 @@ func diagnoseCmd(args []string, io IO) exitCode {
 	if err := parse(fs, args); err != nil {
 		return exitCode{ExitUsage, err}
 	}
+	if err := checkModules(modules); err != nil {
+		return exitCode{ExitUsage, err}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	mgr := newManager(0) // isolated modules; diagnose.Run would load them here unvetted
@@ -27,7 +30,7 @@ func diagnoseCmd(args []string, io IO) exitCode {
 	r := diagnose.Run(ctx, diagnose.Options{Modules: modules, Inventory: inv})
 	var err error
 	if *asJSON {
-		err = r.WriteJSON(io.Stdout, !*full)
+		err = r.WriteJSON(io.jsonOut(), !*full)
 	} else {
 		err = r.WriteText(io.Stdout, !*full)
 	}

@@ -8,7 +8,7 @@ package cli
 // PIN at all.
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/cardcheck/cardcheck/app/report"
+	"github.com/cardcheck/cardcheck/app/secrets"
 	"github.com/cardcheck/cardcheck/token"
 )
 
@@ -80,33 +81,42 @@ func (p pinSource) forToken(t *token.Token) (string, bool, error) {
 }
 
 // readPIN reads one line from standard input as the PIN (--pin-stdin when
-// standard input is not a terminal). It reads at most maxPINLen+2 bytes.
+// standard input is not a terminal). It reads at most maxPINLen+2 bytes,
+// into a buffer of its own that it clears before returning.
 func readPIN(r io.Reader) (string, error) {
 	if r == nil {
 		return "", usagef("--pin-stdin: standard input is not available")
 	}
-	line, err := bufio.NewReader(io.LimitReader(r, maxPINLen+2)).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", usagef("--pin-stdin: cannot read the PIN from standard input")
+	var buf [maxPINLen + 2]byte
+	defer secrets.Clear(buf[:])
+	n := 0
+	for n < len(buf) && bytes.IndexByte(buf[:n], '\n') < 0 {
+		m, err := r.Read(buf[n:])
+		n += m
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return "", usagef("--pin-stdin: cannot read the PIN from standard input")
+		}
 	}
-	pin := trimEOL(line)
+	line := buf[:n]
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i+1]
+	}
+	line = trimEOLBytes(line)
 	switch {
-	case pin == "":
+	case len(line) == 0:
 		return "", usagef("--pin-stdin: the PIN on standard input is empty (pipe the PIN, e.g. from a password manager; for a PIN-pad reader leave out --pin-stdin)")
-	case len(pin) > maxPINLen:
+	case len(line) > maxPINLen:
 		return "", usagef("--pin-stdin: the first line of standard input is longer than %d bytes; it is not a PIN", maxPINLen)
 	}
-	return pin, nil
+	return string(line), nil
 }
 
-func trimEOL(s string) string {
-	if n := len(s); n > 0 && s[n-1] == '\n' {
-		s = s[:n-1]
-	}
-	if n := len(s); n > 0 && s[n-1] == '\r' {
-		s = s[:n-1]
-	}
-	return s
+func trimEOLBytes(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	return bytes.TrimSuffix(b, []byte("\r"))
 }
 
 // promptPIN writes prompt to out and reads a PIN from the terminal tty
@@ -160,7 +170,8 @@ func promptPIN(tty *os.File, out io.Writer, prompt string) (string, error) {
 // character and Ctrl+U the whole line; Ctrl+C, or Ctrl+D on an empty line,
 // cancels; other control keys and escape sequences (arrows) are ignored.
 func readSecretLine(r io.Reader) (string, error) {
-	var pin []byte
+	pin := make([]byte, 0, maxPINLen) // never grown: no stray copies
+	defer secrets.Clear(pin[:cap(pin)])
 	var b [1]byte
 	esc := 0 // 1: after ESC, 2: inside an ESC [ … sequence
 	for {

@@ -11,6 +11,7 @@ import (
 	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/diagnose"
 	"github.com/cardcheck/cardcheck/app/environment"
+	"github.com/cardcheck/cardcheck/app/files"
 	"github.com/cardcheck/cardcheck/app/report"
 	"github.com/cardcheck/cardcheck/token"
 )
@@ -47,6 +48,9 @@ func tokensCmd(args []string, io IO) exitCode {
 	finalTry := fs.Bool("final-try", false, "allow a login when the token has one PIN try left")
 	tokenSel := fs.String("token", "", "only the token with this `LABEL|SERIAL`")
 	if err := parse(fs, args); err != nil {
+		return exitCode{ExitUsage, err}
+	}
+	if err := checkModules(modules); err != nil {
 		return exitCode{ExitUsage, err}
 	}
 	mgr := newManager(0)
@@ -104,7 +108,7 @@ func writeNotListed(io IO, r *diagnose.Report, empty bool) {
 }
 
 func writeJSON(io IO, v any) {
-	enc := json.NewEncoder(io.Stdout)
+	enc := json.NewEncoder(io.jsonOut())
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
@@ -193,4 +197,15 @@ func loginTo(t *token.Token, opt token.LoginOptions) (*token.Session, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// checkModules refuses a --module that exists but is not a regular file:
+// loading a named pipe blocks for ever.
+func checkModules(paths []string) error {
+	for _, p := range paths {
+		if err := files.RegularIfExists(p); err != nil {
+			return usagef("--module: %v", err)
+		}
+	}
+	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/cardcheck/cardcheck/app/termsafe"
 )
 
 // WriteJSON writes the report as indented JSON, redacted when redact is
@@ -27,7 +29,7 @@ func (r *Report) WriteText(w io.Writer, redact bool) error {
 	if redact {
 		r = r.Redact()
 	}
-	ew := &errWriter{w: w}
+	ew := &errWriter{w: termsafe.Writer(w)} // names and labels come from cards and modules
 	r.writeText(ew)
 	return ew.err
 }

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -53,10 +52,6 @@ func (r *run) afterHandshake(ctx context.Context, conn *tls.Conn) {
 	r.res.Verdict = Accepted
 }
 
-// maxResponseHead bounds what is read of an HTTP answer: http.ReadResponse
-// itself has no limit on the header size.
-const maxResponseHead = 1 << 20
-
 // httpExchange GETs the URL's path. In TLS 1.3 a server's rejection of the
 // client certificate arrives only now, on the first read; nginx completes
 // the handshake and answers 400 instead. pending holds bytes the server
@@ -68,16 +63,37 @@ func (r *run) httpExchange(ctx context.Context, conn *tls.Conn, pending []byte) 
 		r.readFailed(ctx, err, "sending the HTTP request")
 		return
 	}
-	br := bufio.NewReader(io.LimitReader(io.MultiReader(bytes.NewReader(pending), conn), maxResponseHead+64<<10))
-	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet})
+	br := bufio.NewReader(io.MultiReader(bytes.NewReader(pending), conn))
+	resp, err := readResponse(br, &http.Request{Method: http.MethodGet})
+	var he *headError
+	if errors.As(err, &he) {
+		r.headTooLarge(he)
+		return
+	}
 	if err != nil {
 		r.readFailed(ctx, err, "waiting for the HTTP answer")
 		return
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	r.res.HTTP = &HTTPInfo{Status: resp.StatusCode, Reason: strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode)))}
+	var body []byte
+	if resp.StatusCode == 400 { // only nginx's 400 page is read: it names the certificate error
+		dl, _ := ctx.Deadline()
+		body = bodySnippet(conn, resp.Body, dl)
+	}
+	// resp.Body.Close would read the rest of the body (to reuse the
+	// connection); this one is closed instead, unread.
+	r.res.HTTP = &HTTPInfo{Status: resp.StatusCode, Reason: reasonOf(resp)}
 	r.judgeHTTP(resp.StatusCode, string(body))
+}
+
+// headTooLarge ends a test whose server sent an answer beyond the bounds:
+// no verdict on the card can be read from it.
+func (r *run) headTooLarge(he *headError) {
+	r.fail(KindProtocol, "The server sent "+he.Error()+" in its answer, more than any web server sends; cardcheck stopped reading. The answer says nothing about your card.")
+	r.res.CauseCode = CauseHTTPHeadTooLarge
+	if he.lines {
+		r.res.CauseCode = CauseHTTPTooManyHeaders
+	}
+	r.res.Cause = "The server's HTTP answer broke cardcheck's limits (" + he.Error() + ")."
 }
 
 // serviceWait follows a tls:// handshake. A TLS 1.3 server reports a

@@ -132,6 +132,11 @@ func (r *run) signError() error {
 	return r.signErr
 }
 
+// maxServerChain bounds the server certificates listed in a result: a
+// real chain is two to four; a server sending hundreds (a 64 KB
+// Certificate message holds about 400 small ones) must not fill the report.
+const maxServerChain = 10
+
 // recordTLS copies what the handshake established into the result.
 func (r *run) recordTLS(conn *tls.Conn) {
 	cs := conn.ConnectionState()
@@ -150,6 +155,10 @@ func (r *run) recordTLS(conn *tls.Conn) {
 				certs = append(certs, c)
 			}
 		}
+	}
+	if len(certs) > maxServerChain {
+		r.note(fmt.Sprintf("The server sent %d certificates; the first %d are listed.", len(certs), maxServerChain))
+		certs = certs[:maxServerChain]
 	}
 	for _, c := range certs {
 		fp := sha256.Sum256(c.Raw)

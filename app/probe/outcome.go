@@ -21,7 +21,15 @@ func (r *run) dialFailed(ctx context.Context, err error) {
 		return
 	}
 	var dnsErr *net.DNSError
+	var pe *proxyHeadError
 	switch {
+	case errors.As(err, &pe):
+		r.fail(KindNetwork, "The server was not reached: "+pe.Error()+".")
+		r.res.CauseCode = CauseProxyHeadTooLarge
+		if pe.head.lines {
+			r.res.CauseCode = CauseProxyTooManyLines
+		}
+		r.res.Cause = "The HTTP proxy's answer broke cardcheck's limits (" + pe.head.Error() + ")."
 	case errors.As(err, &dnsErr):
 		r.dialFinding = FindingUnknownHost
 		r.fail(KindNetwork, fmt.Sprintf("The host name %q could not be found (DNS). Check the address for typing mistakes.", r.target.Host))

@@ -86,7 +86,9 @@ const NameSignatureScheme = "signature-scheme"
 func RunPreflight(ctx context.Context, opt Options, cand Candidate) *Preflight {
 	opt.defaults()
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	deadline := opt.deadline(start)
+	parent := ctx
+	ctx, cancel := context.WithDeadline(ctx, deadline.Add(-checksShare(opt.Timeout)))
 	defer cancel()
 	var card Card
 	if cand.Leaf != nil {
@@ -100,7 +102,7 @@ func RunPreflight(ctx context.Context, opt Options, cand Candidate) *Preflight {
 		if r.res.Verdict == "" {
 			r.res.Verdict = NotRequested
 		}
-		r.finish(ctx)
+		r.finish(parent, deadline)
 		r.res.Preflight = pf
 		pf.Result = r.res
 	} else if r.tracer != nil {

@@ -12,14 +12,16 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/files"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
 
@@ -53,9 +55,14 @@ type Options struct {
 	Roots             *x509.CertPool
 	ContinueUntrusted bool          // go on when the server's certificate fails verification
 	Timeout           time.Duration // whole test; default 30 s
-	KeyLog            io.Writer     // NSS key log for Wireshark, only when the user asks
-	OnStep            func(tlstrace.Step)
-	Now               func() time.Time
+	// Deadline, when set, is when the whole test must be over, pre-flight
+	// included: the CLI sets it once, before the pre-flight, and both
+	// connections share it. Zero: Timeout from the start of Run (or
+	// RunPreflight).
+	Deadline time.Time
+	KeyLog   io.Writer // NSS key log for Wireshark, only when the user asks
+	OnStep   func(tlstrace.Step)
+	Now      func() time.Time
 	// HTTPClient is used for AIA, OCSP and CRL downloads of the checks.
 	HTTPClient *http.Client
 	// LateAlertWait bounds the wait for a late alert after a TLS 1.3
@@ -93,6 +100,43 @@ func (o *Options) defaults() {
 		o.LateAlertWait = DefaultLateAlertWait
 	}
 }
+
+// deadline is when the test started at start must end.
+func (o *Options) deadline(start time.Time) time.Time {
+	if !o.Deadline.IsZero() {
+		return o.Deadline
+	}
+	return start.Add(o.Timeout)
+}
+
+// The test's time is shared (one deadline for everything, issue 10): the
+// network part — AIA download, connection, handshake, HTTP — ends
+// checksShare before the deadline, so the local checks (OCSP, CRL) keep
+// time of their own even when the server used all of its share; and the
+// AIA download gets at most aiaShare of the network part, so a slow CA
+// cannot eat the server's time.
+
+// checksShare is the part of timeout kept for the local checks: a
+// quarter, at most certcheck.DefaultTimeout.
+func checksShare(timeout time.Duration) time.Duration {
+	return min(timeout/4, certcheck.DefaultTimeout)
+}
+
+// maxAIAWait bounds the AIA download before the handshake: a CA's web
+// server answers in well under a second, and the test can go on without
+// the certificate it would give.
+const maxAIAWait = 3 * time.Second
+
+// secondsText is "2 s", "1.5 s", "250 ms", as the checks word it.
+func secondsText(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return strconv.FormatFloat(d.Round(100*time.Millisecond).Seconds(), 'f', -1, 64) + " s"
+}
+
+// checksMax bounds the local checks after the network part.
+const checksMax = 8 * time.Second
 
 // DefaultLateAlertWait is how long a test waits, at most, for a TLS 1.3
 // server's late verdict on the certificate. Measured: stunnel checking
@@ -146,14 +190,15 @@ type run struct {
 func Run(ctx context.Context, opt Options, cred Credential) *Result {
 	opt.defaults()
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	deadline := opt.deadline(start)
+	netCtx, cancel := context.WithDeadline(ctx, deadline.Add(-checksShare(opt.Timeout)))
 	defer cancel()
 	r := newRun(opt, cred, start, "test")
 	if pf := opt.Preflight; pf != nil && pf.Finding == FindingPostHandshakeAuth && opt.TLSVersion == "auto" {
 		r = newRun(opt, cred, start, "test-tls12")
 		r.pha = true
 	}
-	r.execute(ctx)
+	r.execute(netCtx)
 	if !r.pha && opt.TLSVersion == "auto" && r.postHandshakePattern() {
 		// RFC 8446 §4.6.2: the server wanted post-handshake authentication,
 		// which Go never offers. TLS 1.2 renegotiation asks the same way.
@@ -161,19 +206,19 @@ func Run(ctx context.Context, opt Options, cred Credential) *Result {
 		r = newRun(opt, cred, start, "test-tls12")
 		r.pha = true
 		r.res.Notes = append(notes, "Over TLS 1.3 the server did not ask for a certificate in the handshake and then refused the request or closed: the test was repeated over TLS 1.2.")
-		r.execute(ctx)
+		r.execute(netCtx)
 	}
 	if !r.pha && r.postHandshakePattern() {
 		r.phaFailed() // --tls 1.3: the card was not tested
 	}
-	r.finish(ctx)
+	r.finish(ctx, deadline)
 	r.res.Preflight = opt.Preflight
 	return r.res
 }
 
 func newRun(opt Options, cred Credential, start time.Time, conn string) *run {
 	return &run{opt: opt, cred: cred, start: start, conn: conn, ticketSeen: make(chan struct{}),
-		res: &Result{URL: opt.URL, Advice: []string{}, AdviceCodes: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
+		res: &Result{URL: RedactURL(opt.URL), Advice: []string{}, AdviceCodes: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
 }
 
 func (r *run) execute(ctx context.Context) {
@@ -183,6 +228,9 @@ func (r *run) execute(ctx context.Context) {
 		return
 	}
 	r.target = t
+	if t.URL.User != nil {
+		r.note("The user name (and password) in the URL are not sent: cardcheck tests the certificate, and sends no Authorization header.")
+	}
 	cfg, err := r.tlsConfig()
 	if err != nil {
 		r.fail(KindProtocol, err.Error())
@@ -283,13 +331,17 @@ func (r *run) fail(kind ErrorKind, msg string) {
 	r.res.Error = &ErrorInfo{Kind: string(kind), Message: msg}
 }
 
+// maxCAFile bounds a CA file: the system's whole trust store in one PEM
+// file is about 200 KB.
+const maxCAFile = 16 << 20
+
 // LoadRoots reads the PEM (or DER) certificates of a CA file; nil for "".
 func LoadRoots(file string) (*x509.CertPool, error) {
 	if file == "" {
 		return nil, nil
 	}
 	pool := x509.NewCertPool()
-	b, err := os.ReadFile(file)
+	b, err := files.ReadFile(file, maxCAFile)
 	if err != nil {
 		return nil, err
 	}
@@ -322,11 +374,19 @@ func (r *run) completeChain(ctx context.Context) {
 		string(leaf.RawIssuer) == string(leaf.RawSubject) {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	wait := maxAIAWait
+	if dl, ok := ctx.Deadline(); ok {
+		wait = min(wait, time.Until(dl)/3)
+	}
+	actx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	chain, _ := certcheck.BuildChain(ctx, leaf, nil, r.opt.Roots, r.opt.HTTPClient)
-	if len(chain) > 1 {
+	chain, _ := certcheck.BuildChain(actx, leaf, nil, r.opt.Roots, r.opt.HTTPClient)
+	switch {
+	case len(chain) > 1:
 		r.cred.Intermediates = chain[1:]
 		r.note("The issuing CA certificate was downloaded from the certificate's AIA address and sent with it (the card does not carry it).")
+	case actx.Err() != nil && ctx.Err() == nil:
+		r.note(fmt.Sprintf("The CA's AIA address %s did not answer within %v: the certificate was sent without its issuing CA certificate.",
+			leaf.IssuingCertificateURL[0], secondsText(wait)))
 	}
 }

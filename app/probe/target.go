@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -39,7 +40,7 @@ func (t Target) ServerName() string {
 // ParseTarget checks a URL the user typed and says plainly what is wrong.
 // Accepted: https://host[:port][/path] and tls://host:port.
 func ParseTarget(raw string) (Target, error) {
-	raw = strings.TrimSpace(raw)
+	raw = RedactURL(strings.TrimSpace(raw)) // errors quote it; the password is never used
 	if raw == "" {
 		return Target{}, errors.New("enter the server's address, for example https://server.example.org/")
 	}
@@ -77,6 +78,28 @@ func ParseTarget(raw string) (Target, error) {
 		t.Path = "/"
 	}
 	return t, nil
+}
+
+// userinfo finds the user information of a URL as typed ("//user:pass@"),
+// for URLs url.Parse refuses.
+var userinfo = regexp.MustCompile(`(//[^/?#@]*?):[^/?#]*@`)
+
+// RedactURL hides the password of user information in a URL
+// ("https://user:xxxxx@host/"), in reports, JSON and error texts.
+// cardcheck never sends it: the test is about the certificate, and an
+// HTTP Authorization header would make the answer say something else
+// (README: URLs with a user name and password).
+func RedactURL(raw string) string {
+	if !strings.Contains(raw, "@") {
+		return raw
+	}
+	if u, err := url.Parse(raw); err == nil {
+		if _, has := u.User.Password(); has {
+			return u.Redacted()
+		}
+		return raw
+	}
+	return userinfo.ReplaceAllString(raw, "$1:xxxxx@")
 }
 
 func unwrapURLError(err error) error {
@@ -146,11 +169,15 @@ func connect(ctx context.Context, c net.Conn, proxy *url.URL, addr string) error
 		return fmt.Errorf("proxy %s: %w", proxy.Host, err)
 	}
 	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodConnect})
+	resp, err := readResponse(br, &http.Request{Method: http.MethodConnect})
+	var he *headError
+	if errors.As(err, &he) {
+		return &proxyHeadError{proxy: proxy.Host, head: he}
+	}
 	if err != nil {
 		return fmt.Errorf("proxy %s did not answer the CONNECT request: %w", proxy.Host, err)
 	}
-	resp.Body.Close()
+	// Not resp.Body.Close: it would read a refusal's body to the end.
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("proxy %s refused the tunnel to %s: %s", proxy.Host, addr, resp.Status)
 	}
@@ -158,4 +185,14 @@ func connect(ctx context.Context, c net.Conn, proxy *url.URL, addr string) error
 		return fmt.Errorf("proxy %s sent data before the tunnel was open", proxy.Host)
 	}
 	return nil
+}
+
+// proxyHeadError is a CONNECT answer beyond the bounds of readHead.
+type proxyHeadError struct {
+	proxy string
+	head  *headError
+}
+
+func (e *proxyHeadError) Error() string {
+	return fmt.Sprintf("the proxy %s sent %s in its answer to CONNECT; cardcheck stopped reading", e.proxy, e.head.Error())
 }

@@ -35,7 +35,7 @@ func challengeOpts(c Card) crypto.SignerOpts {
 
 // finish gathers the trace, runs the local certificate checks and writes
 // summary and advice for the verdict.
-func (r *run) finish(ctx context.Context) {
+func (r *run) finish(ctx context.Context, deadline time.Time) {
 	if r.tracer != nil {
 		r.tracer.Flush()
 		r.res.Steps = r.tracer.Steps()
@@ -44,7 +44,7 @@ func (r *run) finish(ctx context.Context) {
 		r.res.CertificateRequest = r.certificateRequest()
 	}
 	r.serverResult()
-	r.runChecks(ctx)
+	r.runChecks(ctx, deadline)
 	_, spent := r.signStats()
 	r.res.Timings.SignMs = ms(spent)
 	r.res.Timings.TotalMs = ms(time.Since(r.start))
@@ -76,7 +76,7 @@ func (r *run) serverResult() {
 // signature the card made for CertificateVerify; only when the handshake
 // made none does it sign one random challenge (at most one signature on
 // the card per test).
-func (r *run) runChecks(ctx context.Context) {
+func (r *run) runChecks(ctx context.Context, deadline time.Time) {
 	if r.cred.Leaf == nil {
 		return
 	}
@@ -97,10 +97,16 @@ func (r *run) runChecks(ctx context.Context) {
 	if r.cred.Card != nil && len(sigs) == 0 && !r.preflight && r.signError() == nil { // never a second signature after a failed one
 		in.Challenge = r.challenge
 	}
-	// The checks get their own time budget: a test that timed out on the
-	// server still deserves its local checks.
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 8*time.Second)
+	// The checks run until the test's deadline (the network part left them
+	// checksShare at least) and at most checksMax: a test that timed out
+	// on the server still deserves its local checks.
+	end := time.Now().Add(checksMax)
+	if deadline.Before(end) {
+		end = deadline
+	}
+	cctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), end)
 	defer cancel()
+	in.Timeout = max(time.Until(end), time.Millisecond)
 	r.res.Checks = certcheck.Run(cctx, in)
 }
 
@@ -248,7 +254,7 @@ func adviceForError(e *ErrorInfo) []advice {
 // Failure is the result of a test that could not start (token side or
 // setup): verdict error with kind and message, summary and advice filled.
 func Failure(url, kind, msg string) *Result {
-	r := &run{res: &Result{URL: url, Advice: []string{}, AdviceCodes: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
+	r := &run{res: &Result{URL: RedactURL(url), Advice: []string{}, AdviceCodes: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
 	r.fail(ErrorKind(kind), msg)
 	r.res.Server.Chain = []ChainCert{}
 	r.explain()

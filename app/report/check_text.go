@@ -7,8 +7,14 @@ import (
 	"text/tabwriter"
 
 	"github.com/cardcheck/cardcheck/app/probe"
+	"github.com/cardcheck/cardcheck/app/termsafe"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
+
+// safe escapes one value that came from a server, a card or a module
+// (a subject, a reason phrase, a detail that quotes one) for a line of
+// text; termsafe.Writer behind every writer here catches the rest.
+var safe = termsafe.String
 
 // WriteCheckText prints a probe result for people: a short header that
 // says when and where the test ran (when the result has an environment),
@@ -16,6 +22,7 @@ import (
 // server asked for, and the local checks. The GUI's "Copy report" uses the
 // same text.
 func WriteCheckText(w io.Writer, res *probe.Result) {
+	w = termsafe.Writer(w)
 	if res.Environment != nil {
 		WriteEnvironmentText(w, res.Environment)
 		fmt.Fprintln(w)
@@ -33,28 +40,28 @@ func WriteCheckText(w io.Writer, res *probe.Result) {
 		fmt.Fprintf(w, "\nTimings: login %.1f ms, handshake %.1f ms, card signing %.1f ms, total %.1f ms\n", t.LoginMs, t.HandshakeMs, t.SignMs, t.TotalMs)
 	}
 	for _, n := range res.Notes {
-		fmt.Fprintf(w, "Note: %s\n", n)
+		fmt.Fprintf(w, "Note: %s\n", safe(n))
 	}
 }
 
 func writeVerdict(w io.Writer, res *probe.Result) {
-	fmt.Fprintf(w, "VERDICT: %s\n%s\n", strings.ToUpper(string(res.Verdict)), res.Summary)
+	fmt.Fprintf(w, "VERDICT: %s\n%s\n", strings.ToUpper(string(res.Verdict)), safe(res.Summary))
 	if res.Cause != "" {
-		fmt.Fprintf(w, "Cause: %s\n", res.Cause)
+		fmt.Fprintf(w, "Cause: %s\n", safe(res.Cause))
 	}
 	if res.Error != nil {
-		fmt.Fprintf(w, "Error (%s): %s\n", res.Error.Kind, res.Error.Message)
+		fmt.Fprintf(w, "Error (%s): %s\n", res.Error.Kind, safe(res.Error.Message))
 	}
 	if len(res.Advice) > 0 {
 		fmt.Fprintln(w, "What to do:")
 		for _, a := range res.Advice {
-			fmt.Fprintf(w, "  - %s\n", a)
+			fmt.Fprintf(w, "  - %s\n", safe(a))
 		}
 	}
 }
 
 func writeConnection(w io.Writer, res *probe.Result) {
-	fmt.Fprintf(w, "\nURL: %s\n", res.URL)
+	fmt.Fprintf(w, "\nURL: %s\n", safe(res.URL))
 	if res.TLS.Version != "" {
 		fmt.Fprintf(w, "TLS %s, %s\n", res.TLS.Version, res.TLS.CipherSuite)
 	}
@@ -62,10 +69,10 @@ func writeConnection(w io.Writer, res *probe.Result) {
 		fmt.Fprintf(w, "TLS version: %s\n", res.TLS.FallbackReason)
 	}
 	if c, ok := res.ClientCertificate.(Certificate); ok {
-		fmt.Fprintf(w, "Client certificate: %s [%s], issued by %s, valid until %s\n  %s\n", c.Subject, c.Key, c.Issuer, c.NotAfter, c.URI)
+		fmt.Fprintf(w, "Client certificate: %s [%s], issued by %s, valid until %s\n  %s\n", safe(c.Subject), c.Key, safe(c.Issuer), c.NotAfter, safe(c.URI))
 	}
 	if res.HTTP != nil {
-		fmt.Fprintf(w, "HTTP answer: %d %s\n", res.HTTP.Status, res.HTTP.Reason)
+		fmt.Fprintf(w, "HTTP answer: %d %s\n", res.HTTP.Status, safe(res.HTTP.Reason))
 	}
 	if res.Alert != nil {
 		fmt.Fprintf(w, "Alert: %s sent %s %s (%d)\n", res.Alert.From, res.Alert.Level, res.Alert.Name, res.Alert.Code)
@@ -79,9 +86,9 @@ func writePreflight(w io.Writer, res *probe.Result) {
 	if pf == nil {
 		return
 	}
-	fmt.Fprintf(w, "\nPre-flight without the card (%s, %.1f ms): %s\n", pf.Finding, pf.DurationMs, pf.Summary)
+	fmt.Fprintf(w, "\nPre-flight without the card (%s, %.1f ms): %s\n", pf.Finding, pf.DurationMs, safe(pf.Summary))
 	for _, c := range pf.Fit {
-		fmt.Fprintf(w, "  fit %s: %s: %s\n", c.Name, strings.ToUpper(string(c.Status)), c.Detail)
+		fmt.Fprintf(w, "  fit %s: %s: %s\n", c.Name, strings.ToUpper(string(c.Status)), safe(c.Detail))
 	}
 	if len(pf.Steps) > 0 && pf.Result != res {
 		fmt.Fprintf(w, "Pre-flight messages (connection 1, no certificate sent, %d):\n", len(pf.Steps))
@@ -115,7 +122,7 @@ func writeSteps(w io.Writer, steps []tlstrace.Step) {
 		if s.Encrypted {
 			enc = "(encrypted)"
 		}
-		fmt.Fprintf(tw, "  %d\t%7.1f ms\t%s\t%s\t%s\t%s\t%s\n", s.Seq, float64(s.At.Microseconds())/1000, dir, s.Message, enc, Count(s.Bytes, "byte", "bytes"), s.Summary)
+		fmt.Fprintf(tw, "  %d\t%7.1f ms\t%s\t%s\t%s\t%s\t%s\n", s.Seq, float64(s.At.Microseconds())/1000, dir, s.Message, enc, Count(s.Bytes, "byte", "bytes"), safe(s.Summary))
 	}
 	tw.Flush()
 }
@@ -127,10 +134,10 @@ func writeServer(w io.Writer, res *probe.Result) {
 	if res.Server.Verified {
 		fmt.Fprintln(w, "\nServer certificate: verified")
 	} else {
-		fmt.Fprintf(w, "\nServer certificate: NOT verified: %s\n", derefStr(res.Server.Error))
+		fmt.Fprintf(w, "\nServer certificate: NOT verified: %s\n", safe(derefStr(res.Server.Error)))
 	}
 	for i, c := range res.Server.Chain {
-		fmt.Fprintf(w, "  %d. %s\n     issued by %s, valid until %s\n", i, c.Subject, c.Issuer, c.NotAfter)
+		fmt.Fprintf(w, "  %d. %s\n     issued by %s, valid until %s\n", i, safe(c.Subject), safe(c.Issuer), c.NotAfter)
 	}
 }
 
@@ -153,7 +160,7 @@ func writeRequest(w io.Writer, res *probe.Result) {
 	} else {
 		fmt.Fprintln(w, "  Acceptable CAs:")
 		for _, ca := range cr.AcceptableCAs {
-			fmt.Fprintf(w, "    - %s\n", ca)
+			fmt.Fprintf(w, "    - %s\n", safe(ca))
 		}
 	}
 	fmt.Fprintf(w, "  Signature schemes: %s\n", strings.Join(cr.SignatureSchemes, ", "))
@@ -166,7 +173,7 @@ func writeChecks(w io.Writer, res *probe.Result) {
 	fmt.Fprintln(w, "\nClient certificate checks:")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, c := range res.Checks {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", strings.ToUpper(string(c.Status)), c.Name, c.Detail)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", strings.ToUpper(string(c.Status)), c.Name, safe(c.Detail))
 	}
 	tw.Flush()
 }

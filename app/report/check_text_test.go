@@ -54,3 +54,32 @@ func TestCheckTextWithoutHandshake(t *testing.T) {
 		t.Errorf("a test without a handshake:\n%s", out)
 	}
 }
+
+// TestCheckTextEscapesHostileNames: a server's names, reason phrase and
+// a card's subject reach the report escaped — no escape sequence, and no
+// newline that could forge a verdict line.
+func TestCheckTextEscapesHostileNames(t *testing.T) {
+	evil := "CN=x\x1b]0;owned\x07\nVERDICT: ACCEPTED\u202e"
+	res := &probe.Result{
+		URL: "https://server.example/", Verdict: probe.Rejected, Summary: "s", Cause: evil,
+		CertificateRequest: &probe.CertRequest{AcceptableCAs: []string{evil}},
+		Server:             probe.ServerInfo{Chain: []probe.ChainCert{{Subject: evil, Issuer: evil}}},
+		HTTP:               &probe.HTTPInfo{Status: 400, Reason: "Bad\x1b[2J"},
+		Checks:             []certcheck.Check{{Name: "chain", Status: certcheck.Fail, Detail: evil}},
+		Steps:              []tlstrace.Step{{Seq: 1, From: "server", Message: "Certificate", Summary: evil}},
+		Notes:              []string{evil},
+		ClientCertificate:  Certificate{Subject: evil, Issuer: evil},
+	}
+	var b strings.Builder
+	WriteCheckText(&b, res)
+	out := b.String()
+	if strings.ContainsAny(out, "\x1b\x07\u202e") {
+		t.Fatalf("control characters in the report:\n%s", out)
+	}
+	if n := strings.Count("\n"+out, "\nVERDICT:"); n != 1 {
+		t.Fatalf("%d verdict lines:\n%s", n, out)
+	}
+	if !strings.Contains(out, `CN=x\x1b]0;owned\x07\x0aVERDICT: ACCEPTED\u202e`) {
+		t.Fatalf("hostile name not shown escaped:\n%s", out)
+	}
+}

@@ -6,27 +6,30 @@ import (
 	"strings"
 
 	"github.com/cardcheck/cardcheck/app/environment"
+	"github.com/cardcheck/cardcheck/app/termsafe"
 )
 
 // WriteEnvironmentText prints the header of a check report: when, with
 // which cardcheck, on which system, through which module, on which card.
 func WriteEnvironmentText(w io.Writer, env *environment.Environment) {
+	w = termsafe.Writer(w)
 	WriteHostText(w, env.Host)
 	if m := env.Module; m != nil {
-		fmt.Fprintf(w, "Module:    %s\n", m.Path)
+		fmt.Fprintf(w, "Module:    %s\n", safe(m.Path))
 		if lib := joinNonEmpty(" ", m.Description, versionText(m.LibraryVersion)); lib != "" {
-			fmt.Fprintf(w, "           %s\n", joinNonEmpty(", ", lib, m.Manufacturer))
+			fmt.Fprintf(w, "           %s\n", safe(joinNonEmpty(", ", lib, m.Manufacturer)))
 		}
 	}
 	if t := env.Token; t != nil {
-		fmt.Fprintf(w, "Token:     %q %s\n", t.Label, joinNonEmpty(", ", joinNonEmpty(" ", t.Manufacturer, t.Model),
-			prefixed("serial ", t.Serial), prefixed("firmware ", t.FirmwareVersion), prefixed("hardware ", t.HardwareVersion)))
+		fmt.Fprintf(w, "Token:     %q %s\n", t.Label, safe(joinNonEmpty(", ", joinNonEmpty(" ", t.Manufacturer, t.Model),
+			prefixed("serial ", t.Serial), prefixed("firmware ", t.FirmwareVersion), prefixed("hardware ", t.HardwareVersion))))
 	}
 }
 
 // WriteHostText prints the time and this program and system (the header
 // of `tokens`, and the top of a check report's header).
 func WriteHostText(w io.Writer, h environment.Host) {
+	w = termsafe.Writer(w)
 	fmt.Fprintf(w, "Time:      %s\n", h.Time)
 	fmt.Fprintf(w, "cardcheck: %s\n", HostText(h))
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cardcheck/cardcheck/token"
 )
@@ -80,13 +81,32 @@ type Key struct {
 	HasCertificate     bool   `json:"has_certificate"`
 }
 
+// MaxInfoText bounds a string a module reports (labels, descriptions,
+// manufacturer, serial) in a report. CK_INFO and CK_TOKEN_INFO fields are
+// 32 bytes at most (16 for a serial) by the PKCS#11 ABI, but CKA_LABEL has
+// no limit: a broken or hostile module may give megabytes.
+const MaxInfoText = 256
+
+// Bounded cuts s to MaxInfoText bytes at a character boundary, marking
+// the cut with "…".
+func Bounded(s string) string {
+	if len(s) <= MaxInfoText {
+		return s
+	}
+	cut := MaxInfoText
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
 // FromInventory converts a scan into the JSON document.
 func FromInventory(inv *token.Inventory) Tokens {
 	out := Tokens{Modules: []Module{}, Tokens: []Token{}}
 	for _, m := range inv.Modules {
 		out.Modules = append(out.Modules, Module{
-			Path: m.Path, Source: string(m.Source), Description: m.Info.Description,
-			Manufacturer: m.Info.Manufacturer, LibraryVersion: m.Info.LibraryVersion,
+			Path: m.Path, Source: string(m.Source), Description: Bounded(m.Info.Description),
+			Manufacturer: Bounded(m.Info.Manufacturer), LibraryVersion: Bounded(m.Info.LibraryVersion),
 			CryptokiVersion: m.Info.CryptokiVersion, Error: errString(m.Err),
 		})
 	}
@@ -99,8 +119,8 @@ func FromInventory(inv *token.Inventory) Tokens {
 // FromToken converts one token.
 func FromToken(t *token.Token) Token {
 	tj := Token{
-		Module: t.Module.Path, Label: t.Label, Manufacturer: t.Manufacturer, Model: t.Model,
-		Serial: t.Serial, SlotDescription: t.SlotDescription, HardwareVersion: t.HardwareVersion,
+		Module: t.Module.Path, Label: Bounded(t.Label), Manufacturer: Bounded(t.Manufacturer), Model: Bounded(t.Model),
+		Serial: Bounded(t.Serial), SlotDescription: Bounded(t.SlotDescription), HardwareVersion: t.HardwareVersion,
 		FirmwareVersion: t.FirmwareVersion, Flags: t.Flags, Mechanisms: []string{},
 		PrivateObjectsVisible: t.PrivateObjectsVisible, Certificates: []Certificate{}, Keys: []Key{},
 		Error: errString(t.Err),
@@ -116,7 +136,7 @@ func FromToken(t *token.Token) Token {
 		}
 	}
 	for _, k := range t.Keys {
-		tj.Keys = append(tj.Keys, Key{ID: hex.EncodeToString(k.ID), Label: k.Label, Type: k.Type,
+		tj.Keys = append(tj.Keys, Key{ID: hex.EncodeToString(k.ID), Label: Bounded(k.Label), Type: k.Type,
 			Bits: k.Bits, AlwaysAuthenticate: k.AlwaysAuthenticate, HasCertificate: paired[k]})
 	}
 	return tj
@@ -127,7 +147,7 @@ func FromToken(t *token.Token) Token {
 func FromCertificate(c *token.Certificate) Certificate {
 	fp := c.SHA256()
 	cj := Certificate{
-		Label: c.Label, ID: hex.EncodeToString(c.ID), URI: c.URI, SHA256: hex.EncodeToString(fp[:]),
+		Label: Bounded(c.Label), ID: hex.EncodeToString(c.ID), URI: c.URI, SHA256: hex.EncodeToString(fp[:]),
 		Key: c.KeyDescription(), HasPrivateKey: c.HasPrivateKey, Usable: c.Usable(),
 		Problems: []string{}, KeyUsage: []string{}, ExtKeyUsage: []string{},
 	}

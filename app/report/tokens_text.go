@@ -7,18 +7,20 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cardcheck/cardcheck/app/termsafe"
 	"github.com/cardcheck/cardcheck/token"
 )
 
 // WriteTokensText prints the inventory as a readable listing: modules, then
 // each token with its PIN state and a table of certificates.
 func WriteTokensText(w io.Writer, inv *token.Inventory, now time.Time) {
+	w = termsafe.Writer(w)
 	for _, m := range inv.Modules {
 		if m.Err != nil {
-			fmt.Fprintf(w, "Module %s\n  cannot be used: %v\n\n", m.Path, m.Err)
+			fmt.Fprintf(w, "Module %s\n  cannot be used: %s\n\n", safe(m.Path), safe(m.Err.Error()))
 			continue
 		}
-		fmt.Fprintf(w, "Module %s\n  %s, %s, version %s (%s)\n\n", m.Path, m.Info.Description, m.Info.Manufacturer, m.Info.LibraryVersion, m.Source)
+		fmt.Fprintf(w, "Module %s\n  %s, %s, version %s (%s)\n\n", safe(m.Path), safe(m.Info.Description), safe(m.Info.Manufacturer), safe(m.Info.LibraryVersion), m.Source)
 	}
 	if len(inv.Tokens) == 0 {
 		fmt.Fprintln(w, "No tokens found. Insert a smart card or USB token, or give its module with --module PATH.")
@@ -30,11 +32,11 @@ func WriteTokensText(w io.Writer, inv *token.Inventory, now time.Time) {
 }
 
 func writeTokenText(w io.Writer, t *token.Token, now time.Time) {
-	fmt.Fprintf(w, "Token %q  serial %s  (%s %s, firmware %s)\n", t.Label, t.Serial, t.Manufacturer, t.Model, t.FirmwareVersion)
-	fmt.Fprintf(w, "  module %s\n", t.Module.Path)
+	fmt.Fprintf(w, "Token %q  serial %s  (%s %s, firmware %s)\n", t.Label, safe(t.Serial), safe(t.Manufacturer), safe(t.Model), safe(t.FirmwareVersion))
+	fmt.Fprintf(w, "  module %s\n", safe(t.Module.Path))
 	fmt.Fprintf(w, "  PIN: %s\n", PINStateText(t.Flags))
 	if t.Err != nil {
-		fmt.Fprintf(w, "  problem reading the token: %v\n", t.Err)
+		fmt.Fprintf(w, "  problem reading the token: %s\n", safe(t.Err.Error()))
 	}
 	if len(t.Certificates) == 0 {
 		fmt.Fprintf(w, "  no certificates\n\n")
@@ -47,7 +49,7 @@ func writeTokenText(w io.Writer, t *token.Token, now time.Time) {
 		if !c.Usable() {
 			mark = "--"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%x\t%s\t%s\n", mark, certName(c), c.KeyDescription(),
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%x\t%s\t%s\n", mark, safe(certName(c)), c.KeyDescription(),
 			ValidityText(c, now), c.ID, tristate(c.HasPrivateKey), problemsText(c.Problems))
 	}
 	tw.Flush()

@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/cardcheck/cardcheck/app/files"
 	"github.com/cardcheck/cardcheck/app/pki"
 )
 
@@ -67,8 +68,14 @@ func loadServerCert(cfg Config) (*tls.Certificate, error) {
 	return c, nil
 }
 
+// maxInputFile bounds a certificate, key or CRL file of serve: a CRL a
+// test server checks is far smaller.
+const maxInputFile = 32 << 20
+
+// readFile reads a regular file only: a FIFO or a device given as --crl
+// would block or never end.
 func readFile(what, path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+	data, err := files.ReadFile(path, maxInputFile)
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {

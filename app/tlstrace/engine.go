@@ -23,11 +23,21 @@ const (
 	maxRecordPayload = 1<<14 + 2048 // TLSCiphertext.length limit, RFC 5246 §6.2.3
 	maxHandshakeMsg  = 256 << 10    // larger messages are skipped with a note
 	maxPendingBytes  = 1 << 20      // records held back waiting for a key, per direction
-	maxSteps         = 10000
-	maxAppDataSteps  = 100 // per direction; later application data is counted, not listed
-	maxNotes         = 100
-	maxAlerts        = 100
-	maxCertsListed   = 20
+	// maxSteps bounds the steps of one connection: a full handshake is
+	// 10 to 20 steps, with a renegotiation and maxAppDataSteps records of
+	// application data each way about 250. A hostile peer can make many
+	// tiny messages (8,190 alerts fit one record); 1,000 steps keep a
+	// report under about 1 MB of JSON.
+	maxSteps = 1000
+	// maxAlertSteps is how many alerts of one direction are listed one by
+	// one; later alerts of a record are merged into one step "… and N
+	// more alerts". A real peer sends one alert, at most a warning and a
+	// fatal one.
+	maxAlertSteps   = 4
+	maxAppDataSteps = 100 // per direction; later application data is counted, not listed
+	maxNotes        = 100
+	maxAlerts       = 100
+	maxCertsListed  = 20
 )
 
 // keyPhase is where a TLS 1.3 direction is in the key schedule (RFC 8446 §7).
@@ -73,8 +83,9 @@ type direction struct {
 	pendingBytes int
 	pumping      bool
 
-	encHS    int // TLS 1.2 undecryptable handshake records since ChangeCipherSpec
-	appSteps int
+	encHS      int // TLS 1.2 undecryptable handshake records since ChangeCipherSpec
+	appSteps   int
+	alertSteps int // alerts listed one by one (maxAlertSteps)
 }
 
 // engine is the single-threaded core; Tracer adds locking and delivery.
@@ -505,7 +516,11 @@ func (e *engine) keyUpdate(d *direction) {
 }
 
 // alert reports each 2-byte alert of the record (RFC 8446 §6, RFC 5246 §7.2).
+// After maxAlertSteps alerts from one side, the rest of a record is merged
+// into one step.
 func (e *engine) alert(d *direction, data []byte, at time.Duration, enc bool) {
+	var first *Alert // the first alert merged, and how many were
+	merged := 0
 	for len(data) >= 2 {
 		level := data[0]
 		a := Alert{From: d.name, Level: alertLevelName(level), Code: int(data[1]), Name: AlertName(int(data[1]))}
@@ -513,6 +528,13 @@ func (e *engine) alert(d *direction, data []byte, at time.Duration, enc bool) {
 		if len(e.alerts) < maxAlerts {
 			e.alerts = append(e.alerts, a)
 		}
+		if d.alertSteps >= maxAlertSteps {
+			if merged++; first == nil {
+				first = &a
+			}
+			continue
+		}
+		d.alertSteps++
 		s := Step{From: d.name, Message: "Alert", At: at, Bytes: 2, Encrypted: enc, Alert: &a,
 			Summary: fmt.Sprintf("%s alert %s (%d)", a.Level, a.Name, a.Code),
 			Explain: explain("Alert", d.name, fmt.Sprint(a.Code))}
@@ -520,9 +542,24 @@ func (e *engine) alert(d *direction, data []byte, at time.Duration, enc bool) {
 		s.Fields.add("Description", fmt.Sprintf("%s (%d)", a.Name, a.Code))
 		e.emit(s)
 	}
+	if first != nil {
+		e.mergedAlerts(d, first, merged, at, enc)
+	}
 	if len(data) == 1 {
 		e.note("%s sent a truncated alert", d.name)
 	}
+}
+
+// mergedAlerts emits one step for n alerts of a record beyond
+// maxAlertSteps, first the first of them.
+func (e *engine) mergedAlerts(d *direction, first *Alert, n int, at time.Duration, enc bool) {
+	s := Step{From: d.name, Message: "Alert", At: at, Bytes: 2 * n, Encrypted: enc, Alert: first,
+		Summary: fmt.Sprintf("… and %s", count(n, "more alert", "more alerts")),
+		Explain: explain("Alert", d.name, fmt.Sprint(first.Code))}
+	s.Fields.add("Merged", fmt.Sprintf("%s in one record, not listed one by one (more than %d from the %s)",
+		count(n, "alert", "alerts"), maxAlertSteps, d.name))
+	s.Fields.add("First", fmt.Sprintf("%s %s (%d)", first.Level, first.Name, first.Code))
+	e.emit(s)
 }
 
 // appData reports application data; decrypted HTTP shows its first line.

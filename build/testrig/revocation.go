@@ -38,6 +38,7 @@ type revocationServer struct {
 	srv     *http.Server
 	url     string
 	offline atomic.Bool
+	stalled atomic.Bool
 
 	// Set by serve, read-only afterwards.
 	ca        *pki.CA
@@ -90,6 +91,10 @@ func (s *revocationServer) close() {
 // after connecting.
 func (s *revocationServer) unlessOffline(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.stalled.Load() {
+			<-r.Context().Done() // never answer; the client gives up
+			return
+		}
 		if !s.offline.Load() {
 			next.ServeHTTP(w, r)
 			return
@@ -199,6 +204,14 @@ func subjectPublicKey(c *x509.Certificate) ([]byte, error) {
 		return nil, errors.New("testrig: bad SubjectPublicKeyInfo")
 	}
 	return spki.PublicKey.RightAlign(), nil
+}
+
+// SetRevocationStalled makes the revocation endpoints (CRLs, OCSP and
+// the AIA certificate) accept requests and never answer them, until the
+// client gives up: a slow CA, for the tests of cardcheck's deadlines. As
+// SetRevocationOffline, it affects every test of the process.
+func (r *Rig) SetRevocationStalled(stalled bool) {
+	r.revocation.stalled.Store(stalled)
 }
 
 // SetRevocationOffline makes the revocation endpoints drop every
