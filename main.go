@@ -11,6 +11,7 @@ import (
 	"github.com/cardcheck/cardcheck/app/demo"
 	"github.com/cardcheck/cardcheck/app/desktop"
 	"github.com/cardcheck/cardcheck/app/pinmemory"
+	"github.com/cardcheck/cardcheck/app/secrets"
 	"github.com/cardcheck/cardcheck/token/softhsm"
 	"github.com/cardcheck/cardcheck/ui"
 )
@@ -22,6 +23,7 @@ func main() {
 
 // gui opens the desktop application on the real token layer and keyring.
 func gui() int {
+	secrets.DisableCoreDumps() // before any PIN is typed: no core file holds one
 	backend := desktop.NewWithOptions(nil, cli.TokenOptions(0))
 	defer backend.Close()
 	return ui.Run(ui.Deps{Backend: backend, PINs: pinmemory.New(), TryDemo: tryDemo, EventLog: os.Getenv(ui.EventLogEnv)})
@@ -32,6 +34,7 @@ func gui() int {
 // class sees the demo card and nothing else, and the demo PIN is never
 // kept in the keyring.
 func demoGUI(d *demo.Demo) int {
+	secrets.DisableCoreDumps()
 	backend := desktop.NewWithOptions([]string{d.Module}, cli.TokenOptions(0))
 	defer backend.Close()
 	return ui.RunDemo(ui.Deps{Backend: backend, EventLog: os.Getenv(ui.EventLogEnv)}, d)

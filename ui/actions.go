@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 
 	"github.com/cardcheck/cardcheck/app/config"
+	"github.com/cardcheck/cardcheck/app/files"
 	"github.com/cardcheck/cardcheck/app/pinmemory"
 	"github.com/cardcheck/cardcheck/token"
 )
@@ -137,6 +138,10 @@ func (m *mainWindow) moduleChosen(r fyne.URIReadCloser, err error) {
 	}
 	path := r.URI().Path()
 	r.Close()
+	if err := files.Regular(path); err != nil { // a FIFO or a device would hang the scan
+		m.showError(err)
+		return
+	}
 	m.addModule(path)
 }
 
@@ -203,6 +208,10 @@ func (m *mainWindow) caFileChosen(r fyne.URIReadCloser, err error) {
 	}
 	path := r.URI().Path()
 	r.Close()
+	if err := files.Regular(path); err != nil {
+		m.showError(err)
+		return
+	}
 	m.conn.setCAFile(path)
 }
 

@@ -101,6 +101,9 @@ type testRun struct {
 	// test on a card that stayed logged in); pfCancel stops it.
 	pf       *probe.Preflight
 	pfCancel context.CancelFunc
+	// deadline ends the card's part of the test (the test after login);
+	// set when it starts, so that typing the PIN does not count.
+	deadline time.Time
 	compare  bool
 	login    *loginFlow
 	cancel   context.CancelFunc // set once the probe runs
@@ -456,9 +459,9 @@ func (m *mainWindow) begin(compare bool) {
 		m.conn.url.SetText(url)
 	}
 	m.conn.say("", widget.MediumImportance)
-	m.say("")                // no "Test finished: …" of the last test while this one runs
-	m.win.Canvas().Unfocus() // Esc reaches the window (see esc.go), and no cursor blinks
-	m.conn.setHistory(m.prefs.rememberURL(url))
+	m.say("")                                                    // no "Test finished: …" of the last test while this one runs
+	m.win.Canvas().Unfocus()                                     // Esc reaches the window (see esc.go), and no cursor blinks
+	m.conn.setHistory(m.prefs.rememberURL(probe.RedactURL(url))) // no password in the history file
 	m.prefs.setLastCertificate(cert.URI)
 
 	run := &testRun{url: url, cert: cert, compare: compare, opts: m.conn.currentOptions()}
@@ -557,6 +560,7 @@ func (m *mainWindow) probe(run *testRun, card cardtest.Card) {
 		m.compareProbe(ctx, cancel, run, card)
 		return
 	}
+	run.deadline = time.Now().Add(run.opts.Timeout) // real time, not the window's clock
 	opts := m.testOptions(run)
 	opts.Preflight = run.pf
 	opts.OnStep = func(s tlstrace.Step) { m.do(func() { m.stepArrived(run, s) }) }
@@ -589,7 +593,7 @@ func (m *mainWindow) progressed(run *testRun, p probe.Progress) {
 func (m *mainWindow) testOptions(run *testRun) cardtest.Options {
 	o := run.opts
 	return cardtest.Options{URL: run.url, TLSVersion: o.TLSVersion, CAFile: o.CAFile,
-		ContinueUntrusted: o.ContinueUntrusted, Timeout: o.Timeout}
+		ContinueUntrusted: o.ContinueUntrusted, Timeout: o.Timeout, Deadline: run.deadline}
 }
 
 func (m *mainWindow) stepArrived(run *testRun, s tlstrace.Step) {
