@@ -57,20 +57,7 @@ func Apache(t testing.TB, cfg ApacheConfig) *Server {
 	if cfg.CertFile == "" || cfg.KeyFile == "" {
 		t.Fatal("testservers: ApacheConfig needs CertFile and KeyFile")
 	}
-	const attempts = 5
-	var last string
-	for range attempts {
-		s, retry, log := startApache(t, cfg)
-		if s != nil {
-			return s
-		}
-		if !retry {
-			t.Fatalf("testservers: Apache did not start:\n%s", log)
-		}
-		last = log
-	}
-	t.Fatalf("testservers: Apache found no free port in %d attempts:\n%s", attempts, last)
-	return nil
+	return startRetrying(t, "Apache", func() (*Server, bool, string) { return startApache(t, cfg) })
 }
 
 func startApache(t testing.TB, cfg ApacheConfig) (*Server, bool, string) {

@@ -42,20 +42,7 @@ func HAProxy(t testing.TB, cfg HAProxyConfig) *Server {
 	if cfg.CertFile == "" || cfg.KeyFile == "" {
 		t.Fatal("testservers: HAProxyConfig needs CertFile and KeyFile")
 	}
-	const attempts = 5
-	var last string
-	for range attempts {
-		s, retry, log := startHAProxy(t, cfg)
-		if s != nil {
-			return s
-		}
-		if !retry {
-			t.Fatalf("testservers: HAProxy did not start:\n%s", log)
-		}
-		last = log
-	}
-	t.Fatalf("testservers: HAProxy found no free port in %d attempts:\n%s", attempts, last)
-	return nil
+	return startRetrying(t, "HAProxy", func() (*Server, bool, string) { return startHAProxy(t, cfg) })
 }
 
 func startHAProxy(t testing.TB, cfg HAProxyConfig) (*Server, bool, string) {

@@ -79,20 +79,7 @@ func Nginx(t testing.TB, cfg NginxConfig) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const attempts = 5
-	var last string
-	for range attempts {
-		s, retry, log := startNginx(t, cfg, verify, protocols)
-		if s != nil {
-			return s
-		}
-		if !retry {
-			t.Fatalf("testservers: nginx did not start:\n%s", log)
-		}
-		last = log
-	}
-	t.Fatalf("testservers: nginx found no free port in %d attempts:\n%s", attempts, last)
-	return nil
+	return startRetrying(t, "nginx", func() (*Server, bool, string) { return startNginx(t, cfg, verify, protocols) })
 }
 
 // startNginx makes one attempt on a free port. It returns the server, or

@@ -91,3 +91,24 @@ func probeTLS(addr string) error {
 	}
 	return err
 }
+
+// startRetrying starts a server with start, which picks a free port and
+// reports whether a failure was the port being taken meanwhile (retry).
+// A few attempts cover that race; any other failure ends the test.
+func startRetrying(t testing.TB, name string, start func() (*Server, bool, string)) *Server {
+	t.Helper()
+	const attempts = 5
+	var last string
+	for range attempts {
+		s, retry, log := start()
+		if s != nil {
+			return s
+		}
+		if !retry {
+			t.Fatalf("testservers: %s did not start:\n%s", name, log)
+		}
+		last = log
+	}
+	t.Fatalf("testservers: %s found no free port in %d attempts:\n%s", name, attempts, last)
+	return nil
+}

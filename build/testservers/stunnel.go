@@ -41,20 +41,7 @@ func Stunnel(t testing.TB, cfg StunnelConfig) *Server {
 	if cfg.CertFile == "" || cfg.KeyFile == "" || cfg.Backend == "" {
 		t.Fatal("testservers: StunnelConfig needs CertFile, KeyFile and Backend")
 	}
-	const attempts = 5
-	var last string
-	for range attempts {
-		s, retry, log := startStunnel(t, cfg)
-		if s != nil {
-			return s
-		}
-		if !retry {
-			t.Fatalf("testservers: stunnel did not start:\n%s", log)
-		}
-		last = log
-	}
-	t.Fatalf("testservers: stunnel found no free port in %d attempts:\n%s", attempts, last)
-	return nil
+	return startRetrying(t, "stunnel", func() (*Server, bool, string) { return startStunnel(t, cfg) })
 }
 
 func startStunnel(t testing.TB, cfg StunnelConfig) (*Server, bool, string) {
