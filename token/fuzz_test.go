@@ -17,7 +17,7 @@ func FuzzURI(f *testing.F) {
 		"pkcs11:token=A;id=%01%02;type=cert?module-path=/usr/lib/softhsm/libsofthsm2.so",
 		"pkcs11:model=SoftHSM%20v2;manufacturer=SoftHSM%20project;serial=1;token=t;id=%02;object=o;type=cert",
 		"pkcs11:object=%E5%BC%A0%E4%B8%89;type=private",
-		"pkcs11:token=x?pin-value=1234", "pkcs11:token=%zz", "pkcs11:", "pkcs11:;;;=", "PKCS11:token=x",
+		"pkcs11:token=x?pin-value=1234", "PKCS11:token=x?PIN-VALUE=1234", "1234", "pkcs11:token=%zz", "pkcs11:", "pkcs11:;;;=", "PKCS11:token=x",
 	} {
 		f.Add(s, "label", []byte{1}, "token", "serial")
 	}
@@ -27,9 +27,8 @@ func FuzzURI(f *testing.F) {
 		if filter, err := ParseURI(uri); err == nil {
 			filter.Match(c)
 			filter.MatchToken(tok)
-		} else if strings.HasPrefix(uri, "pkcs11:") && strings.Contains(uri, "pin-value=") && strings.Contains(err.Error(), "pin-value=") {
-			// (Only for a pkcs11: URI: ParseURI quotes anything else whole;
-			// the CLI refuses a PIN in any URI before it gets here.)
+		} else if lower := strings.ToLower(uri); (strings.Contains(lower, "pin-value=") || strings.Contains(lower, "pin-source=")) &&
+			(strings.Contains(strings.ToLower(err.Error()), "pin-value=") || strings.Contains(strings.ToLower(err.Error()), "pin-source=")) {
 			t.Fatalf("the error quotes the PIN: %v", err)
 		}
 		if !utf8.ValidString(label) || !utf8.ValidString(tokLabel) || !utf8.ValidString(serial) {

@@ -466,14 +466,19 @@ func TestModuleThatFailsToInitializeDoesNotHideOthers(t *testing.T) {
 	}
 }
 
+// TestURIsRefusePINs: a URI carrying a PIN is refused in any spelling of
+// the scheme and attribute, and nothing typed where a URI belongs is
+// repeated in the error — it may be the PIN itself.
 func TestURIsRefusePINs(t *testing.T) {
-	for _, u := range []string{"pkcs11:token=x?pin-value=1234", "pkcs11:token=x?pin-source=file:/tmp/p"} {
+	for _, u := range []string{"pkcs11:token=x?pin-value=1234", "pkcs11:token=x?pin-source=file:/tmp/p1234",
+		"PKCS11:token=x?pin-value=1234", "Pkcs11:token=x;PIN-VALUE=1234", "pkcs11:token=%zz?pin-value=1234",
+		"1234", "https://example.com/1234", "pkcs1234"} {
 		if _, err := token.ParseURI(u); err == nil || strings.Contains(err.Error(), "1234") {
 			t.Errorf("%s: %v", u, err)
 		}
 	}
-	if _, err := token.ParseURI("https://example.com"); err == nil {
-		t.Error("a non-pkcs11 URI was accepted")
+	if f, err := token.ParseURI("PKCS11:token=A"); err != nil || !f.MatchToken(&token.Token{Module: &token.Module{}, Label: "A"}) {
+		t.Errorf("an upper-case scheme is refused or selects nothing: %v", err)
 	}
 }
 

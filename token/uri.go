@@ -2,6 +2,7 @@ package token
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -36,6 +37,9 @@ func certURI(tok *Token, c *Certificate) string {
 	return "pkcs11:" + strings.Join(parts, ";")
 }
 
+// errPINInURI refuses a URI that carries a PIN, without repeating it.
+var errPINInURI = errors.New("the PKCS#11 URI contains a PIN (pin-value or pin-source); give the PIN on standard input with --pin-stdin instead")
+
 // URIFilter selects certificates by the attributes of an RFC 7512 URI.
 type URIFilter struct {
 	attrs      map[string][]byte // path attributes, decoded
@@ -46,15 +50,23 @@ type URIFilter struct {
 // a PIN (pin-value, pin-source) is refused: cardcheck takes PINs only from
 // standard input or a PIN pad, so they never sit in shell history.
 func ParseURI(s string) (*URIFilter, error) {
-	if !strings.HasPrefix(s, "pkcs11:") {
-		return nil, fmt.Errorf("%q is not a PKCS#11 URI (it must start with \"pkcs11:\")", s)
+	// Nothing of s is repeated in these errors: what was typed where a
+	// URI belongs may be a PIN, and a URI refused here may carry one.
+	const scheme = "pkcs11:"
+	if len(s) < len(scheme) || !strings.EqualFold(s[:len(scheme)], scheme) {
+		return nil, errors.New("this is not a PKCS#11 URI: it must start with \"pkcs11:\"")
+	}
+	s = scheme + s[len(scheme):] // the scheme is case-insensitive (RFC 3986 §3.1)
+	if lower := strings.ToLower(s); strings.Contains(lower, "pin-value") || strings.Contains(lower, "pin-source") {
+		return nil, errPINInURI
 	}
 	u := pkcs11uri.New()
 	if err := u.Parse(s); err != nil {
-		return nil, fmt.Errorf("the PKCS#11 URI is malformed: %v", err)
+		// The library's reason names at most the bad escape ("%zz").
+		return nil, fmt.Errorf("the PKCS#11 URI is malformed (%s)", strings.TrimPrefix(err.Error(), "Malformed pkcs11 URI: "))
 	}
 	if u.HasPIN() {
-		return nil, fmt.Errorf("the PKCS#11 URI contains a PIN (pin-value or pin-source); give the PIN on standard input with --pin-stdin instead")
+		return nil, errPINInURI
 	}
 	f := &URIFilter{attrs: map[string][]byte{}}
 	for _, k := range []string{"token", "manufacturer", "serial", "model", "id", "object", "type",

@@ -135,17 +135,42 @@ func do(client *http.Client, req *http.Request, limit int64) ([]byte, error) {
 	if resp.ContentLength > limit {
 		return nil, &tooLargeError{limit} // refused before reading
 	}
-	var buf bytes.Buffer
-	if resp.ContentLength > 0 {
-		buf.Grow(int(resp.ContentLength) + 1) // no doubling of a large CRL's buffer
+	if resp.ContentLength >= 0 {
+		// Known length: one buffer of exactly that size.
+		data := make([]byte, resp.ContentLength)
+		if _, err := io.ReadFull(resp.Body, data); err != nil {
+			return nil, err
+		}
+		return data, nil
 	}
-	if _, err := io.Copy(&buf, io.LimitReader(resp.Body, limit+1)); err != nil {
-		return nil, err
+	return readChunks(resp.Body, limit)
+}
+
+// readChunk is the piece readChunks reads at a time.
+const readChunk = 1 << 20
+
+// readChunks reads an answer of unknown length (chunked) in pieces of
+// 1 MB and joins them once at the end: peak memory about twice the
+// answer, where a doubling buffer would take up to four times the limit.
+func readChunks(r io.Reader, limit int64) ([]byte, error) {
+	var chunks [][]byte
+	var total int64
+	size := min(int64(readChunk), limit+1) // OCSP and AIA answers are small
+	for {
+		chunk := make([]byte, size)
+		n, err := io.ReadFull(r, chunk)
+		total += int64(n)
+		if total > limit {
+			return nil, &tooLargeError{limit}
+		}
+		chunks = append(chunks, chunk[:n])
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return bytes.Join(chunks, nil), nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	if int64(buf.Len()) > limit {
-		return nil, &tooLargeError{limit}
-	}
-	return buf.Bytes(), nil
 }
 
 // fetchable reports whether u is a URL this package downloads from: only

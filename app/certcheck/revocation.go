@@ -70,7 +70,9 @@ func decisive(answers []Check) bool {
 }
 
 // best picks the answer to report: a clear one, else a warning, else the
-// first (the OCSP responder's, when there is one).
+// first (the OCSP responder's, when there is one) with the reasons of the
+// others after it, so that a CRL that was too large or too slow is not
+// hidden behind an OCSP responder that was down.
 func best(answers []Check) Check {
 	for _, a := range answers {
 		if a.Status == Pass || a.Status == Fail {
@@ -82,7 +84,11 @@ func best(answers []Check) Check {
 			return a
 		}
 	}
-	return answers[0]
+	first := answers[0]
+	for _, a := range answers[1:] {
+		first.Detail += "; " + a.Detail
+	}
+	return first
 }
 
 // reasonWords are the CRLReason codes of RFC 5280 §5.3.1, which OCSP

@@ -292,6 +292,41 @@ func TestSlowCA(t *testing.T) {
 	})
 }
 
+// TestHugeCRL: the CA's OCSP responder is down, so the revocation check
+// falls back to the CRL — a 22 MB one, as large public CAs publish (it
+// once took the process to 579 MB). The CRL is scanned, not built, so the
+// test stays within the memory promise, and a CRL beyond cardcheck's
+// 32 MB bound is refused with that reason instead of a wrong verdict.
+func TestHugeCRL(t *testing.T) {
+	rig := testrig.Shared(t)
+	crl, err := rig.LargeCRL(600_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(crl) < 20<<20 {
+		t.Fatalf("the CRL has %d bytes, want about 22 MB", len(crl))
+	}
+	rig.SetOCSPDown(true)
+	t.Cleanup(func() { rig.SetOCSPDown(false); rig.SetIntermediateCRL(nil) })
+	url := serveTLS(t, rig.Server.TLSCertificate(), rig.Intermediate.RootPool(), func(c net.Conn) {
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+	})
+	crlURL := rig.RevocationURL + testrig.IntermediateCRLPath
+	// 20 s gives the local checks their 5 s: the scan takes about 1 s
+	// under the race detector on a busy machine.
+	const timeout = 20 * time.Second
+	t.Run("22 MB", func(t *testing.T) {
+		rig.SetIntermediateCRL(crl)
+		o := check(t, rig, timeout, ecCert(), nil, "--url", url, "--ca", rig.CAFile)
+		o.wants(t, "VERDICT: ACCEPTED", "the CRL at "+crlURL+" does not list the certificate as revoked")
+	})
+	t.Run("beyond the bound", func(t *testing.T) {
+		rig.SetIntermediateCRL(append(crl, crl[:12<<20]...)) // 34 MB: not a valid CRL, and too large
+		o := check(t, rig, timeout, ecCert(), nil, "--url", url, "--ca", rig.CAFile)
+		o.wants(t, "VERDICT: ACCEPTED", "could not reach the CRL at "+crlURL, "larger than 32 MB")
+	})
+}
+
 // TestAlertStorm: one 16 KB record of 8,190 alerts after the
 // ClientHello makes a few steps, not 8,190.
 func TestAlertStorm(t *testing.T) {

@@ -3,19 +3,26 @@ package testrig
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/pki"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"golang.org/x/crypto/ocsp"
 )
 
@@ -39,6 +46,11 @@ type revocationServer struct {
 	url     string
 	offline atomic.Bool
 	stalled atomic.Bool
+	// ocspDown answers OCSP requests with 503 so that a client falls back
+	// to the CRL; interCRLOverride, when set, is served instead of
+	// interCRL (a huge CRL for the memory tests).
+	ocspDown         atomic.Bool
+	interCRLOverride atomic.Pointer[[]byte]
 
 	// Set by serve, read-only afterwards.
 	ca        *pki.CA
@@ -67,11 +79,11 @@ func (s *revocationServer) serve(ca *pki.CA, interCRL, rootCRL []byte) error {
 		s.revokedAt[e.SerialNumber.String()] = e.RevocationTime
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+IntermediateCRLPath, s.file("application/pkix-crl", s.interCRL))
+	mux.HandleFunc("GET "+IntermediateCRLPath, s.intermediateCRL)
 	mux.HandleFunc("GET "+RootCRLPath, s.file("application/pkix-crl", s.rootCRL))
 	mux.HandleFunc("GET "+IntermediateCertPath, s.file("application/pkix-cert", ca.Cert.Raw))
-	mux.HandleFunc("POST "+OCSPPath, s.ocsp)
-	mux.HandleFunc("GET "+OCSPPath+"/", s.ocsp)
+	mux.HandleFunc("POST "+OCSPPath, s.unlessOCSPDown(s.ocsp))
+	mux.HandleFunc("GET "+OCSPPath+"/", s.unlessOCSPDown(s.ocsp))
 	s.srv = &http.Server{Handler: s.unlessOffline(mux), ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(s.ln)
 	return nil
@@ -109,9 +121,31 @@ func (s *revocationServer) unlessOffline(next http.Handler) http.Handler {
 	})
 }
 
+// intermediateCRL serves the override when a test set one, else the
+// intermediate's CRL.
+func (s *revocationServer) intermediateCRL(w http.ResponseWriter, r *http.Request) {
+	body := s.interCRL
+	if o := s.interCRLOverride.Load(); o != nil {
+		body = *o
+	}
+	s.file("application/pkix-crl", body)(w, r)
+}
+
+// unlessOCSPDown answers 503 while the responder is set down.
+func (s *revocationServer) unlessOCSPDown(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.ocspDown.Load() {
+			http.Error(w, "OCSP responder down", http.StatusServiceUnavailable)
+			return
+		}
+		next(w, r)
+	}
+}
+
 func (s *revocationServer) file(contentType string, body []byte) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Content-Length", strconv.Itoa(len(body))) // as a web server sends a file
 		w.Write(body)
 	}
 }
@@ -221,4 +255,77 @@ func (r *Rig) SetRevocationStalled(stalled bool) {
 // restore it with t.Cleanup.
 func (r *Rig) SetRevocationOffline(offline bool) {
 	r.revocation.offline.Store(offline)
+}
+
+// SetOCSPDown makes the OCSP responder answer 503 (true), so a client
+// falls back to the CRL, or answer again (false). Like
+// SetRevocationOffline it affects every test of the process.
+func (r *Rig) SetOCSPDown(down bool) {
+	r.revocation.ocspDown.Store(down)
+}
+
+// SetIntermediateCRL serves der at IntermediateCRLPath instead of the
+// intermediate's own CRL; nil restores it. For tests with huge CRLs
+// (LargeCRL).
+func (r *Rig) SetIntermediateCRL(der []byte) {
+	if der == nil {
+		r.revocation.interCRLOverride.Store(nil)
+		return
+	}
+	r.revocation.interCRLOverride.Store(&der)
+}
+
+// LargeCRL returns a CRL of the intermediate listing n made-up serial
+// numbers (16 bytes each, as public CAs use; none of them the rig's),
+// valid now: 35 bytes per entry, so 600,000 entries make the 21 MB that
+// large public CAs publish. The DER is written directly: crypto/x509
+// takes about 15 s under the race detector for that many entries.
+func (r *Rig) LargeCRL(n int) ([]byte, error) {
+	if _, ok := r.Intermediate.Key.Public().(*ecdsa.PublicKey); !ok {
+		return nil, errors.New("testrig: LargeCRL needs the intermediate's ECDSA key")
+	}
+	now := time.Now().UTC()
+	utc := func(b *cryptobyte.Builder, t time.Time) {
+		b.AddASN1(cbasn1.UTCTime, func(b *cryptobyte.Builder) { b.AddBytes([]byte(t.Format("060102150405Z"))) })
+	}
+	ecdsaSHA256 := func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1ObjectIdentifier(asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2})
+		})
+	}
+	var tbs cryptobyte.Builder
+	tbs.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1Int64(1) // v2
+		ecdsaSHA256(b)
+		b.AddBytes(r.Intermediate.Cert.RawSubject)
+		utc(b, now.Add(-time.Minute))
+		utc(b, now.Add(24*time.Hour))
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			serial := make([]byte, 16)
+			serial[0] = 0x5a
+			for i := 0; i < n; i++ {
+				binary.BigEndian.PutUint64(serial[8:], uint64(i))
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+					b.AddASN1(cbasn1.INTEGER, func(b *cryptobyte.Builder) { b.AddBytes(serial) })
+					utc(b, now.Add(-time.Hour))
+				})
+			}
+		})
+	})
+	tbsDER, err := tbs.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	digest := sha256.Sum256(tbsDER)
+	sig, err := r.Intermediate.Key.Sign(rand.Reader, digest[:], crypto.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	var crl cryptobyte.Builder
+	crl.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddBytes(tbsDER)
+		ecdsaSHA256(b)
+		b.AddASN1BitString(sig)
+	})
+	return crl.Bytes()
 }
