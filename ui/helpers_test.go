@@ -19,9 +19,9 @@ import (
 	"github.com/cardcheck/cardcheck/app/certcheck"
 	"github.com/cardcheck/cardcheck/app/demo"
 	"github.com/cardcheck/cardcheck/app/diagnose"
+	"github.com/cardcheck/cardcheck/app/listing"
 	"github.com/cardcheck/cardcheck/app/pinmemory"
 	"github.com/cardcheck/cardcheck/app/probe"
-	"github.com/cardcheck/cardcheck/app/report"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 	"github.com/cardcheck/cardcheck/assets"
 	"github.com/cardcheck/cardcheck/token"
@@ -473,7 +473,7 @@ func baseResult(url string) *probe.Result {
 			{Name: certcheck.NameChain, Status: certcheck.Pass, Detail: "Issued by Example Issuing CA."},
 			{Name: certcheck.NameRevocation, Status: certcheck.Unknown, Detail: "No OCSP or CRL address in the certificate."},
 		},
-		ClientCertificate: report.Certificate{Subject: "CN=Alice Example", HasPrivateKey: ptr(true)},
+		ClientCertificate: &listing.Certificate{Subject: "CN=Alice Example", HasPrivateKey: ptr(true)},
 		Advice:            []string{},
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/demo"
 	"github.com/cardcheck/cardcheck/app/probe"
-	"github.com/cardcheck/cardcheck/app/report"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 	"github.com/cardcheck/cardcheck/token"
 )
@@ -702,7 +701,7 @@ func (m *mainWindow) finished(run *testRun, res *probe.Result) {
 			m.logout() // the session is gone or unusable
 		}
 	}
-	if c, ok := res.ClientCertificate.(report.Certificate); ok && m.held != nil && sameCert(m.held.cert, run.cert) {
+	if c := res.ClientCertificate; c != nil && m.held != nil && sameCert(m.held.cert, run.cert) {
 		m.held.hasKey = c.HasPrivateKey
 		if sameCert(m.selectedCert(), run.cert) {
 			m.details.setPrivateKey(c.HasPrivateKey)

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/environment"
+	"github.com/cardcheck/cardcheck/app/listing"
 	"github.com/cardcheck/cardcheck/app/probe"
-	"github.com/cardcheck/cardcheck/app/report"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 	"github.com/cardcheck/cardcheck/token"
 )
@@ -139,7 +139,7 @@ func (p *Prepared) Close() { p.Session.Close() }
 func (p *Prepared) Run(ctx context.Context, opt probe.Options) *probe.Result {
 	env := Environment(time.Now(), p.Cert.Token)
 	res := probe.Run(ctx, opt, probe.Credential{Leaf: p.Cert.X509, Intermediates: p.Intermediates, Card: p.Signer})
-	res.ClientCertificate = report.FromCertificate(p.Cert)
+	res.ClientCertificate = listing.ClientCertificate(p.Cert)
 	res.Timings.LoginMs = float64(p.LoginTime.Microseconds()) / 1000
 	res.Timings.TotalMs += res.Timings.LoginMs
 	res.Environment = env
@@ -156,7 +156,7 @@ func Failed(url string, cert *token.Certificate, err error) *probe.Result {
 	res := probe.Failure(url, kind, err.Error())
 	var tok *token.Token
 	if cert != nil {
-		res.ClientCertificate = report.FromCertificate(cert)
+		res.ClientCertificate = listing.ClientCertificate(cert)
 		tok = cert.Token
 	}
 	res.Environment = Environment(time.Now(), tok)
@@ -172,7 +172,7 @@ func Environment(now time.Time, t *token.Token) *environment.Environment {
 	if t == nil {
 		return env
 	}
-	b := report.Bounded
+	b := listing.Bounded
 	env.Token = &environment.Token{Label: b(t.Label), Manufacturer: b(t.Manufacturer), Model: b(t.Model),
 		Serial: b(t.Serial), HardwareVersion: t.HardwareVersion, FirmwareVersion: t.FirmwareVersion}
 	if m := t.Module; m != nil {
@@ -289,7 +289,7 @@ func PreflightProbe(ctx context.Context, cert *token.Certificate, opt probe.Opti
 	if pf.Result != nil {
 		pf.Result.Environment = env // a result ended by the pre-flight says when and where too
 		if cert != nil {
-			pf.Result.ClientCertificate = report.FromCertificate(cert)
+			pf.Result.ClientCertificate = listing.ClientCertificate(cert)
 		}
 	}
 	return pf

@@ -3,6 +3,7 @@ package probe
 import (
 	"github.com/cardcheck/cardcheck/app/certcheck"
 	"github.com/cardcheck/cardcheck/app/environment"
+	"github.com/cardcheck/cardcheck/app/listing"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
 
@@ -37,24 +38,24 @@ const (
 // AdviceCodes names each entry of Advice so that a front end can word it
 // its own way: the texts name command-line flags, the GUI its controls.
 type Result struct {
-	URL                string            `json:"url"`
-	Verdict            Verdict           `json:"verdict"`
-	Summary            string            `json:"summary"`
-	Cause              string            `json:"cause"`
-	CauseCode          string            `json:"cause_code"` // e.g. the alert name "unknown_ca"
-	Advice             []string          `json:"advice"`
-	AdviceCodes        []string          `json:"advice_codes"` // a code per Advice entry, same order: the Advice* constants
-	TLS                TLSInfo           `json:"tls"`
-	ClientCertificate  any               `json:"client_certificate"` // report.Certificate, set by the caller
-	CertificateRequest *CertRequest      `json:"certificate_request"`
-	Checks             []certcheck.Check `json:"checks"`
-	Server             ServerInfo        `json:"server"`
-	Steps              []tlstrace.Step   `json:"steps"`
-	Alert              *tlstrace.Alert   `json:"alert"`
-	HTTP               *HTTPInfo         `json:"http"`
-	Timings            Timings           `json:"timings"`
-	Error              *ErrorInfo        `json:"error"`
-	Notes              []string          `json:"notes"` // tracer notes, renegotiation, proxy …
+	URL                string               `json:"url"`
+	Verdict            Verdict              `json:"verdict"`
+	Summary            string               `json:"summary"`
+	Cause              string               `json:"cause"`
+	CauseCode          string               `json:"cause_code"` // e.g. the alert name "unknown_ca"
+	Advice             []string             `json:"advice"`
+	AdviceCodes        []string             `json:"advice_codes"` // a code per Advice entry, same order: the Advice* constants
+	TLS                TLSInfo              `json:"tls"`
+	ClientCertificate  *listing.Certificate `json:"client_certificate"` // set by the caller, null when none was chosen
+	CertificateRequest *CertRequest         `json:"certificate_request"`
+	Checks             []certcheck.Check    `json:"checks"`
+	Server             ServerInfo           `json:"server"`
+	Steps              []tlstrace.Step      `json:"steps"`
+	Alert              *tlstrace.Alert      `json:"alert"`
+	HTTP               *HTTPInfo            `json:"http"`
+	Timings            Timings              `json:"timings"`
+	Error              *ErrorInfo           `json:"error"`
+	Notes              []string             `json:"notes"` // tracer notes, renegotiation, proxy …
 	// Preflight is what the handshake without the card found (null when
 	// none ran): its own steps, separate from the test's.
 	Preflight *Preflight `json:"preflight"`
