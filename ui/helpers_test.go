@@ -296,7 +296,7 @@ func (f *fakeBackend) Preflight(ctx context.Context, _ *token.Certificate, o car
 		case <-hold:
 		case <-ctx.Done():
 			return &probe.Preflight{Finding: probe.FindingCanceled, Result: &probe.Result{URL: o.URL, Verdict: probe.Failed,
-				Error: &probe.ErrorInfo{Kind: string(probe.KindCanceled), Message: "canceled"}}}
+				Error: &probe.ErrorInfo{Kind: probe.KindCanceled, Message: "canceled"}}}
 		}
 	}
 	if answer != nil {
@@ -380,7 +380,7 @@ func (c *fakeCard) Test(ctx context.Context, o cardtest.Options) *probe.Result {
 	if stall {
 		o.OnStep(acceptedSteps()[0])
 		<-ctx.Done()
-		return probe.Failure(o.URL, string(probe.KindCanceled), "The test was canceled.")
+		return probe.Failure(o.URL, probe.KindCanceled, "The test was canceled.")
 	}
 	if result == nil {
 		result = acceptedResult

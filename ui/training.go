@@ -144,14 +144,7 @@ func (m *mainWindow) backToOneTest() {
 
 // stopsComparison: errors after which the second test cannot run.
 func stopsComparison(r *probe.Result) bool {
-	if r.Error == nil {
-		return false
-	}
-	switch token.Kind(r.Error.Kind) {
-	case token.KindTokenRemoved, token.KindTokenNotFound, token.KindPINIncorrect, token.KindPINLocked:
-		return true
-	}
-	return r.Error.Kind == string(probe.KindCanceled)
+	return endsSession(r) || canceled(r)
 }
 
 func (m *mainWindow) compareStarted(run *testRun, i int, url string) {

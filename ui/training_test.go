@@ -215,7 +215,7 @@ func TestCompareCanceled(t *testing.T) {
 	}
 	test.Tap(h.m.banner.cancel)
 	res := h.waitResult()
-	if res.Error == nil || res.Error.Kind != string(probe.KindCanceled) || len(be.card.testOptions()) != 1 {
+	if res.Error == nil || res.Error.Kind != probe.KindCanceled || len(be.card.testOptions()) != 1 {
 		t.Errorf("after cancel: %+v, %d tests", res.Error, len(be.card.testOptions()))
 	}
 	if h.m.result.compare.content.Visible() {

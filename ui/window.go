@@ -695,11 +695,8 @@ func (m *mainWindow) finished(run *testRun, res *probe.Result) {
 	// now, so that it scrolls to the message it explains with its real size.
 	m.testView.Refresh()
 	m.result.explainFirst()
-	if res.Error != nil {
-		switch token.Kind(res.Error.Kind) {
-		case token.KindTokenRemoved, token.KindTokenNotFound, token.KindPINIncorrect, token.KindPINLocked:
-			m.logout() // the session is gone or unusable
-		}
+	if endsSession(res) {
+		m.logout() // the session is gone or unusable
 	}
 	if c := res.ClientCertificate; c != nil && m.held != nil && sameCert(m.held.cert, run.cert) {
 		m.held.hasKey = c.HasPrivateKey

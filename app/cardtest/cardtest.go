@@ -15,6 +15,7 @@ import (
 	"github.com/cardcheck/cardcheck/app/listing"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
+	"github.com/cardcheck/cardcheck/errkind"
 	"github.com/cardcheck/cardcheck/token"
 )
 
@@ -149,9 +150,9 @@ func (p *Prepared) Run(ctx context.Context, opt probe.Options) *probe.Result {
 // Failed builds the result of a test that stopped on the token side
 // (no certificate, wrong PIN, locked card, removed card).
 func Failed(url string, cert *token.Certificate, err error) *probe.Result {
-	kind := string(token.KindOf(err))
+	kind := errkind.Of(err)
 	if kind == "" {
-		kind = string(probe.KindCertificate)
+		kind = errkind.Certificate
 	}
 	res := probe.Failure(url, kind, err.Error())
 	var tok *token.Token
@@ -250,12 +251,23 @@ type Options struct {
 func (o Options) probeOptions() (probe.Options, error) {
 	roots, err := probe.LoadRoots(o.CAFile)
 	if err != nil {
-		return probe.Options{}, &token.Error{Kind: token.KindCertificate, Op: "load CA file",
-			Msg: "The CA file cannot be used: " + err.Error()}
+		return probe.Options{}, &CAFileError{Err: err}
 	}
 	return probe.Options{URL: o.URL, TLSVersion: o.TLSVersion, Roots: roots, ContinueUntrusted: o.ContinueUntrusted,
 		Timeout: o.Timeout, Deadline: o.Deadline, LateAlertWait: o.LateAlertWait, OnStep: o.OnStep, OnProgress: o.OnProgress, Preflight: o.Preflight}, nil
 }
+
+// CAFileError is a CA file that cannot be read or holds no certificate:
+// the user's setting is wrong, the card is not involved.
+type CAFileError struct{ Err error }
+
+func (e *CAFileError) Error() string { return "The CA file cannot be used: " + e.Err.Error() }
+
+// Unwrap exposes the read or parse error.
+func (e *CAFileError) Unwrap() error { return e.Err }
+
+// ErrorKind is certificate: the CA certificates are what is wrong.
+func (e *CAFileError) ErrorKind() errkind.Kind { return errkind.Certificate }
 
 // CandidateOf describes a certificate for the pre-flight: no login needed.
 func CandidateOf(cert *token.Certificate) probe.Candidate {

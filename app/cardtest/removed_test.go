@@ -42,7 +42,7 @@ func TestCardPulledDuringTheSignature(t *testing.T) {
 				f.RemoveOnSign = true
 				defer f.Reinsert()
 				res := card.Test(context.Background(), cardtest.Options{URL: srv.URL, CAFile: rig.ChainFile, TLSVersion: version, Timeout: 20 * time.Second})
-				if res.Error == nil || res.Error.Kind != string(token.KindTokenRemoved) || f.Signs() != 1 {
+				if res.Error == nil || res.Error.Kind != token.KindTokenRemoved || f.Signs() != 1 {
 					t.Fatalf("verdict %s, error %+v, %d C_Sign; want token-removed after one signature", res.Verdict, res.Error, f.Signs())
 				}
 			})

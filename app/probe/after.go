@@ -300,7 +300,7 @@ func (r *run) closedAfterHandshake() {
 		r.res.Cause = "The server's TLS layer accepted your certificate, then the service closed the connection without an answer (the service behind it may be down or may have refused you)."
 	default:
 		r.res.Verdict, r.res.CauseCode = Failed, CauseClosedUnclear
-		r.res.Error = &ErrorInfo{Kind: string(KindProtocol), Message: "The server closed the connection after receiving your certificate, without saying why."}
+		r.res.Error = &ErrorInfo{Kind: KindProtocol, Message: "The server closed the connection after receiving your certificate, without saying why."}
 		r.res.Cause = "Either the server refused your certificate without sending an alert, or it accepted it and the service behind it then closed the connection. This TLS 1.3 server sends no session ticket, which would have told the two apart; its log says which."
 	}
 }

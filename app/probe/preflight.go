@@ -168,9 +168,9 @@ func (r *run) failureFinding() string {
 	switch {
 	case r.res.Error == nil:
 		return FindingFailed
-	case r.res.Error.Kind == string(KindCanceled):
+	case r.res.Error.Kind == KindCanceled:
 		return FindingCanceled
-	case r.res.Error.Kind == string(KindTimeout):
+	case r.res.Error.Kind == KindTimeout:
 		return FindingTimeout
 	}
 	switch r.dialFinding {

@@ -328,7 +328,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // fail ends the test with verdict error.
 func (r *run) fail(kind ErrorKind, msg string) {
 	r.res.Verdict = Failed
-	r.res.Error = &ErrorInfo{Kind: string(kind), Message: msg}
+	r.res.Error = &ErrorInfo{Kind: kind, Message: msg}
 }
 
 // maxCAFile bounds a CA file: the system's whole trust store in one PEM

@@ -400,7 +400,7 @@ func TestBadTargetsGiveClearErrorsWithinTheTimeout(t *testing.T) {
 			if res.Verdict != probe.Failed || res.Error == nil || res.Error.Message == "" {
 				t.Fatalf("verdict %s, error %+v", res.Verdict, res.Error)
 			}
-			if tc.kind != "" && res.Error.Kind != tc.kind {
+			if tc.kind != "" && string(res.Error.Kind) != tc.kind {
 				t.Errorf("kind %s (%s), want %s", res.Error.Kind, res.Error.Message, tc.kind)
 			}
 			if tc.kind == "" && res.Error.Kind != "network" && res.Error.Kind != "timeout" {

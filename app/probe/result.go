@@ -5,6 +5,7 @@ import (
 	"github.com/cardcheck/cardcheck/app/environment"
 	"github.com/cardcheck/cardcheck/app/listing"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
+	"github.com/cardcheck/cardcheck/errkind"
 )
 
 // Verdict is the one-word answer (SPEC §4).
@@ -20,17 +21,17 @@ const (
 	Failed          Verdict = "error"
 )
 
-// ErrorKind is `error.kind` of the JSON contract. Token kinds (pin-…,
-// token-…, module) come from the token layer with the same strings.
-type ErrorKind string
+// ErrorKind is errkind.Kind, the one error-kind type shared with the
+// token layer; the names below are the kinds the probe raises itself.
+type ErrorKind = errkind.Kind
 
 // Error kinds raised by the probe itself.
 const (
-	KindNetwork     ErrorKind = "network"
-	KindTimeout     ErrorKind = "timeout"
-	KindProtocol    ErrorKind = "protocol"
-	KindCertificate ErrorKind = "certificate"
-	KindCanceled    ErrorKind = "canceled"
+	KindNetwork     = errkind.Network
+	KindTimeout     = errkind.Timeout
+	KindProtocol    = errkind.Protocol
+	KindCertificate = errkind.Certificate
+	KindCanceled    = errkind.Canceled
 )
 
 // Result is the outcome of one test: every field of `check --json`.
@@ -113,6 +114,6 @@ type Timings struct {
 
 // ErrorInfo says why a test could not be completed.
 type ErrorInfo struct {
-	Kind    string `json:"kind"`
-	Message string `json:"message"`
+	Kind    ErrorKind `json:"kind"`
+	Message string    `json:"message"`
 }
