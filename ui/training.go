@@ -8,7 +8,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/desktop"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 	"github.com/cardcheck/cardcheck/token"
@@ -106,15 +106,15 @@ func (m *mainWindow) toggleExplain() {
 // compareProbe runs the comparison off the UI goroutine: the test with
 // TLS 1.2, then with TLS 1.3, on the same logged-in card (one login,
 // one PIN). A canceled test, or a card that went away, stops it.
-func (m *mainWindow) compareProbe(ctx context.Context, cancel context.CancelFunc, run *testRun, card cardtest.Card) {
+func (m *mainWindow) compareProbe(ctx context.Context, cancel context.CancelFunc, run *testRun, card desktop.Card) {
 	o := m.conn.currentOptions()
-	var opts [2]cardtest.Options
+	var opts [2]desktop.Options
 	for i, version := range compareVersions {
 		url := run.url
 		if m.demo != nil {
 			url = m.demo.compareURL(run.url, run.cert, version)
 		}
-		opts[i] = cardtest.Options{URL: url, TLSVersion: version, CAFile: o.CAFile,
+		opts[i] = desktop.Options{URL: url, TLSVersion: version, CAFile: o.CAFile,
 			ContinueUntrusted: o.ContinueUntrusted, Timeout: o.Timeout,
 			OnStep: func(s tlstrace.Step) { m.do(func() { m.compareStep(run, i, s) }) }}
 	}

@@ -11,8 +11,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
-	"github.com/cardcheck/cardcheck/app/cardtest"
 	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/desktop"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 	"github.com/cardcheck/cardcheck/token"
@@ -50,7 +50,7 @@ func tls12Result(url string) *probe.Result {
 
 // byVersion answers TLS 1.2 tests with a TLS 1.2 handshake and the
 // others with TLS 1.3.
-func byVersion(o cardtest.Options) *probe.Result {
+func byVersion(o desktop.Options) *probe.Result {
 	if o.TLSVersion == "1.2" {
 		return tls12Result(o.URL)
 	}

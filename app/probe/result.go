@@ -61,7 +61,7 @@ type Result struct {
 	// none ran): its own steps, separate from the test's.
 	Preflight *Preflight `json:"preflight"`
 	// Environment says when and where the test ran (time, cardcheck
-	// version, OS, module, token); filled by app/cardtest, nil when the
+	// version, OS, module, token); filled by app/check, nil when the
 	// probe ran on its own.
 	Environment *environment.Environment `json:"environment"`
 }

@@ -1,95 +1,23 @@
-// Package cardtest is the use case both front ends share: choose the
-// certificate, log in to its token (PIN safety is enforced by the token
-// layer), hand the key to the probe, and fill in the parts of the result
-// that only the token side knows (client certificate, login time).
-package cardtest
+// Package check is the run both front ends share: the pre-flight without
+// the card, the login to the certificate's token (PIN safety is enforced
+// by the token layer), the probe with the card's key, and the parts of the
+// result that only the token side knows (client certificate, login time,
+// environment). Choosing the certificate is the front end's: the CLI by
+// URI (app/cli), the GUI by its tree (app/desktop adapts this package to
+// the window's terms).
+package check
 
 import (
 	"context"
 	"crypto/x509"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/environment"
 	"github.com/cardcheck/cardcheck/app/listing"
 	"github.com/cardcheck/cardcheck/app/probe"
-	"github.com/cardcheck/cardcheck/app/tlstrace"
 	"github.com/cardcheck/cardcheck/errkind"
 	"github.com/cardcheck/cardcheck/token"
 )
-
-// Select returns the certificate the URI names, or, without a URI, the
-// only usable one. Errors list the candidates with their URIs so the user
-// can copy one into --cert.
-func Select(inv *token.Inventory, uri string) (*token.Certificate, error) {
-	var filter *token.URIFilter
-	if uri != "" {
-		f, err := token.ParseURI(uri)
-		if err != nil {
-			return nil, err
-		}
-		filter = f
-	}
-	var matches []*token.Certificate
-	for _, t := range inv.Tokens {
-		for _, c := range t.Certificates {
-			if filter != nil && filter.Match(c) || filter == nil && c.Usable() && c.X509 != nil {
-				matches = append(matches, c)
-			}
-		}
-	}
-	switch {
-	case len(matches) == 1:
-		return matches[0], nil
-	case len(matches) == 0 && filter != nil:
-		return nil, fmt.Errorf("no certificate matches %s%s", uri, candidates(inv, nil))
-	case len(matches) == 0:
-		return nil, fmt.Errorf("no usable certificate was found on any token%s", candidates(inv, nil))
-	case filter != nil:
-		return nil, fmt.Errorf("%d certificates match %s; make the URI more precise (add id= or serial=)%s", len(matches), uri, candidates(inv, matches))
-	}
-	return nil, fmt.Errorf("%d usable certificates were found; choose one with --cert URI%s", len(matches), candidates(inv, matches))
-}
-
-// candidates lists certificates with their URIs for an error message.
-func candidates(inv *token.Inventory, only []*token.Certificate) string {
-	var b strings.Builder
-	list := only
-	if list == nil {
-		for _, t := range inv.Tokens {
-			list = append(list, t.Certificates...)
-		}
-	}
-	if len(list) == 0 {
-		return ". No token with certificates was found: insert the card, or give its module with --module PATH."
-	}
-	b.WriteString(":")
-	for i, c := range list {
-		if i == 20 {
-			fmt.Fprintf(&b, "\n  … and %d more (see cardcheck tokens)", len(list)-20)
-			break
-		}
-		name := c.Label
-		if c.X509 != nil {
-			name = c.X509.Subject.CommonName
-		}
-		state := "usable"
-		if !c.Usable() {
-			state = strings.Join(problemCodes(c.Problems), ", ")
-		}
-		fmt.Fprintf(&b, "\n  %s [%s] (%s)\n    %s", name, c.KeyDescription(), state, c.URI)
-	}
-	return b.String()
-}
-
-func problemCodes(ps []token.Problem) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = string(p)
-	}
-	return out
-}
 
 // Prepared is a card logged in and ready for a test.
 type Prepared struct {
@@ -220,55 +148,6 @@ func isSelfSigned(c *x509.Certificate) bool {
 	return string(c.RawSubject) == string(c.RawIssuer) && c.CheckSignatureFrom(c) == nil
 }
 
-// Card is a logged-in certificate as the front ends use it.
-type Card interface {
-	// Test runs one test; it always returns a result.
-	Test(ctx context.Context, opt Options) *probe.Result
-	// Close logs out and forgets the PIN.
-	Close()
-}
-
-// Options are the user's test settings in the terms of the GUI: a CA file
-// path rather than a certificate pool.
-type Options struct {
-	URL               string
-	TLSVersion        string // auto, 1.2, 1.3
-	CAFile            string
-	ContinueUntrusted bool
-	Timeout           time.Duration
-	// Deadline, when set, ends the whole test (pre-flight and test share
-	// it; see probe.Options.Deadline). Zero: Timeout for each part.
-	Deadline      time.Time
-	LateAlertWait time.Duration        // 0: probe.DefaultLateAlertWait
-	OnStep        func(tlstrace.Step)  // called from the test's goroutine
-	OnProgress    func(probe.Progress) // connections and waits, from the test's goroutines
-	// Preflight is the pre-flight's finding for these options (from
-	// Preflight); the test reports it and uses what it learned.
-	Preflight *probe.Preflight
-}
-
-// probeOptions turns the GUI's terms into the probe's.
-func (o Options) probeOptions() (probe.Options, error) {
-	roots, err := probe.LoadRoots(o.CAFile)
-	if err != nil {
-		return probe.Options{}, &CAFileError{Err: err}
-	}
-	return probe.Options{URL: o.URL, TLSVersion: o.TLSVersion, Roots: roots, ContinueUntrusted: o.ContinueUntrusted,
-		Timeout: o.Timeout, Deadline: o.Deadline, LateAlertWait: o.LateAlertWait, OnStep: o.OnStep, OnProgress: o.OnProgress, Preflight: o.Preflight}, nil
-}
-
-// CAFileError is a CA file that cannot be read or holds no certificate:
-// the user's setting is wrong, the card is not involved.
-type CAFileError struct{ Err error }
-
-func (e *CAFileError) Error() string { return "The CA file cannot be used: " + e.Err.Error() }
-
-// Unwrap exposes the read or parse error.
-func (e *CAFileError) Unwrap() error { return e.Err }
-
-// ErrorKind is certificate: the CA certificates are what is wrong.
-func (e *CAFileError) ErrorKind() errkind.Kind { return errkind.Certificate }
-
 // CandidateOf describes a certificate for the pre-flight: no login needed.
 func CandidateOf(cert *token.Certificate) probe.Candidate {
 	return probe.Candidate{Leaf: cert.X509, Intermediates: IssuersOnToken(cert), Schemes: cert.SignatureSchemes()}
@@ -277,17 +156,8 @@ func CandidateOf(cert *token.Certificate) probe.Candidate {
 // Preflight runs the handshake without the card for cert (no PIN, no
 // login; cert may be nil). When the finding ends the test (NeedsCard
 // false), its Result is the complete result to show. Otherwise ask the
-// PIN, Login, and pass the Preflight in Options to Prepared.Test.
-func Preflight(ctx context.Context, cert *token.Certificate, o Options) *probe.Preflight {
-	opt, err := o.probeOptions()
-	if err != nil {
-		return &probe.Preflight{Finding: probe.FindingFailed, Summary: err.Error(), Result: Failed(o.URL, cert, err)}
-	}
-	return PreflightProbe(ctx, cert, opt)
-}
-
-// PreflightProbe is Preflight with the probe's options (the CLI's terms).
-func PreflightProbe(ctx context.Context, cert *token.Certificate, opt probe.Options) *probe.Preflight {
+// PIN, Login, and pass the Preflight in the options of Prepared.Run.
+func Preflight(ctx context.Context, cert *token.Certificate, opt probe.Options) *probe.Preflight {
 	var cand probe.Candidate
 	if cert != nil && cert.X509 != nil {
 		cand = CandidateOf(cert)
@@ -305,13 +175,4 @@ func PreflightProbe(ctx context.Context, cert *token.Certificate, opt probe.Opti
 		}
 	}
 	return pf
-}
-
-// Test loads the CA file and runs the probe.
-func (p *Prepared) Test(ctx context.Context, o Options) *probe.Result {
-	opt, err := o.probeOptions()
-	if err != nil {
-		return Failed(o.URL, p.Cert, err)
-	}
-	return p.Run(ctx, opt)
 }
