@@ -22,6 +22,7 @@ import (
 
 	"github.com/cardcheck/cardcheck/app/certcheck"
 	"github.com/cardcheck/cardcheck/app/files"
+	"github.com/cardcheck/cardcheck/app/pki"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
 
@@ -340,17 +341,20 @@ func LoadRoots(file string) (*x509.CertPool, error) {
 	if file == "" {
 		return nil, nil
 	}
-	pool := x509.NewCertPool()
 	b, err := files.ReadFile(file, maxCAFile)
 	if err != nil {
 		return nil, err
 	}
-	if !pool.AppendCertsFromPEM(b) {
-		if c, err := x509.ParseCertificate(b); err == nil {
-			pool.AddCert(c)
-			return pool, nil
-		}
+	certs, err := pki.ParseCerts(b)
+	if errors.Is(err, pki.ErrNoCertificate) {
 		return nil, errors.New("the CA file holds no PEM or DER certificate")
+	}
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
 	}
 	return pool, nil
 }
