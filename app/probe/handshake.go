@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/pki"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
 
@@ -194,7 +193,7 @@ func (r *run) certificateRequest() *CertRequest {
 	}
 	cr := &CertRequest{AcceptableCAs: []string{}, SignatureSchemes: []string{}, rawCAs: cri.AcceptableCAs}
 	for _, der := range cri.AcceptableCAs {
-		cr.AcceptableCAs = append(cr.AcceptableCAs, dnString(der))
+		cr.AcceptableCAs = append(cr.AcceptableCAs, pki.DNString(der))
 	}
 	for _, s := range cri.SignatureSchemes {
 		cr.SignatureSchemes = append(cr.SignatureSchemes, tlstrace.SignatureSchemeName(uint16(s)))
@@ -207,17 +206,6 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// dnString renders a DER distinguished name like x509 does for subjects.
-func dnString(der []byte) string {
-	var seq pkix.RDNSequence
-	if rest, err := asn1.Unmarshal(der, &seq); err != nil || len(rest) > 0 {
-		return "(unreadable name " + hex.EncodeToString(der) + ")"
-	}
-	var n pkix.Name
-	n.FillFromRDNSequence(&seq)
-	return n.String()
 }
 
 // signStats returns what the card signed.
