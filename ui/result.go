@@ -229,7 +229,7 @@ func (v *resultView) scrollToStep(i int) {
 func connectionLine(res *probe.Result) string {
 	var parts []string
 	if res.TLS.Version != "" {
-		parts = append(parts, "TLS "+res.TLS.Version, res.TLS.CipherSuite)
+		parts = append(parts, "TLS "+string(res.TLS.Version), res.TLS.CipherSuite)
 	}
 	if res.HTTP != nil {
 		parts = append(parts, lang.L("HTTP answer {{.Status}} {{.Reason}}", map[string]any{"Status": res.HTTP.Status, "Reason": res.HTTP.Reason}))

@@ -39,7 +39,7 @@ func (m *mainWindow) scenarioSelected(i int) {
 	s := m.demo.d.Scenarios[i]
 	m.conn.url.SetText(s.URL)
 	o := m.conn.currentOptions()
-	o.TLSVersion, o.CAFile, o.ContinueUntrusted = "auto", s.CAFile, false
+	o.TLSVersion, o.CAFile, o.ContinueUntrusted = probe.TLSAuto, s.CAFile, false
 	m.conn.setOptions(o)
 	m.conn.say("", widget.MediumImportance)
 	m.selectScenarioCert()
@@ -112,7 +112,7 @@ func (m *mainWindow) compareProbe(ctx context.Context, cancel context.CancelFunc
 	for i, version := range compareVersions {
 		url := run.url
 		if m.demo != nil {
-			url = m.demo.compareURL(run.url, run.cert, version)
+			url = m.demo.compareURL(run.url, run.cert, string(version))
 		}
 		opts[i] = desktop.Options{URL: url, TLSVersion: version, CAFile: o.CAFile,
 			ContinueUntrusted: o.ContinueUntrusted, Timeout: o.Timeout,

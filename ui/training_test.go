@@ -144,7 +144,7 @@ func TestCompareRunsBothVersions(t *testing.T) {
 	if len(opts) != 2 {
 		t.Fatalf("%d tests, want 2", len(opts))
 	}
-	for i, version := range []string{"1.2", "1.3"} {
+	for i, version := range []probe.TLSVersion{probe.TLS12, probe.TLS13} {
 		if o := opts[i]; o.TLSVersion != version || o.URL != testURL || o.CAFile != "/etc/ssl/ca.pem" {
 			t.Errorf("test %d ran with %+v, want TLS %s on the same URL and CA file", i+1, o, version)
 		}

@@ -25,6 +25,7 @@ type checkFlags struct {
 	diagnose                   bool
 	continueUntrusted          bool
 	timeout, lateAlertWait     time.Duration
+	version                    probe.TLSVersion // --tls, checked
 }
 
 func parseCheck(args []string) (*checkFlags, error) {
@@ -53,7 +54,8 @@ func parseCheck(args []string) (*checkFlags, error) {
 	if _, err := probe.ParseTarget(f.url); err != nil {
 		return nil, usagef("--url: %v", err)
 	}
-	if f.tls != "auto" && f.tls != "1.2" && f.tls != "1.3" {
+	var ok bool
+	if f.version, ok = probe.ParseTLSVersion(f.tls); !ok {
 		return nil, usagef("--tls must be auto, 1.2 or 1.3, not %q", f.tls)
 	}
 	if f.timeout <= 0 {
@@ -168,7 +170,7 @@ type checkOutput struct {
 // probeOptions turns flags into probe options; the returned func closes
 // the key log file.
 func (f *checkFlags) probeOptions() (probe.Options, func(), error) {
-	opt := probe.Options{URL: f.url, TLSVersion: f.tls, ContinueUntrusted: f.continueUntrusted, Timeout: f.timeout,
+	opt := probe.Options{URL: f.url, TLSVersion: f.version, ContinueUntrusted: f.continueUntrusted, Timeout: f.timeout,
 		LateAlertWait: f.lateAlertWait}
 	roots, err := probe.LoadRoots(f.ca)
 	if err != nil {

@@ -23,7 +23,7 @@ type Card interface {
 // path rather than a certificate pool.
 type Options struct {
 	URL               string
-	TLSVersion        string // auto, 1.2, 1.3
+	TLSVersion        probe.TLSVersion
 	CAFile            string
 	ContinueUntrusted bool
 	Timeout           time.Duration

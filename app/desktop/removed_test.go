@@ -8,6 +8,7 @@ import (
 	"github.com/miekg/pkcs11"
 
 	"github.com/cardcheck/cardcheck/app/desktop"
+	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/serve"
 	"github.com/cardcheck/cardcheck/build/testrig"
 	"github.com/cardcheck/cardcheck/build/testservers"
@@ -23,9 +24,9 @@ import (
 func TestCardPulledDuringTheSignature(t *testing.T) {
 	rig := testrig.Shared(t)
 	srv := testservers.Serve(t, serve.Config{CertFile: rig.ServerCertFile, KeyFile: rig.ServerKeyFile, ClientCAFile: rig.CAFile})
-	for _, version := range []string{"1.2", "1.3"} {
+	for _, version := range []probe.TLSVersion{probe.TLS12, probe.TLS13} {
 		for name, moduleErr := range map[string]error{"removed": nil, "device error": pkcs11.Error(pkcs11.CKR_DEVICE_ERROR)} {
-			t.Run(version+"/"+name, func(t *testing.T) {
+			t.Run(string(version)+"/"+name, func(t *testing.T) {
 				f := &tokentest.Faults{RemoveErr: moduleErr}
 				be := desktop.NewWithOptions([]string{rig.Module}, token.Options{Loader: f.Loader()})
 				defer be.Close()

@@ -166,12 +166,13 @@ func (r *run) recordTLS(conn *tls.Conn) {
 	}
 }
 
-func versionString(v uint16) string {
+// versionString names a negotiated version.
+func versionString(v uint16) TLSVersion {
 	switch v {
 	case tls.VersionTLS12:
-		return "1.2"
+		return TLS12
 	case tls.VersionTLS13:
-		return "1.3"
+		return TLS13
 	case tls.VersionTLS11:
 		return "1.1"
 	case tls.VersionTLS10:

@@ -90,7 +90,7 @@ func (c *cards) options(url string) probe.Options {
 // differs between otherwise identical runs: TLS 1.3's compatibility
 // ChangeCipherSpec records, session tickets, application data and
 // close_notify.
-func messages(steps []tlstrace.Step, version string) []string {
+func messages(steps []tlstrace.Step, version probe.TLSVersion) []string {
 	var out []string
 	for _, s := range steps {
 		switch {
@@ -116,14 +116,14 @@ var (
 
 // servers starts the three real servers of the acceptance tests, all
 // trusting the rig's root for client certificates.
-func servers(t *testing.T, rig *testrig.Rig, version string) map[string]*testservers.Server {
+func servers(t *testing.T, rig *testrig.Rig, version probe.TLSVersion) map[string]*testservers.Server {
 	return map[string]*testservers.Server{
 		"serve": testservers.Serve(t, serve.Config{CertFile: rig.ServerCertFile, KeyFile: rig.ServerKeyFile,
-			ClientCAFile: rig.CAFile, CRLFile: rig.CRLFile, TLS: version}),
+			ClientCAFile: rig.CAFile, CRLFile: rig.CRLFile, TLS: string(version)}),
 		"nginx": testservers.Nginx(t, testservers.NginxConfig{CertFile: rig.ServerCertFile, KeyFile: rig.ServerKeyFile,
-			ClientCAFile: rig.CAFile, CRLFile: rig.CRLAllFile, TLS: version}),
+			ClientCAFile: rig.CAFile, CRLFile: rig.CRLAllFile, TLS: string(version)}),
 		"s_server": testservers.SServer(t, testservers.SServerConfig{CertFile: rig.ServerCertFile, KeyFile: rig.ServerKeyFile,
-			CAFile: rig.CAFile, CRLFile: rig.CRLFile, CRLCheck: true, TLS: version, RequireCert: true}),
+			CAFile: rig.CAFile, CRLFile: rig.CRLFile, CRLCheck: true, TLS: string(version), RequireCert: true}),
 	}
 }
 
@@ -152,7 +152,7 @@ func adviceCoded(t *testing.T, res *probe.Result) {
 
 func TestGoodCertificatesAreAcceptedByAllServers(t *testing.T) {
 	c := newCards(t, nil)
-	for _, version := range []string{"1.2", "1.3"} {
+	for _, version := range []probe.TLSVersion{probe.TLS12, probe.TLS13} {
 		srvs := servers(t, c.rig, version)
 		for _, entry := range []string{testrig.RSA, testrig.EC256, testrig.EC384} {
 			p := c.login(entry)
@@ -205,7 +205,7 @@ func assertChecksPass(t *testing.T, res *probe.Result, server string) {
 func TestUntrustedClientCertificateIsRejected(t *testing.T) {
 	c := newCards(t, nil)
 	p := c.login(testrig.Untrusted)
-	for _, version := range []string{"1.2", "1.3"} {
+	for _, version := range []probe.TLSVersion{probe.TLS12, probe.TLS13} {
 		srvs := servers(t, c.rig, version)
 		for name, srv := range srvs {
 			res := runCheck(t, p, c.options(srv.URL))
@@ -242,7 +242,7 @@ func checkStatus(res *probe.Result, name string) certcheck.Status {
 func TestRevokedCertificateIsRejected(t *testing.T) {
 	c := newCards(t, nil)
 	p := c.login(testrig.Revoked)
-	for _, version := range []string{"1.2", "1.3"} {
+	for _, version := range []probe.TLSVersion{probe.TLS12, probe.TLS13} {
 		for name, srv := range servers(t, c.rig, version) {
 			res := runCheck(t, p, c.options(srv.URL))
 			if res.Verdict != probe.Rejected {
@@ -290,9 +290,9 @@ func TestServerThatAsksForNoCertificate(t *testing.T) {
 func TestUntrustedServerStopsBeforeTheCertificate(t *testing.T) {
 	c := newCards(t, nil)
 	p := c.login(testrig.EC256)
-	for _, version := range []string{"1.2", "1.3"} {
+	for _, version := range []probe.TLSVersion{probe.TLS12, probe.TLS13} {
 		srv := testservers.Serve(t, serve.Config{CertFile: c.rig.UntrustedServerCertFile, KeyFile: c.rig.UntrustedServerKeyFile,
-			ClientCAFile: c.rig.CAFile, TLS: version})
+			ClientCAFile: c.rig.CAFile, TLS: string(version)})
 		res := runCheck(t, p, c.options(srv.URL))
 		if res.Verdict != probe.ServerUntrusted || res.Server.Verified || res.Server.Error == nil {
 			t.Fatalf("TLS %s: verdict %s, server %+v", version, res.Verdict, res.Server)

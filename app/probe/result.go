@@ -68,9 +68,9 @@ type Result struct {
 
 // TLSInfo is what was negotiated.
 type TLSInfo struct {
-	Version        string `json:"version"`      // "1.2", "1.3" or "" when no handshake
-	CipherSuite    string `json:"cipher_suite"` // IANA name
-	FallbackReason string `json:"fallback_reason"`
+	Version        TLSVersion `json:"version"`      // "1.2", "1.3" or "" when no handshake
+	CipherSuite    string     `json:"cipher_suite"` // IANA name
+	FallbackReason string     `json:"fallback_reason"`
 }
 
 // CertRequest is the server's CertificateRequest.

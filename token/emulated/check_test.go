@@ -29,8 +29,8 @@ func TestCheckAcceptedThroughTheCard(t *testing.T) {
 	defer srv.Close()
 	_, tok := scan(t, st)
 	for _, cn := range []string{cardstack.AuthCN, cardstack.SignCN} {
-		for _, version := range []string{"1.2", "1.3"} {
-			t.Run(cn+"/TLS"+version, func(t *testing.T) {
+		for _, version := range []probe.TLSVersion{probe.TLS12, probe.TLS13} {
+			t.Run(cn+"/TLS"+string(version), func(t *testing.T) {
 				st.Card.ClearStats()
 				start := time.Now()
 				p, err := check.Login(certByCN(t, tok, cn), token.LoginOptions{PIN: cardstack.PIN})
