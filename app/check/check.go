@@ -95,7 +95,7 @@ func Failed(url string, cert *token.Certificate, err error) *probe.Result {
 // Environment describes when and where a test runs: this program and
 // system at time now, and the token t and its module (both null in the
 // JSON when t is nil). Both front ends get it in every result from Run,
-// Test, Failed and a pre-flight that ends the test.
+// Failed and a pre-flight that ends the test.
 func Environment(now time.Time, t *token.Token) *environment.Environment {
 	env := &environment.Environment{Host: environment.Current(now)}
 	if t == nil {

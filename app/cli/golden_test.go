@@ -22,8 +22,11 @@ var updateGolden = flag.Bool("update-golden", false, "rewrite app/cli/testdata/*
 // The JSON contract (`check --json`, `tokens --json`) is what scripts and
 // tickets depend on: these tests compare the output with files in
 // testdata after replacing what changes from run to run (times, serials,
-// ports, paths, random keys). A key the golden file has must keep its
-// value; keys the output adds are fine (the contract allows additions).
+// ports, paths, random keys, versions of this machine). A key the golden
+// file has must keep its value; keys the output adds are fine (the
+// contract allows additions). The handshake steps show what crypto/tls
+// offers, so a new Go release may change them: look at the difference,
+// then rewrite the files with -update-golden.
 func TestCheckJSONGolden(t *testing.T) {
 	rig := testrig.Shared(t)
 	srv := testservers.Serve(t, serve.Config{CertFile: rig.ServerCertFile, KeyFile: rig.ServerKeyFile, ClientCAFile: rig.CAFile})
@@ -165,7 +168,7 @@ var volatileKeys = map[string]bool{
 	"time":   true,
 	"serial": true, "sha256": true, "not_before": true, "not_after": true, "bytes": true,
 	"cardcheck_version": true, "library_version": true, "firmware_version": true, "hardware_version": true,
-	"os": true, "arch": true,
+	"os": true, "arch": true, "go_version": true, "os_name": true, "cryptoki_version": true,
 }
 
 var (
@@ -182,7 +185,7 @@ var (
 
 // volatileStrings maps run-specific substrings (paths, URLs) to placeholders.
 func volatileStrings(rig *testrig.Rig, url string) *strings.Replacer {
-	pairs := []string{rig.Dir, "<rig>"}
+	pairs := []string{rig.Module, "<module>", rig.Dir, "<rig>"}
 	if url != "" {
 		pairs = append(pairs, url, "<server-url>")
 	}
