@@ -6,31 +6,27 @@ import (
 	"strings"
 
 	"github.com/miekg/pkcs11"
+
+	"github.com/cardcheck/cardcheck/errkind"
 )
 
-// Kind classifies token errors for callers that must react differently
-// (ask for the PIN again, tell the user to re-insert the card, …). The
-// values are the `error.kind` strings of the JSON contract (SPEC §5).
-// A Kind is itself an error so that errors.Is(err, KindPINIncorrect) works.
-type Kind string
+// Kind is errkind.Kind, the one error-kind type; the names below are the
+// token layer's kinds under the names its code has always used.
+type Kind = errkind.Kind
 
 // The kinds of token errors.
 const (
-	KindPINIncorrect  Kind = "pin-incorrect"
-	KindPINLocked     Kind = "pin-locked"
-	KindPINRequired   Kind = "pin-required"
-	KindPINFinalTry   Kind = "pin-final-try"
-	KindTokenRemoved  Kind = "token-removed"
-	KindTokenNotFound Kind = "token-not-found"
-	KindModule        Kind = "module"
-	// KindModuleTimeout is a module that did not answer a call in time
-	// (a reader or card that stopped answering, a module waiting on itself).
-	KindModuleTimeout Kind = "module-timeout"
-	KindCertificate   Kind = "certificate"
-	KindCanceled      Kind = "canceled"
+	KindPINIncorrect  = errkind.PINIncorrect
+	KindPINLocked     = errkind.PINLocked
+	KindPINRequired   = errkind.PINRequired
+	KindPINFinalTry   = errkind.PINFinalTry
+	KindTokenRemoved  = errkind.TokenRemoved
+	KindTokenNotFound = errkind.TokenNotFound
+	KindModule        = errkind.Module
+	KindModuleTimeout = errkind.ModuleTimeout
+	KindCertificate   = errkind.Certificate
+	KindCanceled      = errkind.Canceled
 )
-
-func (k Kind) Error() string { return string(k) }
 
 // Error is a token-layer failure: a plain-language sentence for people, the
 // PKCS#11 return code (CKR_…) for helpdesks, and the operation it came from.
@@ -60,6 +56,9 @@ func (e *Error) Error() string {
 // Unwrap exposes the module's pkcs11.Error so that
 // errors.Is(err, pkcs11.Error(pkcs11.CKR_PIN_INCORRECT)) also works.
 func (e *Error) Unwrap() error { return e.Err }
+
+// ErrorKind makes Error an errkind.Carrier, for errkind.Of.
+func (e *Error) ErrorKind() Kind { return e.Kind }
 
 // Is matches a Kind: errors.Is(err, token.KindPINLocked).
 func (e *Error) Is(target error) bool {

@@ -83,7 +83,7 @@ func (m *mainWindow) testAnyway() {
 
 // testWithTLS12 chooses TLS 1.2 and tests again.
 func (m *mainWindow) testWithTLS12() {
-	m.conn.tlsVersion.SetSelected(tlsLabel("1.2"))
+	m.conn.tlsVersion.SetSelected(tlsLabel(probe.TLS12))
 	m.startTest()
 }
 

@@ -17,7 +17,7 @@ import (
 
 // compareVersions are the two tests of Compare TLS 1.2 and 1.3, in the
 // order they run and are shown (left, right).
-var compareVersions = [2]string{"1.2", "1.3"}
+var compareVersions = [2]probe.TLSVersion{probe.TLS12, probe.TLS13}
 
 // compareView shows two tests of the same certificate side by side, TLS
 // 1.2 on the left and TLS 1.3 on the right, each with its counts, and the

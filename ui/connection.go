@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/cardcheck/cardcheck/app/probe"
 )
 
 // timeouts are the choices of the timeout option.
@@ -60,7 +61,7 @@ func newConnectionBar(onTest, onLogout, onBrowseCA func(), onOptions func(testOp
 	b.message = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.MediumImportance}
 	b.message.Hide()
 
-	b.tlsVersion = widget.NewRadioGroup([]string{tlsLabel("auto"), tlsLabel("1.2"), tlsLabel("1.3")}, b.changed)
+	b.tlsVersion = widget.NewRadioGroup([]string{tlsLabel(probe.TLSAuto), tlsLabel(probe.TLS12), tlsLabel(probe.TLS13)}, b.changed)
 	b.tlsVersion.Horizontal = true
 	b.tlsVersion.Required = true
 	b.caFile = newEscEntry(b.escape)
@@ -171,7 +172,7 @@ func (b *connectionBar) showOptions() {
 // currentOptions reads the options from the widgets.
 func (b *connectionBar) currentOptions() testOptions {
 	o := testOptions{TLSVersion: defaultTLSVersion, CAFile: strings.TrimSpace(b.caFile.Text), ContinueUntrusted: b.cont.Checked, Timeout: defaultTimeout}
-	for _, v := range tlsVersions {
+	for _, v := range probe.TLSVersionChoices() {
 		if tlsLabel(v) == b.tlsVersion.Selected {
 			o.TLSVersion = v
 		}
@@ -218,11 +219,11 @@ func (b *connectionBar) say(text string, imp widget.Importance) {
 	b.message.Refresh()
 }
 
-func tlsLabel(v string) string {
+func tlsLabel(v probe.TLSVersion) string {
 	switch v {
-	case "1.2":
+	case probe.TLS12:
 		return lang.L("TLS 1.2")
-	case "1.3":
+	case probe.TLS13:
 		return lang.L("TLS 1.3")
 	}
 	return lang.L("Automatic")

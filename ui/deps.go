@@ -3,14 +3,17 @@ package ui
 import (
 	"context"
 
-	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/desktop"
 	"github.com/cardcheck/cardcheck/app/diagnose"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/token"
 )
 
 // Backend is what the window needs from the token layer and the probe.
-// *desktop.Backend satisfies it; tests use a fake. Every method may block
+// *desktop.Backend satisfies it; tests use a fake. The test's settings
+// and the logged-in card are desktop's types (desktop.Options,
+// desktop.Card): Go interfaces match result types exactly, and desktop
+// cannot import ui (it would link Fyne into app/). Every method may block
 // on a card or a module, so the window calls them off the UI goroutine.
 type Backend interface {
 	// Scan lists modules, tokens and certificates without logging in.
@@ -21,9 +24,9 @@ type Backend interface {
 	Flags(t *token.Token) (token.Flags, error)
 	// Preflight runs the handshake without the card (no PIN): whether
 	// the server is there, trusted, and asks for a certificate.
-	Preflight(ctx context.Context, cert *token.Certificate, o cardtest.Options) *probe.Preflight
+	Preflight(ctx context.Context, cert *token.Certificate, o desktop.Options) *probe.Preflight
 	// Login logs in to the certificate's token with at most one C_Login.
-	Login(cert *token.Certificate, opt token.LoginOptions) (cardtest.Card, error)
+	Login(cert *token.Certificate, opt token.LoginOptions) (desktop.Card, error)
 	// Diagnose looks at the layers below PKCS#11 (smart-card service,
 	// readers, cards) and ties them to the scan inv: why a card may not
 	// be listed, and a report for a ticket. Without versions it skips

@@ -15,13 +15,13 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"github.com/cardcheck/cardcheck/app/cardtest"
 	"github.com/cardcheck/cardcheck/app/certcheck"
 	"github.com/cardcheck/cardcheck/app/demo"
+	"github.com/cardcheck/cardcheck/app/desktop"
 	"github.com/cardcheck/cardcheck/app/diagnose"
+	"github.com/cardcheck/cardcheck/app/listing"
 	"github.com/cardcheck/cardcheck/app/pinmemory"
 	"github.com/cardcheck/cardcheck/app/probe"
-	"github.com/cardcheck/cardcheck/app/report"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 	"github.com/cardcheck/cardcheck/assets"
 	"github.com/cardcheck/cardcheck/token"
@@ -286,7 +286,7 @@ func (f *fakeBackend) Diagnose(_ context.Context, inv *token.Inventory, _ bool) 
 
 // Preflight answers as set by the test, by default a server that asks
 // for a certificate.
-func (f *fakeBackend) Preflight(ctx context.Context, _ *token.Certificate, o cardtest.Options) *probe.Preflight {
+func (f *fakeBackend) Preflight(ctx context.Context, _ *token.Certificate, o desktop.Options) *probe.Preflight {
 	f.mu.Lock()
 	f.preflights++
 	answer, hold := f.preflight, f.pfHold
@@ -296,7 +296,7 @@ func (f *fakeBackend) Preflight(ctx context.Context, _ *token.Certificate, o car
 		case <-hold:
 		case <-ctx.Done():
 			return &probe.Preflight{Finding: probe.FindingCanceled, Result: &probe.Result{URL: o.URL, Verdict: probe.Failed,
-				Error: &probe.ErrorInfo{Kind: string(probe.KindCanceled), Message: "canceled"}}}
+				Error: &probe.ErrorInfo{Kind: probe.KindCanceled, Message: "canceled"}}}
 		}
 	}
 	if answer != nil {
@@ -308,7 +308,7 @@ func (f *fakeBackend) Preflight(ctx context.Context, _ *token.Certificate, o car
 // Login behaves like a card: locked refuses, final try needs the
 // confirmation, a wrong PIN moves the counter towards locked and the
 // error carries the fresh flags; the right PIN resets the counter.
-func (f *fakeBackend) Login(_ *token.Certificate, opt token.LoginOptions) (cardtest.Card, error) {
+func (f *fakeBackend) Login(_ *token.Certificate, opt token.LoginOptions) (desktop.Card, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	call := loginCall{pinGiven: opt.PIN != "", pinRight: opt.PIN == f.pin, pinPad: opt.UsePINPad, confirmFinalTry: opt.ConfirmFinalTry}
@@ -354,13 +354,13 @@ func (f *fakeBackend) SetUserModules(paths []string) {
 type fakeCard struct {
 	mu      sync.Mutex
 	result  func(url string) *probe.Result
-	byOpts  func(o cardtest.Options) *probe.Result // when set, instead of result
+	byOpts  func(o desktop.Options) *probe.Result // when set, instead of result
 	stall   bool
 	tests   int
 	opens   int
 	closes  int
-	opts    cardtest.Options   // of the last test
-	allOpts []cardtest.Options // of every test, in order
+	opts    desktop.Options   // of the last test
+	allOpts []desktop.Options // of every test, in order
 	poke    func()
 }
 
@@ -370,7 +370,7 @@ func (c *fakeCard) opened() {
 	c.opens++
 }
 
-func (c *fakeCard) Test(ctx context.Context, o cardtest.Options) *probe.Result {
+func (c *fakeCard) Test(ctx context.Context, o desktop.Options) *probe.Result {
 	c.mu.Lock()
 	c.tests++
 	c.opts = o
@@ -380,7 +380,7 @@ func (c *fakeCard) Test(ctx context.Context, o cardtest.Options) *probe.Result {
 	if stall {
 		o.OnStep(acceptedSteps()[0])
 		<-ctx.Done()
-		return probe.Failure(o.URL, string(probe.KindCanceled), "The test was canceled.")
+		return probe.Failure(o.URL, probe.KindCanceled, "The test was canceled.")
 	}
 	if result == nil {
 		result = acceptedResult
@@ -405,14 +405,14 @@ func (c *fakeCard) Close() {
 	}
 }
 
-func (c *fakeCard) options() cardtest.Options {
+func (c *fakeCard) options() desktop.Options {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.opts
 }
 
 // testOptions returns the options of every test so far, in order.
-func (c *fakeCard) testOptions() []cardtest.Options {
+func (c *fakeCard) testOptions() []desktop.Options {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.allOpts)
@@ -473,7 +473,7 @@ func baseResult(url string) *probe.Result {
 			{Name: certcheck.NameChain, Status: certcheck.Pass, Detail: "Issued by Example Issuing CA."},
 			{Name: certcheck.NameRevocation, Status: certcheck.Unknown, Detail: "No OCSP or CRL address in the certificate."},
 		},
-		ClientCertificate: report.Certificate{Subject: "CN=Alice Example", HasPrivateKey: ptr(true)},
+		ClientCertificate: &listing.Certificate{Subject: "CN=Alice Example", HasPrivateKey: ptr(true)},
 		Advice:            []string{},
 	}
 }

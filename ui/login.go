@@ -6,7 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 
-	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/desktop"
 	"github.com/cardcheck/cardcheck/app/pinmemory"
 	"github.com/cardcheck/cardcheck/token"
 )
@@ -32,7 +32,7 @@ type loginFlow struct {
 	key     string // PIN memory key: module + serial
 	prefill string // a PIN to fill in (the demo token's public PIN), or ""
 
-	done     func(cardtest.Card)
+	done     func(desktop.Card)
 	failed   func(error)
 	canceled func()
 	noted    func(string) // a remark for the status line
@@ -214,7 +214,7 @@ func (f *loginFlow) login(opt token.LoginOptions, remember bool) {
 }
 
 // loggedIn handles a login result from the dialog.
-func (f *loginFlow) loggedIn(card cardtest.Card, err error) {
+func (f *loginFlow) loggedIn(card desktop.Card, err error) {
 	if f.stopped {
 		if card != nil {
 			go card.Close()
@@ -235,7 +235,7 @@ func (f *loginFlow) loggedIn(card cardtest.Card, err error) {
 }
 
 // finish closes the dialog and reports the outcome.
-func (f *loginFlow) finish(card cardtest.Card, err error) {
+func (f *loginFlow) finish(card desktop.Card, err error) {
 	if f.stopped {
 		if card != nil {
 			go card.Close()

@@ -66,14 +66,14 @@ func TestRememberedPINWaitsForPreflight(t *testing.T) {
 	be := newFakeBackend(newFakeToken(t, readyFlags))
 	be.preflight = func(url string) *probe.Preflight {
 		return &probe.Preflight{Finding: probe.FindingRefused,
-			Result: &probe.Result{URL: url, Verdict: probe.Failed, Error: &probe.ErrorInfo{Kind: string(probe.KindNetwork), Message: "refused"}}}
+			Result: &probe.Result{URL: url, Verdict: probe.Failed, Error: &probe.ErrorInfo{Kind: probe.KindNetwork, Message: "refused"}}}
 	}
 	pins := &fakePINs{pins: map[string]string{pinmemory.Key(fakeModulePath, "0042"): testPIN}}
 	h := newHarness(t, be, pins, nil)
 	h.selectCert("Alice Example")
 	h.startTest(testURL)
 	res := h.waitResult()
-	if res.Error == nil || res.Error.Kind != string(probe.KindNetwork) || len(be.loginCalls()) != 0 {
+	if res.Error == nil || res.Error.Kind != probe.KindNetwork || len(be.loginCalls()) != 0 {
 		t.Errorf("refused server: error %+v, %d logins; want network, none", res.Error, len(be.loginCalls()))
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/report"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
+	"github.com/cardcheck/cardcheck/errkind"
 )
 
 // resultView shows one test: the handshake as a ladder with the selected
@@ -228,7 +229,7 @@ func (v *resultView) scrollToStep(i int) {
 func connectionLine(res *probe.Result) string {
 	var parts []string
 	if res.TLS.Version != "" {
-		parts = append(parts, "TLS "+res.TLS.Version, res.TLS.CipherSuite)
+		parts = append(parts, "TLS "+string(res.TLS.Version), res.TLS.CipherSuite)
 	}
 	if res.HTTP != nil {
 		parts = append(parts, lang.L("HTTP answer {{.Status}} {{.Reason}}", map[string]any{"Status": res.HTTP.Status, "Reason": res.HTTP.Reason}))
@@ -264,7 +265,14 @@ func connectionLine(res *probe.Result) string {
 
 // canceled says whether the person canceled the test.
 func canceled(res *probe.Result) bool {
-	return res != nil && res.Error != nil && res.Error.Kind == string(probe.KindCanceled)
+	return res != nil && res.Error != nil && res.Error.Kind == errkind.Canceled
+}
+
+// endsSession says whether the test ended the login it ran with (the
+// card left, or the PIN failed): the window logs out, and a comparison
+// cannot run its second test.
+func endsSession(res *probe.Result) bool {
+	return res != nil && res.Error != nil && res.Error.Kind.EndsSession()
 }
 
 func partyName(from string) string {

@@ -1,11 +1,13 @@
 package ui
 
 import (
-	"fyne.io/fyne/v2"
 	"slices"
 	"time"
 
+	"fyne.io/fyne/v2"
+
 	"github.com/cardcheck/cardcheck/app/config"
+	"github.com/cardcheck/cardcheck/app/probe"
 )
 
 // historySize is how many URLs the URL entry offers.
@@ -13,7 +15,7 @@ const historySize = 10
 
 // Defaults of the connection options.
 const (
-	defaultTLSVersion = "auto"
+	defaultTLSVersion = probe.TLSAuto
 	defaultTimeout    = 30 * time.Second
 	defaultSplit      = 0.3 // the card list's share of the width
 )
@@ -158,7 +160,7 @@ func (s settings) setLastCertificate(uri string) { s.p.SetString(config.KeyLastC
 
 // testOptions are the connection options as stored.
 type testOptions struct {
-	TLSVersion        string // auto, 1.2, 1.3
+	TLSVersion        probe.TLSVersion
 	CAFile            string
 	ContinueUntrusted bool
 	Timeout           time.Duration
@@ -166,13 +168,13 @@ type testOptions struct {
 
 func (s settings) options() testOptions {
 	o := testOptions{
-		TLSVersion:        s.p.StringWithFallback(config.KeyTLSVersion, defaultTLSVersion),
+		TLSVersion:        defaultTLSVersion,
 		CAFile:            s.p.String(config.KeyCAFile),
 		ContinueUntrusted: s.p.Bool(config.KeyContinue),
 		Timeout:           time.Duration(s.p.IntWithFallback(config.KeyTimeout, int(defaultTimeout/time.Second))) * time.Second,
 	}
-	if !slices.Contains(tlsVersions, o.TLSVersion) {
-		o.TLSVersion = defaultTLSVersion
+	if v, ok := probe.ParseTLSVersion(s.p.String(config.KeyTLSVersion)); ok {
+		o.TLSVersion = v
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = defaultTimeout
@@ -181,11 +183,8 @@ func (s settings) options() testOptions {
 }
 
 func (s settings) setOptions(o testOptions) {
-	s.p.SetString(config.KeyTLSVersion, o.TLSVersion)
+	s.p.SetString(config.KeyTLSVersion, string(o.TLSVersion))
 	s.p.SetString(config.KeyCAFile, o.CAFile)
 	s.p.SetBool(config.KeyContinue, o.ContinueUntrusted)
 	s.p.SetInt(config.KeyTimeout, int(o.Timeout/time.Second))
 }
-
-// tlsVersions are the values of the TLS version option.
-var tlsVersions = []string{"auto", "1.2", "1.3"}

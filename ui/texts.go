@@ -17,7 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cardcheck/cardcheck/app/certcheck"
-	"github.com/cardcheck/cardcheck/app/report"
+	"github.com/cardcheck/cardcheck/app/listing"
 	"github.com/cardcheck/cardcheck/token"
 )
 
@@ -97,8 +97,8 @@ func fingerprint(sum [32]byte) string {
 
 // usageNames lists key usage and extended key usage in words, translated.
 func usageNames(x *x509.Certificate) (ku, eku string) {
-	return namesIn(report.KeyUsageNames(x), lang.L("no key usage restriction")),
-		namesIn(report.ExtKeyUsageNames(x), lang.L("no extended key usage restriction (any use)"))
+	return namesIn(listing.KeyUsageNames(x), lang.L("no key usage restriction")),
+		namesIn(listing.ExtKeyUsageNames(x), lang.L("no extended key usage restriction (any use)"))
 }
 
 func namesIn(codes []string, none string) string {

@@ -8,7 +8,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/desktop"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 	"github.com/cardcheck/cardcheck/token"
@@ -39,7 +39,7 @@ func (m *mainWindow) scenarioSelected(i int) {
 	s := m.demo.d.Scenarios[i]
 	m.conn.url.SetText(s.URL)
 	o := m.conn.currentOptions()
-	o.TLSVersion, o.CAFile, o.ContinueUntrusted = "auto", s.CAFile, false
+	o.TLSVersion, o.CAFile, o.ContinueUntrusted = probe.TLSAuto, s.CAFile, false
 	m.conn.setOptions(o)
 	m.conn.say("", widget.MediumImportance)
 	m.selectScenarioCert()
@@ -106,15 +106,15 @@ func (m *mainWindow) toggleExplain() {
 // compareProbe runs the comparison off the UI goroutine: the test with
 // TLS 1.2, then with TLS 1.3, on the same logged-in card (one login,
 // one PIN). A canceled test, or a card that went away, stops it.
-func (m *mainWindow) compareProbe(ctx context.Context, cancel context.CancelFunc, run *testRun, card cardtest.Card) {
+func (m *mainWindow) compareProbe(ctx context.Context, cancel context.CancelFunc, run *testRun, card desktop.Card) {
 	o := m.conn.currentOptions()
-	var opts [2]cardtest.Options
+	var opts [2]desktop.Options
 	for i, version := range compareVersions {
 		url := run.url
 		if m.demo != nil {
-			url = m.demo.compareURL(run.url, run.cert, version)
+			url = m.demo.compareURL(run.url, run.cert, string(version))
 		}
-		opts[i] = cardtest.Options{URL: url, TLSVersion: version, CAFile: o.CAFile,
+		opts[i] = desktop.Options{URL: url, TLSVersion: version, CAFile: o.CAFile,
 			ContinueUntrusted: o.ContinueUntrusted, Timeout: o.Timeout,
 			OnStep: func(s tlstrace.Step) { m.do(func() { m.compareStep(run, i, s) }) }}
 	}
@@ -144,14 +144,7 @@ func (m *mainWindow) backToOneTest() {
 
 // stopsComparison: errors after which the second test cannot run.
 func stopsComparison(r *probe.Result) bool {
-	if r.Error == nil {
-		return false
-	}
-	switch token.Kind(r.Error.Kind) {
-	case token.KindTokenRemoved, token.KindTokenNotFound, token.KindPINIncorrect, token.KindPINLocked:
-		return true
-	}
-	return r.Error.Kind == string(probe.KindCanceled)
+	return endsSession(r) || canceled(r)
 }
 
 func (m *mainWindow) compareStarted(run *testRun, i int, url string) {

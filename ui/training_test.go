@@ -11,8 +11,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
-	"github.com/cardcheck/cardcheck/app/cardtest"
 	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/desktop"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 	"github.com/cardcheck/cardcheck/token"
@@ -50,7 +50,7 @@ func tls12Result(url string) *probe.Result {
 
 // byVersion answers TLS 1.2 tests with a TLS 1.2 handshake and the
 // others with TLS 1.3.
-func byVersion(o cardtest.Options) *probe.Result {
+func byVersion(o desktop.Options) *probe.Result {
 	if o.TLSVersion == "1.2" {
 		return tls12Result(o.URL)
 	}
@@ -144,7 +144,7 @@ func TestCompareRunsBothVersions(t *testing.T) {
 	if len(opts) != 2 {
 		t.Fatalf("%d tests, want 2", len(opts))
 	}
-	for i, version := range []string{"1.2", "1.3"} {
+	for i, version := range []probe.TLSVersion{probe.TLS12, probe.TLS13} {
 		if o := opts[i]; o.TLSVersion != version || o.URL != testURL || o.CAFile != "/etc/ssl/ca.pem" {
 			t.Errorf("test %d ran with %+v, want TLS %s on the same URL and CA file", i+1, o, version)
 		}
@@ -215,7 +215,7 @@ func TestCompareCanceled(t *testing.T) {
 	}
 	test.Tap(h.m.banner.cancel)
 	res := h.waitResult()
-	if res.Error == nil || res.Error.Kind != string(probe.KindCanceled) || len(be.card.testOptions()) != 1 {
+	if res.Error == nil || res.Error.Kind != probe.KindCanceled || len(be.card.testOptions()) != 1 {
 		t.Errorf("after cancel: %+v, %d tests", res.Error, len(be.card.testOptions()))
 	}
 	if h.m.result.compare.content.Visible() {

@@ -2,8 +2,6 @@ package ui
 
 import (
 	"errors"
-	"net/url"
-	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2/lang"
@@ -26,45 +24,35 @@ func normalizeURL(s string) string {
 }
 
 // validateURL checks an address for the URL entry (widget.Entry.Validator):
-// https://host[:port][/path] or tls://host:port, scheme optional. The
-// errors are sentences for people, translated; probe.ParseTarget has the
-// last word so that the entry accepts exactly what the probe can test.
+// https://host[:port][/path] or tls://host:port, scheme optional. The one
+// parser is probe.ParseTarget, so that the entry accepts exactly what the
+// probe can test; the sentences here are the GUI's own, translated.
 func validateURL(s string) error {
-	s = normalizeURL(s)
-	if s == "" {
-		return errors.New(lang.L("Enter the server's address, for example https://server.example.org/"))
-	}
-	if err := explainURL(s); err != nil {
+	_, err := probe.ParseTarget(normalizeURL(s))
+	var ue *probe.URLError
+	if err == nil || !errors.As(err, &ue) {
 		return err
 	}
-	if _, err := probe.ParseTarget(s); err != nil {
-		return errors.New(lang.L("This address cannot be tested: {{.Reason}}", map[string]any{"Reason": err.Error()}))
-	}
-	return nil
+	return errors.New(urlProblem(ue))
 }
 
-// explainURL catches the common mistakes with a message of our own.
-func explainURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return errors.New(lang.L("This is not a valid address. Write it like https://server.example.org/"))
+// urlProblem words ParseTarget's problem for the entry.
+func urlProblem(e *probe.URLError) string {
+	switch e.Problem {
+	case probe.URLEmpty:
+		return lang.L("Enter the server's address, for example https://server.example.org/")
+	case probe.URLInvalid:
+		return lang.L("This is not a valid address. Write it like https://server.example.org/")
+	case probe.URLPlainHTTP:
+		return lang.L("Plain http:// never uses client certificates: use https://")
+	case probe.URLScheme:
+		return lang.L("Use an https:// address (or tls://host:port for a service that is not a web server).")
+	case probe.URLNoHost:
+		return lang.L("The address has no server name.")
+	case probe.URLPort:
+		return lang.L("The port must be a number from 1 to 65535.")
+	case probe.URLNoPort:
+		return lang.L("A tls:// address needs a port, for example tls://server.example.org:636")
 	}
-	switch strings.ToLower(u.Scheme) {
-	case "https", "tls":
-	case "http":
-		return errors.New(lang.L("Plain http:// never uses client certificates: use https://"))
-	default:
-		return errors.New(lang.L("Use an https:// address (or tls://host:port for a service that is not a web server)."))
-	}
-	if u.Hostname() == "" {
-		return errors.New(lang.L("The address has no server name."))
-	}
-	if p := u.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return errors.New(lang.L("The port must be a number from 1 to 65535."))
-		}
-	} else if strings.EqualFold(u.Scheme, "tls") {
-		return errors.New(lang.L("A tls:// address needs a port, for example tls://server.example.org:636"))
-	}
-	return nil
+	return lang.L("This address cannot be tested: {{.Reason}}", map[string]any{"Reason": e.Error()})
 }

@@ -12,11 +12,11 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/check"
 	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/demo"
+	"github.com/cardcheck/cardcheck/app/desktop"
 	"github.com/cardcheck/cardcheck/app/probe"
-	"github.com/cardcheck/cardcheck/app/report"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 	"github.com/cardcheck/cardcheck/token"
 )
@@ -86,7 +86,7 @@ type mainWindow struct {
 // certificate, so that the PIN is asked once per session, not per test.
 type heldCard struct {
 	cert   *token.Certificate
-	card   cardtest.Card
+	card   desktop.Card
 	hasKey *bool // has_private_key as the login made it known
 }
 
@@ -484,15 +484,15 @@ func (m *mainWindow) begin(compare bool) {
 	if err := cert.CheckUsable(false); err != nil {
 		// Known unusable (unreadable, no key, a key that cannot sign):
 		// no PIN for a test that cannot work.
-		m.finished(run, cardtest.Failed(run.url, run.cert, err))
+		m.finished(run, check.Failed(run.url, run.cert, err))
 		return
 	}
 	m.preflight(run)
 	run.login = &loginFlow{
 		win: m.win, do: m.do, modal: m.modal, backend: m.deps.Backend, pins: m.deps.PINs, events: m.events, cert: cert,
 		prefill:  m.demoPIN(cert),
-		done:     func(card cardtest.Card) { m.probe(run, card) },
-		failed:   func(err error) { m.finished(run, cardtest.Failed(run.url, run.cert, err)) },
+		done:     func(card desktop.Card) { m.probe(run, card) },
+		failed:   func(err error) { m.finished(run, check.Failed(run.url, run.cert, err)) },
 		canceled: func() { m.loginCanceled(run) },
 		noted:    m.say,
 		waiting:  m.waitingForPIN,
@@ -545,7 +545,7 @@ func (m *mainWindow) waitingForPIN(waiting bool) {
 }
 
 // probe runs the test with a logged-in card, off the UI goroutine.
-func (m *mainWindow) probe(run *testRun, card cardtest.Card) {
+func (m *mainWindow) probe(run *testRun, card desktop.Card) {
 	if m.run != run {
 		go card.Close()
 		return
@@ -590,9 +590,9 @@ func (m *mainWindow) progressed(run *testRun, p probe.Progress) {
 }
 
 // testOptions are the options a run was started with.
-func (m *mainWindow) testOptions(run *testRun) cardtest.Options {
+func (m *mainWindow) testOptions(run *testRun) desktop.Options {
 	o := run.opts
-	return cardtest.Options{URL: run.url, TLSVersion: o.TLSVersion, CAFile: o.CAFile,
+	return desktop.Options{URL: run.url, TLSVersion: o.TLSVersion, CAFile: o.CAFile,
 		ContinueUntrusted: o.ContinueUntrusted, Timeout: o.Timeout, Deadline: run.deadline}
 }
 
@@ -696,13 +696,10 @@ func (m *mainWindow) finished(run *testRun, res *probe.Result) {
 	// now, so that it scrolls to the message it explains with its real size.
 	m.testView.Refresh()
 	m.result.explainFirst()
-	if res.Error != nil {
-		switch token.Kind(res.Error.Kind) {
-		case token.KindTokenRemoved, token.KindTokenNotFound, token.KindPINIncorrect, token.KindPINLocked:
-			m.logout() // the session is gone or unusable
-		}
+	if endsSession(res) {
+		m.logout() // the session is gone or unusable
 	}
-	if c, ok := res.ClientCertificate.(report.Certificate); ok && m.held != nil && sameCert(m.held.cert, run.cert) {
+	if c := res.ClientCertificate; c != nil && m.held != nil && sameCert(m.held.cert, run.cert) {
 		m.held.hasKey = c.HasPrivateKey
 		if sameCert(m.selectedCert(), run.cert) {
 			m.details.setPrivateKey(c.HasPrivateKey)

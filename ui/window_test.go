@@ -113,7 +113,7 @@ func TestLiveStepsAndCancel(t *testing.T) {
 	}
 	test.Tap(h.m.banner.cancel)
 	res := h.waitResult()
-	if res.Error == nil || res.Error.Kind != string(probe.KindCanceled) {
+	if res.Error == nil || res.Error.Kind != probe.KindCanceled {
 		t.Errorf("result after cancel: %+v", res.Error)
 	}
 	if h.m.conn.test.Disabled() || h.m.banner.cancel.Visible() {

@@ -20,17 +20,13 @@ func parseCerts(data []byte) ([]*x509.Certificate, error) {
 }
 
 func parseAnyCerts(data []byte) ([]*x509.Certificate, error) {
-	if c, err := x509.ParseCertificate(data); err == nil {
-		return []*x509.Certificate{c}, nil
+	if certs, err := pki.ParseCerts(data); err == nil {
+		return certs, nil
 	}
 	if certs, err := parsePKCS7Certs(data); err == nil && len(certs) > 0 {
 		return certs, nil
 	}
-	certs, err := pki.ParseCertsPEM(data)
-	if err != nil {
-		return nil, errors.New("no certificate in the answer")
-	}
-	return certs, nil
+	return nil, errors.New("no certificate in the answer")
 }
 
 // oidSignedData is PKCS #7 signedData (RFC 2315 §9.1).

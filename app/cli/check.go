@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/check"
 	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/diagnose"
 	"github.com/cardcheck/cardcheck/app/files"
@@ -25,6 +25,7 @@ type checkFlags struct {
 	diagnose                   bool
 	continueUntrusted          bool
 	timeout, lateAlertWait     time.Duration
+	version                    probe.TLSVersion // --tls, checked
 }
 
 func parseCheck(args []string) (*checkFlags, error) {
@@ -53,7 +54,8 @@ func parseCheck(args []string) (*checkFlags, error) {
 	if _, err := probe.ParseTarget(f.url); err != nil {
 		return nil, usagef("--url: %v", err)
 	}
-	if f.tls != "auto" && f.tls != "1.2" && f.tls != "1.3" {
+	var ok bool
+	if f.version, ok = probe.ParseTLSVersion(f.tls); !ok {
 		return nil, usagef("--tls must be auto, 1.2 or 1.3, not %q", f.tls)
 	}
 	if f.timeout <= 0 {
@@ -115,7 +117,7 @@ func checkCmd(args []string, io IO) exitCode {
 	if !pf.NeedsCard {
 		res = pf.Result // no PIN spent, none asked for
 	} else if err := cert.CheckUsable(false); err != nil {
-		res = cardtest.Failed(f.url, cert, err) // known unusable: no PIN asked for, none sent
+		res = check.Failed(f.url, cert, err) // known unusable: no PIN asked for, none sent
 		res.Preflight = pf
 	} else {
 		if onTTY {
@@ -128,7 +130,7 @@ func checkCmd(args []string, io IO) exitCode {
 		case pinErr != nil && token.KindOf(pinErr) == "":
 			return exitCode{ExitUsage, pinErr} // no terminal echo control
 		case pinErr != nil:
-			res = cardtest.Failed(f.url, cert, pinErr) // canceled at the prompt, or nothing typed
+			res = check.Failed(f.url, cert, pinErr) // canceled at the prompt, or nothing typed
 			res.Preflight = pf
 		default:
 			if !havePIN && cert.Token.Flags.LoginRequired && cert.Token.Flags.ProtectedAuthPath {
@@ -168,7 +170,7 @@ type checkOutput struct {
 // probeOptions turns flags into probe options; the returned func closes
 // the key log file.
 func (f *checkFlags) probeOptions() (probe.Options, func(), error) {
-	opt := probe.Options{URL: f.url, TLSVersion: f.tls, ContinueUntrusted: f.continueUntrusted, Timeout: f.timeout,
+	opt := probe.Options{URL: f.url, TLSVersion: f.version, ContinueUntrusted: f.continueUntrusted, Timeout: f.timeout,
 		LateAlertWait: f.lateAlertWait}
 	roots, err := probe.LoadRoots(f.ca)
 	if err != nil {
@@ -208,7 +210,7 @@ func (f *checkFlags) selectCertificate(mgr *token.Manager) (*token.Certificate, 
 	if err := explicitModuleErrors(inv); err != nil {
 		return nil, nil, err
 	}
-	cert, err := cardtest.Select(inv, f.cert)
+	cert, err := selectCert(inv, f.cert)
 	if err != nil {
 		return nil, nil, usageError{err.Error()}
 	}
@@ -219,7 +221,7 @@ func (f *checkFlags) selectCertificate(mgr *token.Manager) (*token.Certificate, 
 func preflight(cert *token.Certificate, opt probe.Options) *probe.Preflight {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	return cardtest.PreflightProbe(ctx, cert, opt)
+	return check.Preflight(ctx, cert, opt)
 }
 
 // runCheck logs in (PIN from stdin or the terminal, or the reader's PIN
@@ -228,15 +230,15 @@ func preflight(cert *token.Certificate, opt probe.Options) *probe.Preflight {
 // failures become an error result, not a usage error.
 func runCheck(ctx context.Context, cert *token.Certificate, login token.LoginOptions, opt probe.Options, havePIN bool) *probe.Result {
 	if !havePIN && cert.Token.Flags.LoginRequired && !cert.Token.Flags.ProtectedAuthPath {
-		res := cardtest.Failed(opt.URL, cert, &token.Error{Kind: token.KindPINRequired, Op: "login",
+		res := check.Failed(opt.URL, cert, &token.Error{Kind: token.KindPINRequired, Op: "login",
 			Msg: "The card needs its PIN: run cardcheck on a terminal to be asked for it, or pipe it with --pin-stdin (it is never accepted as an argument)."})
 		res.Preflight = opt.Preflight
 		return res
 	}
 	login.UsePINPad = !havePIN
-	p, err := cardtest.Login(cert, login)
+	p, err := check.Login(cert, login)
 	if err != nil {
-		res := cardtest.Failed(opt.URL, cert, err)
+		res := check.Failed(opt.URL, cert, err)
 		res.Preflight = opt.Preflight
 		return res
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/serve"
 )
 
@@ -53,9 +54,7 @@ func serveWithContext(ctx context.Context, args []string, io IO) exitCode {
 	if *noClientCert && (*clientCA != "" || *crlFile != "" || *noCANames || *optional) {
 		return exitCode{ExitUsage, usagef("--no-client-cert cannot be combined with --client-ca, --crl, --no-ca-names or --optional")}
 	}
-	switch *version {
-	case "auto", "1.2", "1.3":
-	default:
+	if _, ok := probe.ParseTLSVersion(*version); !ok {
 		return exitCode{ExitUsage, usagef("--tls must be auto, 1.2 or 1.3, not %q", *version)}
 	}
 

@@ -12,6 +12,7 @@ import (
 	"github.com/cardcheck/cardcheck/app/diagnose"
 	"github.com/cardcheck/cardcheck/app/environment"
 	"github.com/cardcheck/cardcheck/app/files"
+	"github.com/cardcheck/cardcheck/app/listing"
 	"github.com/cardcheck/cardcheck/app/report"
 	"github.com/cardcheck/cardcheck/token"
 )
@@ -19,7 +20,7 @@ import (
 // tokensOutput is `tokens --json`: the contract's modules and tokens, plus
 // the outcome of the optional login.
 type tokensOutput struct {
-	report.Tokens
+	listing.Tokens
 	Login       *loginResult     `json:"login,omitempty"`
 	Environment environment.Host `json:"environment"`
 	// Readers and Diagnosis say what lies below the token list (PC/SC
@@ -78,7 +79,7 @@ func tokensCmd(args []string, io IO) exitCode {
 	now := time.Now()
 	below := diagnose.Run(context.Background(), diagnose.Options{Inventory: inv, NoVersions: true, Now: now, Timeout: 10 * time.Second})
 	if *asJSON {
-		writeJSON(io, tokensOutput{Tokens: report.FromInventory(inv), Login: login, Environment: environment.Current(now),
+		writeJSON(io, tokensOutput{Tokens: listing.FromInventory(inv), Login: login, Environment: environment.Current(now),
 			Readers: below.Readers, Diagnosis: below.Diagnosis})
 	} else {
 		report.WriteHostText(io.Stdout, environment.Current(now))

@@ -1,6 +1,8 @@
 // Package desktop connects the GUI to the rest of cardcheck: it implements
-// the interfaces ui/ declares with the token layer and the probe, so that
-// ui/ itself never calls PKCS#11 or crypto/tls.
+// the interfaces ui/ declares (ui/deps.go) with the token layer and the
+// shared run (app/check), so that ui/ itself never calls PKCS#11 or
+// crypto/tls. Its Options and Card are the window's terms for a test: a
+// CA file path rather than a certificate pool.
 package desktop
 
 import (
@@ -8,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/check"
 	"github.com/cardcheck/cardcheck/app/diagnose"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/token"
@@ -64,17 +66,17 @@ func (b *Backend) Flags(t *token.Token) (token.Flags, error) {
 }
 
 // Preflight runs the handshake without the card (no login, no PIN).
-func (b *Backend) Preflight(ctx context.Context, cert *token.Certificate, o cardtest.Options) *probe.Preflight {
-	return cardtest.Preflight(ctx, cert, o)
+func (b *Backend) Preflight(ctx context.Context, cert *token.Certificate, o Options) *probe.Preflight {
+	return preflight(ctx, cert, o)
 }
 
 // Login logs in to the certificate's token (at most one C_Login).
-func (b *Backend) Login(cert *token.Certificate, opt token.LoginOptions) (cardtest.Card, error) {
-	p, err := cardtest.Login(cert, opt)
+func (b *Backend) Login(cert *token.Certificate, opt token.LoginOptions) (Card, error) {
+	p, err := check.Login(cert, opt)
 	if err != nil {
 		return nil, err
 	}
-	return p, nil
+	return card{p}, nil
 }
 
 // Diagnose reports the layers below PKCS#11 for a scan of this process's

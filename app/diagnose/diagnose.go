@@ -26,7 +26,7 @@ import (
 
 	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/environment"
-	"github.com/cardcheck/cardcheck/app/report"
+	"github.com/cardcheck/cardcheck/app/listing"
 	"github.com/cardcheck/cardcheck/token"
 	"github.com/cardcheck/cardcheck/token/pcsc"
 )
@@ -59,7 +59,7 @@ type Report struct {
 	Service     Service          `json:"service"`
 	ATRList     ATRList          `json:"atr_list"`
 	Readers     []Reader         `json:"readers"`
-	Modules     []report.Module  `json:"modules"`
+	Modules     []listing.Module `json:"modules"`
 	Tokens      []Token          `json:"tokens"`
 	Diagnosis   []Finding        `json:"diagnosis"`
 	Redacted    bool             `json:"redacted"`
@@ -118,7 +118,7 @@ type ReaderToken struct {
 
 // Token is a listed token with its PIN state and the reader it is in.
 type Token struct {
-	report.Token
+	listing.Token
 	PINState string `json:"pin_state"` // ok, count-low, final-try, locked
 	Reader   string `json:"reader"`    // "" when no reader shows it (a software token)
 }
@@ -136,7 +136,7 @@ func Run(ctx context.Context, opt Options) *Report {
 		now = time.Now()
 	}
 	r := &Report{Environment: environment.Current(now), Versions: []Component{}, Readers: []Reader{},
-		Modules: []report.Module{}, Tokens: []Token{}, Diagnosis: []Finding{}}
+		Modules: []listing.Module{}, Tokens: []Token{}, Diagnosis: []Finding{}}
 
 	inv := opt.Inventory
 	if inv == nil {
@@ -190,7 +190,7 @@ func (r *Report) addReaders(st pcsc.Status, list *pcsc.ATRList) {
 
 // addInventory lists modules and tokens and ties slots to readers.
 func (r *Report) addInventory(inv *token.Inventory, now time.Time) {
-	doc := report.FromInventory(inv)
+	doc := listing.FromInventory(inv)
 	r.Modules = doc.Modules
 	serials := map[string]string{} // module path + slot → serial of a listed token
 	for i, t := range inv.Tokens {

@@ -64,8 +64,23 @@ func WriteCRL(path string, ders ...[]byte) error {
 	return os.WriteFile(path, CRLPEM(ders...), 0o644)
 }
 
+// ErrNoCertificate is data that holds neither a DER certificate nor a PEM
+// CERTIFICATE block.
+var ErrNoCertificate = errors.New("pki: no certificate in PEM data")
+
+// ParseCerts is the one reader of certificates as files and servers hold
+// them: a single DER certificate, or PEM with CERTIFICATE blocks (other
+// blocks ignored). A CERTIFICATE block that does not parse is an error,
+// so that a broken file is not taken for a shorter one.
+func ParseCerts(data []byte) ([]*x509.Certificate, error) {
+	if c, err := x509.ParseCertificate(data); err == nil {
+		return []*x509.Certificate{c}, nil
+	}
+	return ParseCertsPEM(data)
+}
+
 // ParseCertsPEM parses every CERTIFICATE block in data, ignoring other
-// blocks. It fails when there is none.
+// blocks. It fails (ErrNoCertificate) when there is none.
 func ParseCertsPEM(data []byte) ([]*x509.Certificate, error) {
 	var certs []*x509.Certificate
 	for {
@@ -84,7 +99,7 @@ func ParseCertsPEM(data []byte) ([]*x509.Certificate, error) {
 		certs = append(certs, c)
 	}
 	if len(certs) == 0 {
-		return nil, errors.New("pki: no certificate in PEM data")
+		return nil, ErrNoCertificate
 	}
 	return certs, nil
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"net"
 	"os"
@@ -496,5 +497,26 @@ func TestOpenSSLAccepts(t *testing.T) {
 	}
 	if out, err := exec.Command(openssl, "pkey", "-in", filepath.Join(dir, "key.pem"), "-noout").CombinedOutput(); err != nil {
 		t.Errorf("openssl pkey: %v\n%s", err, out)
+	}
+}
+
+// ParseCerts reads DER and PEM alike, skips other PEM blocks, and refuses
+// a file with a broken certificate rather than reading a shorter chain.
+func TestParseCerts(t *testing.T) {
+	root, inter, _ := testHierarchy(t)
+	pemChain := append(append([]byte("junk\n"), CertPEM(inter.Cert)...), CRLPEM([]byte{1})...)
+	pemChain = append(pemChain, CertPEM(root.Cert)...)
+	for name, data := range map[string][]byte{"DER": inter.Cert.Raw, "PEM": pemChain} {
+		certs, err := ParseCerts(data)
+		if err != nil || certs[0].Subject.String() != inter.Cert.Subject.String() {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := ParseCerts([]byte("nothing")); !errors.Is(err, ErrNoCertificate) {
+		t.Errorf("garbage: %v", err)
+	}
+	broken := append(CertPEM(inter.Cert), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte{0x30, 1, 2}})...)
+	if _, err := ParseCerts(broken); err == nil || errors.Is(err, ErrNoCertificate) {
+		t.Errorf("broken block: %v", err)
 	}
 }

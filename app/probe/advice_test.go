@@ -79,7 +79,7 @@ func TestAdviceHasCodes(t *testing.T) {
 }
 
 func TestFailureHasAdviceCodes(t *testing.T) {
-	for _, kind := range []string{"pin-incorrect", "pin-locked", "pin-final-try", "token-removed", "network", "timeout", "protocol"} {
+	for _, kind := range []ErrorKind{"pin-incorrect", "pin-locked", "pin-final-try", "token-removed", "network", "timeout", "protocol"} {
 		res := Failure("https://x/", kind, "m")
 		if res.AdviceCodes == nil || len(res.AdviceCodes) != len(res.Advice) {
 			t.Errorf("%s: codes %q, advice %q", kind, res.AdviceCodes, res.Advice)
@@ -98,7 +98,7 @@ func TestAdviceFlagMatchesTheTexts(t *testing.T) {
 	for _, code := range []string{"no_certificate", "certificate_error", "closed"} {
 		all = append(all, adviceFor(code)...)
 	}
-	for _, kind := range []string{"pin-incorrect", "pin-locked", "pin-final-try", "token-removed", "timeout", "network"} {
+	for _, kind := range []ErrorKind{"pin-incorrect", "pin-locked", "pin-final-try", "token-removed", "timeout", "network"} {
 		all = append(all, adviceForError(&ErrorInfo{Kind: kind})...)
 	}
 	untrusted := "x"

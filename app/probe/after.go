@@ -26,7 +26,7 @@ func (r *run) afterHandshake(ctx context.Context, conn *tls.Conn) {
 	switch {
 	case !r.target.IsHTTP:
 		r.serviceWait(ctx, conn)
-	case sent && r.res.TLS.Version == "1.3":
+	case sent && r.res.TLS.Version == TLS13:
 		// A TLS 1.3 server judges our certificate after the handshake. If
 		// it closes while our request is still unread on its side, its
 		// kernel resets the connection and ours drops the alert that was
@@ -105,7 +105,7 @@ func (r *run) headTooLarge(he *headError) {
 // short wait shows whether the service then stays up.
 func (r *run) serviceWait(ctx context.Context, conn *tls.Conn) {
 	_, sent, _, _ := r.state()
-	late := sent && r.res.TLS.Version == "1.3"
+	late := sent && r.res.TLS.Version == TLS13
 	limit := r.graceWait()
 	if late {
 		limit = r.opt.LateAlertWait
@@ -300,7 +300,7 @@ func (r *run) closedAfterHandshake() {
 		r.res.Cause = "The server's TLS layer accepted your certificate, then the service closed the connection without an answer (the service behind it may be down or may have refused you)."
 	default:
 		r.res.Verdict, r.res.CauseCode = Failed, CauseClosedUnclear
-		r.res.Error = &ErrorInfo{Kind: string(KindProtocol), Message: "The server closed the connection after receiving your certificate, without saying why."}
+		r.res.Error = &ErrorInfo{Kind: KindProtocol, Message: "The server closed the connection after receiving your certificate, without saying why."}
 		r.res.Cause = "Either the server refused your certificate without sending an alert, or it accepted it and the service behind it then closed the connection. This TLS 1.3 server sends no session ticket, which would have told the two apart; its log says which."
 	}
 }
@@ -308,7 +308,7 @@ func (r *run) closedAfterHandshake() {
 // tlsAccepted reports whether the trace proves that the server's TLS
 // layer accepted our certificate, and whether the trace can tell.
 func (r *run) tlsAccepted() (accepted, known bool) {
-	if r.res.TLS.Version == "1.3" {
+	if r.res.TLS.Version == TLS13 {
 		if r.ticketed() {
 			return true, true
 		}
@@ -334,7 +334,7 @@ func (r *run) tlsAccepted() (accepted, known bool) {
 // Finished, or no CertificateRequest in the handshake and then 401/403,
 // an alert or a close on the request (Apache: AH10158).
 func (r *run) postHandshakePattern() bool {
-	if r.res.TLS.Version != "1.3" || r.tracer == nil {
+	if r.res.TLS.Version != TLS13 || r.tracer == nil {
 		return false
 	}
 	clientDone := false

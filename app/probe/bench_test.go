@@ -6,7 +6,7 @@ import (
 	"crypto/tls"
 	"testing"
 
-	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/check"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/serve"
 	"github.com/cardcheck/cardcheck/build/testrig"
@@ -57,7 +57,7 @@ func BenchmarkHandshake(b *testing.B) {
 		cert := c.cert(testrig.EC256)
 		p := c.login(testrig.EC256)
 		for b.Loop() {
-			pf := cardtest.PreflightProbe(context.Background(), cert, opt)
+			pf := check.Preflight(context.Background(), cert, opt)
 			if !pf.NeedsCard {
 				b.Fatal(pf.Finding, pf.Summary)
 			}

@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/pki"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
 
@@ -167,12 +166,13 @@ func (r *run) recordTLS(conn *tls.Conn) {
 	}
 }
 
-func versionString(v uint16) string {
+// versionString names a negotiated version.
+func versionString(v uint16) TLSVersion {
 	switch v {
 	case tls.VersionTLS12:
-		return "1.2"
+		return TLS12
 	case tls.VersionTLS13:
-		return "1.3"
+		return TLS13
 	case tls.VersionTLS11:
 		return "1.1"
 	case tls.VersionTLS10:
@@ -194,7 +194,7 @@ func (r *run) certificateRequest() *CertRequest {
 	}
 	cr := &CertRequest{AcceptableCAs: []string{}, SignatureSchemes: []string{}, rawCAs: cri.AcceptableCAs}
 	for _, der := range cri.AcceptableCAs {
-		cr.AcceptableCAs = append(cr.AcceptableCAs, dnString(der))
+		cr.AcceptableCAs = append(cr.AcceptableCAs, pki.DNString(der))
 	}
 	for _, s := range cri.SignatureSchemes {
 		cr.SignatureSchemes = append(cr.SignatureSchemes, tlstrace.SignatureSchemeName(uint16(s)))
@@ -207,17 +207,6 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// dnString renders a DER distinguished name like x509 does for subjects.
-func dnString(der []byte) string {
-	var seq pkix.RDNSequence
-	if rest, err := asn1.Unmarshal(der, &seq); err != nil || len(rest) > 0 {
-		return "(unreadable name " + hex.EncodeToString(der) + ")"
-	}
-	var n pkix.Name
-	n.FillFromRDNSequence(&seq)
-	return n.String()
 }
 
 // signStats returns what the card signed.

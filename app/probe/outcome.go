@@ -72,7 +72,7 @@ func (r *run) handshakeFailed(ctx context.Context, err error) {
 	case errors.Is(err, errServerUntrusted):
 		r.res.Verdict = ServerUntrusted
 	case token.KindOf(err) != "":
-		r.fail(ErrorKind(token.KindOf(err)), "The card could not sign: "+tokenMessage(err))
+		r.fail(token.KindOf(err), "The card could not sign: "+tokenMessage(err))
 	case mismatch != nil:
 		r.fail(KindProtocol, fmt.Sprintf("The card cannot sign with any algorithm the server accepts (server: %s; card: %s).",
 			schemeList(mismatch), schemeList(r.cred.Card.SignatureSchemes())))

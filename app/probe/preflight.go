@@ -146,7 +146,7 @@ func (r *run) preflightFinding(ctx context.Context) *Preflight {
 		pf.Fit = r.fit(mismatch)
 		pf.Summary = r.requestSummary(pf)
 		r.res.Verdict, r.res.Error = "", nil
-	case r.postHandshakePattern() && r.opt.TLSVersion == "auto":
+	case r.postHandshakePattern() && r.opt.TLSVersion == TLSAuto:
 		pf.Finding, pf.NeedsCard = FindingPostHandshakeAuth, true
 		pf.Summary = "Over TLS 1.3 the server asks for no certificate in the handshake and then refuses the request: it wants post-handshake authentication. The test with the card runs over TLS 1.2."
 		r.res.Verdict, r.res.Error = "", nil
@@ -168,9 +168,9 @@ func (r *run) failureFinding() string {
 	switch {
 	case r.res.Error == nil:
 		return FindingFailed
-	case r.res.Error.Kind == string(KindCanceled):
+	case r.res.Error.Kind == KindCanceled:
 		return FindingCanceled
-	case r.res.Error.Kind == string(KindTimeout):
+	case r.res.Error.Kind == KindTimeout:
 		return FindingTimeout
 	}
 	switch r.dialFinding {

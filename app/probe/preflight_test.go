@@ -29,7 +29,7 @@ func TestPreflightStopsBeforeTheCard(t *testing.T) {
 	rig := testrig.Shared(t)
 	srv := testservers.Serve(t, serve.Config{CertFile: rig.ServerCertFile, KeyFile: rig.ServerKeyFile, ClientCAFile: rig.CAFile})
 	roots, _ := probe.LoadRoots(rig.ChainFile)
-	for _, v := range []string{"1.2", "1.3"} {
+	for _, v := range []probe.TLSVersion{probe.TLS12, probe.TLS13} {
 		var conns []string
 		opt := probe.Options{URL: srv.URL, Roots: roots, TLSVersion: v, Timeout: 10 * time.Second,
 			OnProgress: func(p probe.Progress) { conns = append(conns, p.Connection+":"+string(p.Stage)) }}

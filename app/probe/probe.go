@@ -22,6 +22,7 @@ import (
 
 	"github.com/cardcheck/cardcheck/app/certcheck"
 	"github.com/cardcheck/cardcheck/app/files"
+	"github.com/cardcheck/cardcheck/app/pki"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
 
@@ -48,7 +49,7 @@ type Credential struct {
 // Options are the user's choices for one test.
 type Options struct {
 	URL        string
-	TLSVersion string // "auto" (default), "1.2", "1.3"
+	TLSVersion TLSVersion // TLSAuto (default, also ""), TLS12, TLS13
 	// Roots are the CAs of --ca (nil = none). The server is verified
 	// against them and, when that fails, against the system roots too; the
 	// client certificate's chain is checked against them alone.
@@ -85,7 +86,7 @@ type Options struct {
 
 func (o *Options) defaults() {
 	if o.TLSVersion == "" {
-		o.TLSVersion = "auto"
+		o.TLSVersion = TLSAuto
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 30 * time.Second
@@ -194,12 +195,12 @@ func Run(ctx context.Context, opt Options, cred Credential) *Result {
 	netCtx, cancel := context.WithDeadline(ctx, deadline.Add(-checksShare(opt.Timeout)))
 	defer cancel()
 	r := newRun(opt, cred, start, "test")
-	if pf := opt.Preflight; pf != nil && pf.Finding == FindingPostHandshakeAuth && opt.TLSVersion == "auto" {
+	if pf := opt.Preflight; pf != nil && pf.Finding == FindingPostHandshakeAuth && opt.TLSVersion == TLSAuto {
 		r = newRun(opt, cred, start, "test-tls12")
 		r.pha = true
 	}
 	r.execute(netCtx)
-	if !r.pha && opt.TLSVersion == "auto" && r.postHandshakePattern() {
+	if !r.pha && opt.TLSVersion == TLSAuto && r.postHandshakePattern() {
 		// RFC 8446 §4.6.2: the server wanted post-handshake authentication,
 		// which Go never offers. TLS 1.2 renegotiation asks the same way.
 		notes := r.res.Notes
@@ -299,14 +300,14 @@ func (r *run) tlsConfig() (*tls.Config, error) {
 func (r *run) applyVersion(cfg *tls.Config) error {
 	capable := r.cred.Card == nil || r.cred.Card.TLS13Capable()
 	switch r.opt.TLSVersion {
-	case "1.2":
+	case TLS12:
 		cfg.MaxVersion = tls.VersionTLS12
-	case "1.3":
+	case TLS13:
 		if !capable {
 			return errors.New("TLS 1.3 needs an RSA-PSS signature from an RSA key, and this card cannot make one (its module lacks CKM_RSA_PKCS_PSS). Test with TLS 1.2 (or auto) instead.")
 		}
 		cfg.MinVersion = tls.VersionTLS13
-	case "auto":
+	case TLSAuto:
 		switch {
 		case r.pha:
 			cfg.MaxVersion = tls.VersionTLS12
@@ -328,7 +329,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // fail ends the test with verdict error.
 func (r *run) fail(kind ErrorKind, msg string) {
 	r.res.Verdict = Failed
-	r.res.Error = &ErrorInfo{Kind: string(kind), Message: msg}
+	r.res.Error = &ErrorInfo{Kind: kind, Message: msg}
 }
 
 // maxCAFile bounds a CA file: the system's whole trust store in one PEM
@@ -340,17 +341,20 @@ func LoadRoots(file string) (*x509.CertPool, error) {
 	if file == "" {
 		return nil, nil
 	}
-	pool := x509.NewCertPool()
 	b, err := files.ReadFile(file, maxCAFile)
 	if err != nil {
 		return nil, err
 	}
-	if !pool.AppendCertsFromPEM(b) {
-		if c, err := x509.ParseCertificate(b); err == nil {
-			pool.AddCert(c)
-			return pool, nil
-		}
+	certs, err := pki.ParseCerts(b)
+	if errors.Is(err, pki.ErrNoCertificate) {
 		return nil, errors.New("the CA file holds no PEM or DER certificate")
+	}
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
 	}
 	return pool, nil
 }

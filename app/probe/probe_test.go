@@ -18,8 +18,8 @@ import (
 
 	"github.com/miekg/pkcs11"
 
-	"github.com/cardcheck/cardcheck/app/cardtest"
 	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/check"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/serve"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
@@ -68,9 +68,9 @@ func (c *cards) cert(entry string) *token.Certificate {
 	return nil
 }
 
-func (c *cards) login(entry string) *cardtest.Prepared {
+func (c *cards) login(entry string) *check.Prepared {
 	c.t.Helper()
-	p, err := cardtest.Login(c.cert(entry), token.LoginOptions{PIN: testrig.PIN})
+	p, err := check.Login(c.cert(entry), token.LoginOptions{PIN: testrig.PIN})
 	if err != nil {
 		c.t.Fatalf("login for %s: %v", entry, err)
 	}
@@ -90,7 +90,7 @@ func (c *cards) options(url string) probe.Options {
 // differs between otherwise identical runs: TLS 1.3's compatibility
 // ChangeCipherSpec records, session tickets, application data and
 // close_notify.
-func messages(steps []tlstrace.Step, version string) []string {
+func messages(steps []tlstrace.Step, version probe.TLSVersion) []string {
 	var out []string
 	for _, s := range steps {
 		switch {
@@ -116,18 +116,18 @@ var (
 
 // servers starts the three real servers of the acceptance tests, all
 // trusting the rig's root for client certificates.
-func servers(t *testing.T, rig *testrig.Rig, version string) map[string]*testservers.Server {
+func servers(t *testing.T, rig *testrig.Rig, version probe.TLSVersion) map[string]*testservers.Server {
 	return map[string]*testservers.Server{
 		"serve": testservers.Serve(t, serve.Config{CertFile: rig.ServerCertFile, KeyFile: rig.ServerKeyFile,
-			ClientCAFile: rig.CAFile, CRLFile: rig.CRLFile, TLS: version}),
+			ClientCAFile: rig.CAFile, CRLFile: rig.CRLFile, TLS: string(version)}),
 		"nginx": testservers.Nginx(t, testservers.NginxConfig{CertFile: rig.ServerCertFile, KeyFile: rig.ServerKeyFile,
-			ClientCAFile: rig.CAFile, CRLFile: rig.CRLAllFile, TLS: version}),
+			ClientCAFile: rig.CAFile, CRLFile: rig.CRLAllFile, TLS: string(version)}),
 		"s_server": testservers.SServer(t, testservers.SServerConfig{CertFile: rig.ServerCertFile, KeyFile: rig.ServerKeyFile,
-			CAFile: rig.CAFile, CRLFile: rig.CRLFile, CRLCheck: true, TLS: version, RequireCert: true}),
+			CAFile: rig.CAFile, CRLFile: rig.CRLFile, CRLCheck: true, TLS: string(version), RequireCert: true}),
 	}
 }
 
-func check(t *testing.T, p *cardtest.Prepared, opt probe.Options) *probe.Result {
+func runCheck(t *testing.T, p *check.Prepared, opt probe.Options) *probe.Result {
 	t.Helper()
 	res := p.Run(context.Background(), opt)
 	adviceCoded(t, res)
@@ -152,12 +152,12 @@ func adviceCoded(t *testing.T, res *probe.Result) {
 
 func TestGoodCertificatesAreAcceptedByAllServers(t *testing.T) {
 	c := newCards(t, nil)
-	for _, version := range []string{"1.2", "1.3"} {
+	for _, version := range []probe.TLSVersion{probe.TLS12, probe.TLS13} {
 		srvs := servers(t, c.rig, version)
 		for _, entry := range []string{testrig.RSA, testrig.EC256, testrig.EC384} {
 			p := c.login(entry)
 			for name, srv := range srvs {
-				res := check(t, p, c.options(srv.URL))
+				res := runCheck(t, p, c.options(srv.URL))
 				if res.Verdict != probe.Accepted || res.TLS.Version != version {
 					t.Errorf("%s TLS %s %s: %s/%s %v %s", name, version, entry, res.Verdict, res.TLS.Version, res.Error, srv.Log())
 					continue
@@ -205,10 +205,10 @@ func assertChecksPass(t *testing.T, res *probe.Result, server string) {
 func TestUntrustedClientCertificateIsRejected(t *testing.T) {
 	c := newCards(t, nil)
 	p := c.login(testrig.Untrusted)
-	for _, version := range []string{"1.2", "1.3"} {
+	for _, version := range []probe.TLSVersion{probe.TLS12, probe.TLS13} {
 		srvs := servers(t, c.rig, version)
 		for name, srv := range srvs {
-			res := check(t, p, c.options(srv.URL))
+			res := runCheck(t, p, c.options(srv.URL))
 			if res.Verdict != probe.Rejected {
 				t.Errorf("%s %s: verdict %s, want rejected", name, version, res.Verdict)
 				continue
@@ -242,9 +242,9 @@ func checkStatus(res *probe.Result, name string) certcheck.Status {
 func TestRevokedCertificateIsRejected(t *testing.T) {
 	c := newCards(t, nil)
 	p := c.login(testrig.Revoked)
-	for _, version := range []string{"1.2", "1.3"} {
+	for _, version := range []probe.TLSVersion{probe.TLS12, probe.TLS13} {
 		for name, srv := range servers(t, c.rig, version) {
-			res := check(t, p, c.options(srv.URL))
+			res := runCheck(t, p, c.options(srv.URL))
 			if res.Verdict != probe.Rejected {
 				t.Errorf("%s %s: verdict %s, want rejected", name, version, res.Verdict)
 			}
@@ -263,7 +263,7 @@ func TestExpiredCertificateIsRejected(t *testing.T) {
 	p := c.login(testrig.Expired)
 	srv := testservers.SServer(t, testservers.SServerConfig{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile,
 		CAFile: c.rig.CAFile, RequireCert: true})
-	res := check(t, p, c.options(srv.URL))
+	res := runCheck(t, p, c.options(srv.URL))
 	if res.Verdict != probe.Rejected || res.CauseCode != "certificate_expired" || checkStatus(res, certcheck.NameValidity) != certcheck.Fail {
 		t.Fatalf("expired: %s %q validity %s", res.Verdict, res.CauseCode, checkStatus(res, certcheck.NameValidity))
 	}
@@ -273,7 +273,7 @@ func TestServerThatAsksForNoCertificate(t *testing.T) {
 	c := newCards(t, nil)
 	p := c.login(testrig.EC256)
 	srv := testservers.SServer(t, testservers.SServerConfig{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile})
-	res := check(t, p, c.options(srv.URL))
+	res := runCheck(t, p, c.options(srv.URL))
 	if res.Verdict != probe.NotRequested || res.CertificateRequest != nil {
 		t.Fatalf("verdict %s, request %+v", res.Verdict, res.CertificateRequest)
 	}
@@ -290,10 +290,10 @@ func TestServerThatAsksForNoCertificate(t *testing.T) {
 func TestUntrustedServerStopsBeforeTheCertificate(t *testing.T) {
 	c := newCards(t, nil)
 	p := c.login(testrig.EC256)
-	for _, version := range []string{"1.2", "1.3"} {
+	for _, version := range []probe.TLSVersion{probe.TLS12, probe.TLS13} {
 		srv := testservers.Serve(t, serve.Config{CertFile: c.rig.UntrustedServerCertFile, KeyFile: c.rig.UntrustedServerKeyFile,
-			ClientCAFile: c.rig.CAFile, TLS: version})
-		res := check(t, p, c.options(srv.URL))
+			ClientCAFile: c.rig.CAFile, TLS: string(version)})
+		res := runCheck(t, p, c.options(srv.URL))
 		if res.Verdict != probe.ServerUntrusted || res.Server.Verified || res.Server.Error == nil {
 			t.Fatalf("TLS %s: verdict %s, server %+v", version, res.Verdict, res.Server)
 		}
@@ -304,7 +304,7 @@ func TestUntrustedServerStopsBeforeTheCertificate(t *testing.T) {
 		}
 		opt := c.options(srv.URL)
 		opt.ContinueUntrusted = true
-		res = check(t, p, opt)
+		res = runCheck(t, p, opt)
 		if res.Verdict != probe.Accepted || res.Server.Verified {
 			t.Fatalf("TLS %s, continue anyway: verdict %s, server verified %v", version, res.Verdict, res.Server.Verified)
 		}
@@ -316,7 +316,7 @@ func TestServerWithoutCANames(t *testing.T) {
 	p := c.login(testrig.EC256)
 	srv := testservers.Serve(t, serve.Config{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile,
 		ClientCAFile: c.rig.CAFile, OmitCANames: true})
-	res := check(t, p, c.options(srv.URL))
+	res := runCheck(t, p, c.options(srv.URL))
 	if res.Verdict != probe.Accepted || res.CertificateRequest == nil || len(res.CertificateRequest.AcceptableCAs) != 0 {
 		t.Fatalf("verdict %s, request %+v", res.Verdict, res.CertificateRequest)
 	}
@@ -330,7 +330,7 @@ func TestTLS12OnlyServerUnderAuto(t *testing.T) {
 	p := c.login(testrig.RSA)
 	srv := testservers.Nginx(t, testservers.NginxConfig{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile,
 		ClientCAFile: c.rig.CAFile, TLS: "1.2"})
-	res := check(t, p, c.options(srv.URL))
+	res := runCheck(t, p, c.options(srv.URL))
 	if res.Verdict != probe.Accepted || res.TLS.Version != "1.2" || res.TLS.FallbackReason != "" {
 		t.Fatalf("verdict %s, TLS %+v", res.Verdict, res.TLS)
 	}
@@ -340,7 +340,7 @@ func TestTokenWithoutPSSFallsBackToTLS12(t *testing.T) {
 	c := newCards(t, &tokentest.Faults{HideMechanisms: []uint{pkcs11.CKM_RSA_PKCS_PSS}})
 	p := c.login(testrig.RSA)
 	srv := testservers.Serve(t, serve.Config{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile, ClientCAFile: c.rig.CAFile})
-	res := check(t, p, c.options(srv.URL))
+	res := runCheck(t, p, c.options(srv.URL))
 	if res.Verdict != probe.Accepted || res.TLS.Version != "1.2" || !strings.Contains(res.TLS.FallbackReason, "PSS") {
 		t.Fatalf("auto without PSS: verdict %s, TLS %+v", res.Verdict, res.TLS)
 	}
@@ -351,7 +351,7 @@ func TestTokenWithoutPSSFallsBackToTLS12(t *testing.T) {
 	}
 	opt := c.options(srv.URL)
 	opt.TLSVersion = "1.3"
-	res = check(t, p, opt)
+	res = runCheck(t, p, opt)
 	if res.Verdict != probe.Failed || res.Error == nil || res.Error.Kind != "protocol" || !strings.Contains(res.Error.Message, "TLS 1.2") {
 		t.Fatalf("forced TLS 1.3 without PSS: %s %+v", res.Verdict, res.Error)
 	}
@@ -360,8 +360,8 @@ func TestTokenWithoutPSSFallsBackToTLS12(t *testing.T) {
 func TestWrongPINIsOneLoginAndAnErrorResult(t *testing.T) {
 	c := newCards(t, nil)
 	cert := c.cert(testrig.EC256)
-	_, err := cardtest.Login(cert, token.LoginOptions{PIN: "not-the-pin"})
-	res := cardtest.Failed("https://127.0.0.1:1/", cert, err)
+	_, err := check.Login(cert, token.LoginOptions{PIN: "not-the-pin"})
+	res := check.Failed("https://127.0.0.1:1/", cert, err)
 	if res.Verdict != probe.Failed || res.Error.Kind != "pin-incorrect" || c.f.Logins() != 1 {
 		t.Fatalf("wrong PIN: %s %+v after %d logins", res.Verdict, res.Error, c.f.Logins())
 	}
@@ -400,7 +400,7 @@ func TestBadTargetsGiveClearErrorsWithinTheTimeout(t *testing.T) {
 			if res.Verdict != probe.Failed || res.Error == nil || res.Error.Message == "" {
 				t.Fatalf("verdict %s, error %+v", res.Verdict, res.Error)
 			}
-			if tc.kind != "" && res.Error.Kind != tc.kind {
+			if tc.kind != "" && string(res.Error.Kind) != tc.kind {
 				t.Errorf("kind %s (%s), want %s", res.Error.Kind, res.Error.Message, tc.kind)
 			}
 			if tc.kind == "" && res.Error.Kind != "network" && res.Error.Kind != "timeout" {
@@ -444,7 +444,7 @@ func TestKeyLogOnlyWhenAsked(t *testing.T) {
 	var log strings.Builder
 	opt := c.options(srv.URL)
 	opt.KeyLog = &log
-	if res := check(t, p, opt); res.Verdict != probe.Accepted {
+	if res := runCheck(t, p, opt); res.Verdict != probe.Accepted {
 		t.Fatalf("verdict %s", res.Verdict)
 	}
 	if !strings.Contains(log.String(), "CLIENT_HANDSHAKE_TRAFFIC_SECRET") {
@@ -461,7 +461,7 @@ func TestTLSServiceURL(t *testing.T) {
 		p := c.login(tc.entry)
 		srv := testservers.SServer(t, testservers.SServerConfig{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile,
 			CAFile: c.rig.CAFile, RequireCert: true, TLS: "1.3"})
-		res := check(t, p, c.options(srv.TLSURL))
+		res := runCheck(t, p, c.options(srv.TLSURL))
 		if res.Verdict != tc.verdict || res.HTTP != nil {
 			t.Errorf("%s on %s: %s %+v", tc.entry, srv.TLSURL, res.Verdict, res.Error)
 		}
@@ -473,7 +473,7 @@ func TestDeniedByApplication(t *testing.T) {
 	p := c.login(testrig.EC256)
 	srv := testservers.Serve(t, serve.Config{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile,
 		ClientCAFile: c.rig.CAFile, Status: 403})
-	if res := check(t, p, c.options(srv.URL)); res.Verdict != probe.Denied || res.HTTP.Status != 403 {
+	if res := runCheck(t, p, c.options(srv.URL)); res.Verdict != probe.Denied || res.HTTP.Status != 403 {
 		t.Fatalf("verdict %s, HTTP %+v", res.Verdict, res.HTTP)
 	}
 }
@@ -482,7 +482,7 @@ func TestCertificateRequestIsRecorded(t *testing.T) {
 	c := newCards(t, nil)
 	p := c.login(testrig.EC256)
 	srv := testservers.Serve(t, serve.Config{CertFile: c.rig.ServerCertFile, KeyFile: c.rig.ServerKeyFile, ClientCAFile: c.rig.CAFile})
-	res := check(t, p, c.options(srv.URL))
+	res := runCheck(t, p, c.options(srv.URL))
 	cr := res.CertificateRequest
 	if cr == nil || len(cr.AcceptableCAs) != 1 || !strings.Contains(cr.AcceptableCAs[0], testrig.RootCN) || len(cr.SignatureSchemes) == 0 {
 		t.Fatalf("certificate request %+v", cr)
@@ -509,7 +509,7 @@ func TestRenegotiationAsksForTheCertificate(t *testing.T) {
 			once.Do(func() { srv.Command("R") })
 		}
 	}
-	res := check(t, p, opt)
+	res := runCheck(t, p, opt)
 	if res.Verdict != probe.Accepted {
 		t.Fatalf("verdict %s %+v\n%s", res.Verdict, res.Error, srv.Log())
 	}
@@ -573,7 +573,7 @@ func TestThroughHTTPSProxy(t *testing.T) {
 	proxyAddr, tunnels := connectProxy(t)
 	opt := c.options(srv.URL)
 	opt.Proxy = func(probe.Target) (*url.URL, error) { return &url.URL{Scheme: "http", Host: proxyAddr}, nil }
-	res := check(t, p, opt)
+	res := runCheck(t, p, opt)
 	if res.Verdict != probe.Accepted || tunnels.Load() != 1 || !strings.Contains(strings.Join(res.Notes, " "), "proxy") {
 		t.Fatalf("via proxy: %s, %d tunnels, notes %v", res.Verdict, tunnels.Load(), res.Notes)
 	}
@@ -605,7 +605,7 @@ func TestIPv6Literal(t *testing.T) {
 	if !strings.Contains(srv.URL, "[::1]") {
 		t.Fatalf("server URL %s", srv.URL)
 	}
-	res := check(t, p, c.options(srv.URL))
+	res := runCheck(t, p, c.options(srv.URL))
 	if res.Verdict != probe.Accepted || !res.Server.Verified {
 		t.Fatalf("IPv6: %s, server %+v, error %+v", res.Verdict, res.Server, res.Error)
 	}

@@ -3,7 +3,9 @@ package probe
 import (
 	"github.com/cardcheck/cardcheck/app/certcheck"
 	"github.com/cardcheck/cardcheck/app/environment"
+	"github.com/cardcheck/cardcheck/app/listing"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
+	"github.com/cardcheck/cardcheck/errkind"
 )
 
 // Verdict is the one-word answer (SPEC §4).
@@ -19,17 +21,17 @@ const (
 	Failed          Verdict = "error"
 )
 
-// ErrorKind is `error.kind` of the JSON contract. Token kinds (pin-…,
-// token-…, module) come from the token layer with the same strings.
-type ErrorKind string
+// ErrorKind is errkind.Kind, the one error-kind type shared with the
+// token layer; the names below are the kinds the probe raises itself.
+type ErrorKind = errkind.Kind
 
 // Error kinds raised by the probe itself.
 const (
-	KindNetwork     ErrorKind = "network"
-	KindTimeout     ErrorKind = "timeout"
-	KindProtocol    ErrorKind = "protocol"
-	KindCertificate ErrorKind = "certificate"
-	KindCanceled    ErrorKind = "canceled"
+	KindNetwork     = errkind.Network
+	KindTimeout     = errkind.Timeout
+	KindProtocol    = errkind.Protocol
+	KindCertificate = errkind.Certificate
+	KindCanceled    = errkind.Canceled
 )
 
 // Result is the outcome of one test: every field of `check --json`.
@@ -37,38 +39,38 @@ const (
 // AdviceCodes names each entry of Advice so that a front end can word it
 // its own way: the texts name command-line flags, the GUI its controls.
 type Result struct {
-	URL                string            `json:"url"`
-	Verdict            Verdict           `json:"verdict"`
-	Summary            string            `json:"summary"`
-	Cause              string            `json:"cause"`
-	CauseCode          string            `json:"cause_code"` // e.g. the alert name "unknown_ca"
-	Advice             []string          `json:"advice"`
-	AdviceCodes        []string          `json:"advice_codes"` // a code per Advice entry, same order: the Advice* constants
-	TLS                TLSInfo           `json:"tls"`
-	ClientCertificate  any               `json:"client_certificate"` // report.Certificate, set by the caller
-	CertificateRequest *CertRequest      `json:"certificate_request"`
-	Checks             []certcheck.Check `json:"checks"`
-	Server             ServerInfo        `json:"server"`
-	Steps              []tlstrace.Step   `json:"steps"`
-	Alert              *tlstrace.Alert   `json:"alert"`
-	HTTP               *HTTPInfo         `json:"http"`
-	Timings            Timings           `json:"timings"`
-	Error              *ErrorInfo        `json:"error"`
-	Notes              []string          `json:"notes"` // tracer notes, renegotiation, proxy …
+	URL                string               `json:"url"`
+	Verdict            Verdict              `json:"verdict"`
+	Summary            string               `json:"summary"`
+	Cause              string               `json:"cause"`
+	CauseCode          string               `json:"cause_code"` // e.g. the alert name "unknown_ca"
+	Advice             []string             `json:"advice"`
+	AdviceCodes        []string             `json:"advice_codes"` // a code per Advice entry, same order: the Advice* constants
+	TLS                TLSInfo              `json:"tls"`
+	ClientCertificate  *listing.Certificate `json:"client_certificate"` // set by the caller, null when none was chosen
+	CertificateRequest *CertRequest         `json:"certificate_request"`
+	Checks             []certcheck.Check    `json:"checks"`
+	Server             ServerInfo           `json:"server"`
+	Steps              []tlstrace.Step      `json:"steps"`
+	Alert              *tlstrace.Alert      `json:"alert"`
+	HTTP               *HTTPInfo            `json:"http"`
+	Timings            Timings              `json:"timings"`
+	Error              *ErrorInfo           `json:"error"`
+	Notes              []string             `json:"notes"` // tracer notes, renegotiation, proxy …
 	// Preflight is what the handshake without the card found (null when
 	// none ran): its own steps, separate from the test's.
 	Preflight *Preflight `json:"preflight"`
 	// Environment says when and where the test ran (time, cardcheck
-	// version, OS, module, token); filled by app/cardtest, nil when the
+	// version, OS, module, token); filled by app/check, nil when the
 	// probe ran on its own.
 	Environment *environment.Environment `json:"environment"`
 }
 
 // TLSInfo is what was negotiated.
 type TLSInfo struct {
-	Version        string `json:"version"`      // "1.2", "1.3" or "" when no handshake
-	CipherSuite    string `json:"cipher_suite"` // IANA name
-	FallbackReason string `json:"fallback_reason"`
+	Version        TLSVersion `json:"version"`      // "1.2", "1.3" or "" when no handshake
+	CipherSuite    string     `json:"cipher_suite"` // IANA name
+	FallbackReason string     `json:"fallback_reason"`
 }
 
 // CertRequest is the server's CertificateRequest.
@@ -112,6 +114,6 @@ type Timings struct {
 
 // ErrorInfo says why a test could not be completed.
 type ErrorInfo struct {
-	Kind    string `json:"kind"`
-	Message string `json:"message"`
+	Kind    ErrorKind `json:"kind"`
+	Message string    `json:"message"`
 }

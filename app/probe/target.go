@@ -37,19 +37,50 @@ func (t Target) ServerName() string {
 	return t.Host
 }
 
-// ParseTarget checks a URL the user typed and says plainly what is wrong.
-// Accepted: https://host[:port][/path] and tls://host:port.
+// URLProblem says what is wrong with a URL, so that a front end can word
+// it its own way (the GUI names its entry, the CLI the flag).
+type URLProblem string
+
+// The problems ParseTarget finds.
+const (
+	URLEmpty     URLProblem = "empty"
+	URLNoScheme  URLProblem = "no-scheme"
+	URLInvalid   URLProblem = "invalid"
+	URLPlainHTTP URLProblem = "plain-http"
+	URLScheme    URLProblem = "scheme"
+	URLNoHost    URLProblem = "no-host"
+	URLNoPort    URLProblem = "no-port"
+	URLPort      URLProblem = "port"
+)
+
+// URLError is ParseTarget's error: the problem and the English sentence.
+type URLError struct {
+	Problem URLProblem
+	Err     error
+}
+
+func (e *URLError) Error() string { return e.Err.Error() }
+
+// Unwrap exposes the sentence's error.
+func (e *URLError) Unwrap() error { return e.Err }
+
+func urlErr(p URLProblem, err error) error { return &URLError{Problem: p, Err: err} }
+
+// ParseTarget is the one parser and validator of a test URL, for the
+// CLI, the GUI's entry and the probe. It says plainly what is wrong; the
+// error is a *URLError. Accepted: https://host[:port][/path] and
+// tls://host:port.
 func ParseTarget(raw string) (Target, error) {
 	raw = RedactURL(strings.TrimSpace(raw)) // errors quote it; the password is never used
 	if raw == "" {
-		return Target{}, errors.New("enter the server's address, for example https://server.example.org/")
+		return Target{}, urlErr(URLEmpty, errors.New("enter the server's address, for example https://server.example.org/"))
 	}
 	if !strings.Contains(raw, "://") {
-		return Target{}, fmt.Errorf("%q has no scheme: write https://%s (or tls://HOST:PORT for a non-HTTP service)", raw, raw)
+		return Target{}, urlErr(URLNoScheme, fmt.Errorf("%q has no scheme: write https://%s (or tls://HOST:PORT for a non-HTTP service)", raw, raw))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return Target{}, fmt.Errorf("%q is not a valid address: %v", raw, unwrapURLError(err))
+		return Target{}, urlErr(URLInvalid, fmt.Errorf("%q is not a valid address: %v", raw, unwrapURLError(err)))
 	}
 	t := Target{URL: u, Host: u.Hostname(), Port: u.Port()}
 	switch strings.ToLower(u.Scheme) {
@@ -60,18 +91,18 @@ func ParseTarget(raw string) (Target, error) {
 		}
 	case "tls":
 		if t.Port == "" {
-			return Target{}, fmt.Errorf("%q needs a port: tls://HOST:PORT", raw)
+			return Target{}, urlErr(URLNoPort, fmt.Errorf("%q needs a port: tls://HOST:PORT", raw))
 		}
 	case "http":
-		return Target{}, fmt.Errorf("%q is plain HTTP, which never uses client certificates: use https://", raw)
+		return Target{}, urlErr(URLPlainHTTP, fmt.Errorf("%q is plain HTTP, which never uses client certificates: use https://", raw))
 	default:
-		return Target{}, fmt.Errorf("scheme %q is not supported: use https:// or tls://", u.Scheme)
+		return Target{}, urlErr(URLScheme, fmt.Errorf("scheme %q is not supported: use https:// or tls://", u.Scheme))
 	}
 	if t.Host == "" {
-		return Target{}, fmt.Errorf("%q has no host name", raw)
+		return Target{}, urlErr(URLNoHost, fmt.Errorf("%q has no host name", raw))
 	}
 	if n, err := strconv.Atoi(t.Port); err != nil || n < 1 || n > 65535 {
-		return Target{}, fmt.Errorf("port %q is not valid: it must be a number from 1 to 65535", t.Port)
+		return Target{}, urlErr(URLPort, fmt.Errorf("port %q is not valid: it must be a number from 1 to 65535", t.Port))
 	}
 	t.Path = u.RequestURI()
 	if t.Path == "" {

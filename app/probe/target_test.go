@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -24,8 +25,29 @@ func TestRedactURL(t *testing.T) {
 			t.Errorf("ParseTarget(%q) = %v", raw, err)
 		}
 	}
-	res := Failure("https://alice:s3cret@server.example/", string(KindNetwork), "x")
+	res := Failure("https://alice:s3cret@server.example/", KindNetwork, "x")
 	if strings.Contains(res.URL, "s3cret") {
 		t.Errorf("Failure kept the password: %q", res.URL)
+	}
+}
+
+// Every refusal says which problem it is, so that the GUI can word it
+// its own way without parsing the URL again.
+func TestParseTargetProblems(t *testing.T) {
+	for raw, want := range map[string]URLProblem{
+		"":                           URLEmpty,
+		"server.example.org":         URLNoScheme,
+		"https://exa mple.org/":      URLInvalid,
+		"http://server.example.org/": URLPlainHTTP,
+		"ftp://server.example.org/":  URLScheme,
+		"https:///path":              URLNoHost,
+		"tls://ldap.example.org":     URLNoPort,
+		"https://a.example:70000/":   URLPort,
+	} {
+		_, err := ParseTarget(raw)
+		var ue *URLError
+		if !errors.As(err, &ue) || ue.Problem != want {
+			t.Errorf("ParseTarget(%q): %v, want problem %s", raw, err, want)
+		}
 	}
 }

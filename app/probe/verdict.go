@@ -91,7 +91,7 @@ func (r *run) runChecks(ctx context.Context, deadline time.Time) {
 			in.AcceptableCAs = [][]byte{}
 		}
 	}
-	if r.res.Error != nil && r.res.Error.Kind == string(KindCanceled) {
+	if r.res.Error != nil && r.res.Error.Kind == KindCanceled {
 		return // the user canceled: no more network or card work
 	}
 	if r.cred.Card != nil && len(sigs) == 0 && !r.preflight && r.signError() == nil { // never a second signature after a failed one
@@ -243,9 +243,9 @@ func adviceForError(e *ErrorInfo) []advice {
 		return []advice{{AdviceConfirmFinalTry, "One more wrong PIN locks the card. Make sure of the PIN, then confirm the final try explicitly with --final-try."}}
 	case "token-removed", "token-not-found":
 		return []advice{{AdviceInsertCard, "Insert the card (firmly) and try again."}}
-	case string(KindTimeout):
+	case KindTimeout:
 		return []advice{{AdviceCheckReachable, "Check that the server is reachable from this network (VPN, proxy, firewall), or allow more time with --timeout (e.g. --timeout 60s)."}}
-	case string(KindNetwork):
+	case KindNetwork:
 		return []advice{{AdviceCheckNetwork, "Check the address, your network connection, VPN and proxy settings."}}
 	}
 	return nil
@@ -253,9 +253,9 @@ func adviceForError(e *ErrorInfo) []advice {
 
 // Failure is the result of a test that could not start (token side or
 // setup): verdict error with kind and message, summary and advice filled.
-func Failure(url, kind, msg string) *Result {
+func Failure(url string, kind ErrorKind, msg string) *Result {
 	r := &run{res: &Result{URL: RedactURL(url), Advice: []string{}, AdviceCodes: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
-	r.fail(ErrorKind(kind), msg)
+	r.fail(kind, msg)
 	r.res.Server.Chain = []ChainCert{}
 	r.explain()
 	return r.res

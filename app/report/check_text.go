@@ -68,7 +68,7 @@ func writeConnection(w io.Writer, res *probe.Result) {
 	if res.TLS.FallbackReason != "" {
 		fmt.Fprintf(w, "TLS version: %s\n", res.TLS.FallbackReason)
 	}
-	if c, ok := res.ClientCertificate.(Certificate); ok {
+	if c := res.ClientCertificate; c != nil {
 		fmt.Fprintf(w, "Client certificate: %s [%s], issued by %s, valid until %s\n  %s\n", safe(c.Subject), c.Key, safe(c.Issuer), c.NotAfter, safe(c.URI))
 	}
 	if res.HTTP != nil {

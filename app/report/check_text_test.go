@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/listing"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
@@ -68,7 +69,7 @@ func TestCheckTextEscapesHostileNames(t *testing.T) {
 		Checks:             []certcheck.Check{{Name: "chain", Status: certcheck.Fail, Detail: evil}},
 		Steps:              []tlstrace.Step{{Seq: 1, From: "server", Message: "Certificate", Summary: evil}},
 		Notes:              []string{evil},
-		ClientCertificate:  Certificate{Subject: evil, Issuer: evil},
+		ClientCertificate:  &listing.Certificate{Subject: evil, Issuer: evil},
 	}
 	var b strings.Builder
 	WriteCheckText(&b, res)

@@ -2,21 +2,15 @@ package serve
 
 import (
 	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hkdf"
-	"crypto/sha256"
-	"crypto/sha512"
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"net"
 	"sync"
 	"sync/atomic"
 
-	"golang.org/x/crypto/chacha20poly1305"
+	"github.com/cardcheck/cardcheck/app/tls13rec"
 )
 
 // Choosing the alert.
@@ -99,67 +93,16 @@ func (w *wireConn) sendAlert(cs tls.ConnectionState, code uint8) error {
 }
 
 const (
-	recordTypeAlert           = 21
-	recordTypeApplicationData = 23
-	alertLevelFatal           = 2
+	recordTypeAlert = tls13rec.TypeAlert
+	alertLevelFatal = 2
 )
-
-// suite13 holds what sealing needs for a TLS 1.3 cipher suite.
-type suite13 struct {
-	keyLen int
-	hash   func() hash.Hash
-	aead   func(key []byte) (cipher.AEAD, error)
-}
-
-var suites13 = map[uint16]suite13{
-	tls.TLS_AES_128_GCM_SHA256:       {16, sha256.New, newGCM},
-	tls.TLS_AES_256_GCM_SHA384:       {32, sha512.New384, newGCM},
-	tls.TLS_CHACHA20_POLY1305_SHA256: {32, sha256.New, chacha20poly1305.New},
-}
-
-func newGCM(key []byte) (cipher.AEAD, error) {
-	b, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(b)
-}
 
 // sealAlert13 returns the TLSCiphertext record of a fatal alert protected
 // with the traffic secret at sequence number 0.
 func sealAlert13(suiteID uint16, secret []byte, code uint8) ([]byte, error) {
-	s, ok := suites13[suiteID]
-	if !ok {
-		return nil, fmt.Errorf("unsupported TLS 1.3 cipher suite %#04x", suiteID)
-	}
-	key, err := expandLabel(s.hash, secret, "key", s.keyLen)
+	c, err := tls13rec.New(suiteID, secret)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("TLS 1.3 cipher suite %#04x: %w", suiteID, err)
 	}
-	iv, err := expandLabel(s.hash, secret, "iv", 12)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := s.aead(key)
-	if err != nil {
-		return nil, err
-	}
-	// TLSInnerPlaintext: the alert, then its real content type. The nonce
-	// is the IV XOR the sequence number, which is 0.
-	inner := []byte{alertLevelFatal, code, recordTypeAlert}
-	n := len(inner) + aead.Overhead()
-	header := []byte{recordTypeApplicationData, 3, 3, byte(n >> 8), byte(n)}
-	out := make([]byte, len(header), len(header)+n)
-	copy(out, header)
-	return aead.Seal(out, iv, inner, header), nil
-}
-
-// expandLabel is HKDF-Expand-Label (RFC 8446 §7.1) with an empty context.
-func expandLabel(h func() hash.Hash, secret []byte, label string, length int) ([]byte, error) {
-	full := "tls13 " + label
-	info := make([]byte, 0, 4+len(full))
-	info = append(info, byte(length>>8), byte(length), byte(len(full)))
-	info = append(info, full...)
-	info = append(info, 0)
-	return hkdf.Expand(h, secret, string(info), length)
+	return c.Seal(recordTypeAlert, []byte{alertLevelFatal, code}, 0), nil
 }

@@ -88,13 +88,11 @@ func readFile(what, path string) ([]byte, error) {
 
 // parseCerts reads PEM CERTIFICATE blocks, or one DER certificate.
 func parseCerts(data []byte) ([]*x509.Certificate, error) {
-	if c, err := x509.ParseCertificate(data); err == nil {
-		return []*x509.Certificate{c}, nil
-	}
-	if b, _ := pem.Decode(data); b == nil {
+	certs, err := pki.ParseCerts(data)
+	if errors.Is(err, pki.ErrNoCertificate) {
 		return nil, errors.New("not a PEM file (no -----BEGIN CERTIFICATE----- block) nor a DER certificate")
 	}
-	return pki.ParseCertsPEM(data)
+	return certs, err
 }
 
 // parseKey reads the first private key block: PKCS#8, PKCS#1 or SEC 1.

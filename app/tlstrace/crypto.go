@@ -10,25 +10,21 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash"
-	"io"
 
+	"github.com/cardcheck/cardcheck/app/tls13rec"
 	"golang.org/x/crypto/chacha20poly1305"
-	"golang.org/x/crypto/cryptobyte"
-	"golang.org/x/crypto/hkdf"
 )
 
 var (
 	errUnsupportedSuite = errors.New("cipher suite not supported for decryption")
-	errSecretLength     = errors.New("key log secret does not fit the cipher suite")
-	errShortRecord      = errors.New("encrypted record too short")
-	errNoContentType    = errors.New("decrypted record has no content type")
+	errShortRecord      = tls13rec.ErrShortRecord
 	errBadPadding       = errors.New("bad CBC padding or MAC")
 )
 
 // recordCipher opens the protected records of one direction. hdr is the
 // 5-byte record header as it was on the wire.
 type recordCipher interface {
-	open(hdr [5]byte, payload []byte) (typ uint8, plain []byte, err error)
+	Open(hdr [5]byte, payload []byte) (typ uint8, plain []byte, err error)
 }
 
 func newAESGCM(key []byte) (cipher.AEAD, error) {
@@ -39,119 +35,7 @@ func newAESGCM(key []byte) (cipher.AEAD, error) {
 	return cipher.NewGCM(b)
 }
 
-// seqNonce XORs the 64-bit record sequence number into the right end of iv,
-// the per-record nonce of RFC 8446 §5.3 and RFC 7905 §2.
-func seqNonce(iv []byte, seq uint64) []byte {
-	n := append([]byte(nil), iv...)
-	for i := 0; i < 8; i++ {
-		n[len(n)-1-i] ^= byte(seq >> (8 * i))
-	}
-	return n
-}
-
-// ---- TLS 1.3 (RFC 8446 §5.2, §7) ----
-
-type suite13 struct {
-	keyLen int
-	hash   func() hash.Hash
-	aead   func(key []byte) (cipher.AEAD, error)
-}
-
-// RFC 8446 §B.4. The CCM suites are not offered by crypto/tls.
-var suites13 = map[uint16]suite13{
-	0x1301: {16, sha256.New, newAESGCM},
-	0x1302: {32, sha512.New384, newAESGCM},
-	0x1303: {32, sha256.New, chacha20poly1305.New},
-}
-
-// hkdfExpandLabel is HKDF-Expand-Label of RFC 8446 §7.1.
-func hkdfExpandLabel(h func() hash.Hash, secret []byte, label string, context []byte, length int) ([]byte, error) {
-	var b cryptobyte.Builder
-	b.AddUint16(uint16(length))
-	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {
-		b.AddBytes([]byte("tls13 "))
-		b.AddBytes([]byte(label))
-	})
-	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(context) })
-	info, err := b.Bytes()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, length)
-	if _, err := io.ReadFull(hkdf.Expand(h, secret, info), out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-type cipher13 struct {
-	suite  suite13
-	secret []byte
-	aead   cipher.AEAD
-	iv     []byte
-	seq    uint64
-}
-
-// newCipher13 derives the traffic key and IV from a traffic secret
-// (RFC 8446 §7.3).
-func newCipher13(suiteID uint16, secret []byte) (*cipher13, error) {
-	s, ok := suites13[suiteID]
-	if !ok {
-		return nil, errUnsupportedSuite
-	}
-	return cipher13From(s, secret)
-}
-
-func cipher13From(s suite13, secret []byte) (*cipher13, error) {
-	if len(secret) != s.hash().Size() {
-		return nil, errSecretLength
-	}
-	key, err := hkdfExpandLabel(s.hash, secret, "key", nil, s.keyLen)
-	if err != nil {
-		return nil, err
-	}
-	iv, err := hkdfExpandLabel(s.hash, secret, "iv", nil, 12)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := s.aead(key)
-	if err != nil {
-		return nil, err
-	}
-	return &cipher13{suite: s, secret: secret, aead: aead, iv: iv}, nil
-}
-
-// next is the cipher after a KeyUpdate: application_traffic_secret_N+1 =
-// HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length), RFC 8446 §7.2.
-func (c *cipher13) next() (*cipher13, error) {
-	ns, err := hkdfExpandLabel(c.suite.hash, c.secret, "traffic upd", nil, len(c.secret))
-	if err != nil {
-		return nil, err
-	}
-	return cipher13From(c.suite, ns)
-}
-
-// open decrypts a TLSCiphertext; the additional data is the record header and
-// the real content type is the last non-zero byte of the plaintext
-// (RFC 8446 §5.2, §5.4).
-func (c *cipher13) open(hdr [5]byte, payload []byte) (uint8, []byte, error) {
-	if len(payload) < c.aead.Overhead()+1 {
-		return 0, nil, errShortRecord
-	}
-	pt, err := c.aead.Open(nil, seqNonce(c.iv, c.seq), payload, hdr[:])
-	if err != nil {
-		return 0, nil, err
-	}
-	c.seq++
-	i := len(pt) - 1
-	for i >= 0 && pt[i] == 0 {
-		i--
-	}
-	if i < 0 {
-		return 0, nil, errNoContentType
-	}
-	return pt[i], pt[:i], nil
-}
+// TLS 1.3 records are tls13rec's (*tls13rec.Cipher is a recordCipher).
 
 // ---- TLS 1.2 (RFC 5246 §6.3, RFC 5288, RFC 7905) ----
 
@@ -257,7 +141,7 @@ type aead12 struct {
 	seq      uint64
 }
 
-func (c *aead12) open(hdr [5]byte, payload []byte) (uint8, []byte, error) {
+func (c *aead12) Open(hdr [5]byte, payload []byte) (uint8, []byte, error) {
 	var nonce, ct []byte
 	if c.explicit {
 		// RFC 5288 §3: nonce = 4-byte salt from the key block + 8 explicit bytes.
@@ -266,7 +150,7 @@ func (c *aead12) open(hdr [5]byte, payload []byte) (uint8, []byte, error) {
 		}
 		nonce, ct = append(append([]byte(nil), c.iv...), payload[:8]...), payload[8:]
 	} else {
-		nonce, ct = seqNonce(c.iv, c.seq), payload // RFC 7905 §2
+		nonce, ct = tls13rec.Nonce(c.iv, c.seq), payload // RFC 7905 §2
 	}
 	if len(ct) < c.aead.Overhead() {
 		return 0, nil, errShortRecord
@@ -287,10 +171,10 @@ type cbc12 struct {
 	seq    uint64
 }
 
-// open handles GenericBlockCipher with an explicit IV (RFC 5246 §6.2.3.2):
+// Open handles GenericBlockCipher with an explicit IV (RFC 5246 §6.2.3.2):
 // IV, then CBC(content + MAC + padding + padding_length). The MAC is checked
 // so a wrong key is noticed rather than producing garbage.
-func (c *cbc12) open(hdr [5]byte, payload []byte) (uint8, []byte, error) {
+func (c *cbc12) Open(hdr [5]byte, payload []byte) (uint8, []byte, error) {
 	bs := c.block.BlockSize()
 	if len(payload) < 2*bs || len(payload)%bs != 0 {
 		return 0, nil, errShortRecord

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/cardcheck/cardcheck/app/tls13rec"
 )
 
 // Record content types (RFC 8446 §5.1, RFC 6520 for heartbeat).
@@ -232,11 +234,11 @@ func (e *engine) process(d *direction, r record) {
 		e.opaque(d, r)
 		return
 	}
-	typ, pt, err := d.cipher.open(r.hdr, r.payload)
+	typ, pt, err := d.cipher.Open(r.hdr, r.payload)
 	if err != nil && d.prev != nil {
 		// A peer may still use its handshake key for an alert sent right
 		// after Finished; try it before giving up.
-		typ, pt, err = d.prev.open(r.hdr, r.payload)
+		typ, pt, err = d.prev.Open(r.hdr, r.payload)
 	}
 	if err != nil {
 		d.cipher, d.prev, d.noKey = nil, nil, "decryption failed: "+err.Error()
@@ -315,7 +317,10 @@ func (e *engine) install(d *direction) {
 func (e *engine) newCipher(d *direction, secret []byte) (recordCipher, error) {
 	switch d.awaitVersion {
 	case versionTLS13:
-		c, err := newCipher13(d.awaitSuite, secret)
+		c, err := tls13rec.New(d.awaitSuite, secret)
+		if errors.Is(err, tls13rec.ErrUnsupportedSuite) {
+			return nil, errUnsupportedSuite
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -503,11 +508,11 @@ func (e *engine) keySchedule(d *direction, name string) {
 }
 
 func (e *engine) keyUpdate(d *direction) {
-	c, ok := d.cipher.(*cipher13)
+	c, ok := d.cipher.(*tls13rec.Cipher)
 	if !ok {
 		return
 	}
-	n, err := c.next()
+	n, err := c.Next()
 	if err != nil {
 		d.cipher, d.noKey = nil, "key update failed: "+err.Error()
 		return

@@ -2,12 +2,11 @@ package tlstrace
 
 import (
 	"bytes"
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
 	"strings"
 
+	"github.com/cardcheck/cardcheck/app/pki"
 	"golang.org/x/crypto/cryptobyte"
 )
 
@@ -276,18 +275,9 @@ func dnList(dns [][]byte) string {
 	}
 	out := make([]string, len(dns))
 	for i, dn := range dns {
-		out[i] = dnString(dn)
+		out[i] = pki.DNString(dn)
 	}
 	return strings.Join(out, "; ")
-}
-
-// dnString renders a DER Name in RFC 2253 style.
-func dnString(der []byte) string {
-	var rdn pkix.RDNSequence
-	if rest, err := asn1.Unmarshal(der, &rdn); err != nil || len(rest) > 0 {
-		return fmt.Sprintf("(unreadable name, %s)", byteCount(len(der)))
-	}
-	return rdn.String()
 }
 
 // printable keeps names readable and harmless in a UI.

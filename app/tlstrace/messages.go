@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cardcheck/cardcheck/app/pki"
 	"golang.org/x/crypto/cryptobyte"
 )
 
@@ -212,7 +213,7 @@ func (e *engine) certificateRequest(d *direction, dec *decoded, s cryptobyte.Str
 	}
 	cr.AcceptableCAs = make([]string, len(cr.RawCAs))
 	for i, dn := range cr.RawCAs {
-		cr.AcceptableCAs[i] = dnString(dn)
+		cr.AcceptableCAs[i] = pki.DNString(dn)
 	}
 	dec.fields.add("Acceptable CAs", dnList(cr.RawCAs))
 	dec.summary = "asks for a client certificate; " + caSummary(cr.AcceptableCAs)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cardcheck/cardcheck/app/tls13rec"
 )
 
 // ---- building TLS bytes by hand ----
@@ -47,14 +49,14 @@ func serverHello13(suite uint16) []byte {
 
 // seal13 protects one TLS 1.3 record (RFC 8446 §5.2) with two padding bytes.
 func seal13(suite uint16, secret []byte, seq uint64, typ uint8, pt []byte) []byte {
-	s := suites13[suite]
-	key, _ := hkdfExpandLabel(s.hash, secret, "key", nil, s.keyLen)
-	iv, _ := hkdfExpandLabel(s.hash, secret, "iv", nil, 12)
-	aead, _ := s.aead(key)
+	s, _ := tls13rec.SuiteByID(suite)
+	key, _ := tls13rec.ExpandLabel(s.Hash, secret, "key", nil, s.KeyLen)
+	iv, _ := tls13rec.ExpandLabel(s.Hash, secret, "iv", nil, 12)
+	aead, _ := s.NewAEAD(key)
 	inner := append(append(bytes.Clone(pt), typ), 0, 0)
 	n := len(inner) + aead.Overhead()
 	hdr := []byte{ctApplicationData, 3, 3, byte(n >> 8), byte(n)}
-	return append(hdr, aead.Seal(nil, seqNonce(iv, seq), inner, hdr)...)
+	return append(hdr, aead.Seal(nil, tls13rec.Nonce(iv, seq), inner, hdr)...)
 }
 
 func keyLogLine(label string, cr, secret []byte) []byte {
@@ -65,11 +67,12 @@ func keyLogLine(label string, cr, secret []byte) []byte {
 func TestTLS13SuitesAndKeyUpdate(t *testing.T) {
 	for _, suite := range []uint16{0x1301, 0x1302, 0x1303} {
 		t.Run(CipherSuiteName(suite), func(t *testing.T) {
-			size := suites13[suite].hash().Size()
+			s, _ := tls13rec.SuiteByID(suite)
+			size := s.Hash().Size()
 			cr := randBytes(32)
 			chs, shs, cap0, sap0 := randBytes(size), randBytes(size), randBytes(size), randBytes(size)
-			cap1, _ := hkdfExpandLabel(suites13[suite].hash, cap0, "traffic upd", nil, size)
-			sap1, _ := hkdfExpandLabel(suites13[suite].hash, sap0, "traffic upd", nil, size)
+			cap1, _ := tls13rec.ExpandLabel(s.Hash, cap0, "traffic upd", nil, size)
+			sap1, _ := tls13rec.ExpandLabel(s.Hash, sap0, "traffic upd", nil, size)
 			fin := hsMsg(20, randBytes(size))
 			ee := hsMsg(8, []byte{0, 0})
 			e := newEngine(func() time.Duration { return 0 })

@@ -22,7 +22,7 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
-	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/check"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/build/testrig"
 	"github.com/cardcheck/cardcheck/token"
@@ -72,12 +72,12 @@ func test(t *testing.T, rig *testrig.Rig, entry string, opt probe.Options) *prob
 		opt.Timeout = 30 * time.Second
 	}
 	ctx := context.Background()
-	pf := cardtest.PreflightProbe(ctx, cert, opt)
+	pf := check.Preflight(ctx, cert, opt)
 	if !pf.NeedsCard {
 		return whole(t, pf.Result)
 	}
 	opt.Preflight = pf
-	p, err := cardtest.Login(cert, token.LoginOptions{PIN: testrig.PIN})
+	p, err := check.Login(cert, token.LoginOptions{PIN: testrig.PIN})
 	if err != nil {
 		t.Fatalf("login for %s: %v", entry, err)
 	}

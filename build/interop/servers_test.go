@@ -146,7 +146,7 @@ func TestServersPeopleRun(t *testing.T) {
 					}
 					t.Run(v+"/"+entry, func(t *testing.T) {
 						t.Parallel()
-						res := test(t, rig, entry, probe.Options{URL: url, TLSVersion: v})
+						res := test(t, rig, entry, probe.Options{URL: url, TLSVersion: probe.TLSVersion(v)})
 						record(s.name+" "+v+" "+entry, res)
 						if got(res) != want {
 							t.Errorf("%s TLS %s %s: %s, want %s\nsummary: %s\ncause: %s\nadvice: %q\nerror: %+v\nnotes: %q",

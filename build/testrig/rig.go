@@ -47,6 +47,7 @@ import (
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/pki"
+	"github.com/cardcheck/cardcheck/token"
 	"github.com/cardcheck/cardcheck/token/softhsm"
 )
 
@@ -310,4 +311,19 @@ func Main(m *testing.M) {
 	code := m.Run()
 	CleanupShared()
 	os.Exit(code)
+}
+
+// Cert returns the certificate of MainToken's entry name (EC256, RSA, …)
+// in a scan, failing the test when the scan does not list it.
+func Cert(t testing.TB, inv *token.Inventory, name string) *token.Certificate {
+	t.Helper()
+	for _, tok := range inv.Tokens {
+		for _, c := range tok.Certificates {
+			if tok.Label == MainToken && c.Label == name {
+				return c
+			}
+		}
+	}
+	t.Fatalf("no certificate %q on %s", name, MainToken)
+	return nil
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/check"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/serve"
 	"github.com/cardcheck/cardcheck/build/cardstack"
@@ -29,18 +29,18 @@ func TestCheckAcceptedThroughTheCard(t *testing.T) {
 	defer srv.Close()
 	_, tok := scan(t, st)
 	for _, cn := range []string{cardstack.AuthCN, cardstack.SignCN} {
-		for _, version := range []string{"1.2", "1.3"} {
-			t.Run(cn+"/TLS"+version, func(t *testing.T) {
+		for _, version := range []probe.TLSVersion{probe.TLS12, probe.TLS13} {
+			t.Run(cn+"/TLS"+string(version), func(t *testing.T) {
 				st.Card.ClearStats()
 				start := time.Now()
-				p, err := cardtest.Login(certByCN(t, tok, cn), token.LoginOptions{PIN: cardstack.PIN})
+				p, err := check.Login(certByCN(t, tok, cn), token.LoginOptions{PIN: cardstack.PIN})
 				if err != nil {
 					t.Fatalf("login: %v", err)
 				}
 				defer p.Close()
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 				defer cancel()
-				res := p.Test(ctx, cardtest.Options{URL: srv.URL(), TLSVersion: version, CAFile: st.PKI.CAFile, Timeout: 20 * time.Second})
+				res := p.Run(ctx, probe.Options{URL: srv.URL(), TLSVersion: version, Roots: roots(t, st.PKI.CAFile), Timeout: 20 * time.Second})
 				took := time.Since(start)
 				if res.Verdict != probe.Accepted || res.TLS.Version != version {
 					t.Fatalf("verdict %s (%s), TLS %q: %+v", res.Verdict, res.Summary, res.TLS.Version, res.Error)

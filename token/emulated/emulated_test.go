@@ -7,11 +7,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/build/cardstack"
 	"github.com/cardcheck/cardcheck/token"
 )
@@ -308,4 +310,14 @@ func nextEvent(t *testing.T, ctx context.Context, st *cardstack.Stack, ch <-chan
 		t.Fatalf("no hot-plug event before the deadline\ncard log:\n%s\npcscd log (end):\n%s", cardLog(st), st.Log())
 	}
 	return token.Event{}
+}
+
+// roots loads a CA file as the GUI does before each test.
+func roots(t *testing.T, file string) *x509.CertPool {
+	t.Helper()
+	pool, err := probe.LoadRoots(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pool
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/check"
 	"github.com/cardcheck/cardcheck/app/pki"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/serve"
@@ -72,12 +72,12 @@ init = 0
 		if len(inv.Tokens) != 1 {
 			t.Fatalf("OpenSC shows %d tokens", len(inv.Tokens))
 		}
-		p, err := cardtest.Login(certByCN(t, inv.Tokens[0], cardstack.AuthCN), token.LoginOptions{PIN: cardstack.PIN})
+		p, err := check.Login(certByCN(t, inv.Tokens[0], cardstack.AuthCN), token.LoginOptions{PIN: cardstack.PIN})
 		if err != nil {
 			t.Fatalf("login: %v", err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		res := p.Test(ctx, cardtest.Options{URL: srv.URL(), TLSVersion: "1.3", CAFile: st.PKI.CAFile, Timeout: 20 * time.Second})
+		res := p.Run(ctx, probe.Options{URL: srv.URL(), TLSVersion: "1.3", Roots: roots(t, st.PKI.CAFile), Timeout: 20 * time.Second})
 		cancel()
 		p.Close()
 		m.Close()

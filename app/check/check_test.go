@@ -1,4 +1,4 @@
-package cardtest_test
+package check_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/check"
 	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/environment"
 	"github.com/cardcheck/cardcheck/app/probe"
@@ -18,35 +18,36 @@ import (
 
 func TestMain(m *testing.M) { testrig.Main(m) }
 
-// The GUI runs its tests through Card.Test and reports a stopped login
-// through Failed: both results carry the environment, so the GUI's saved
-// and copied reports say when and where without any work in ui/.
+// Both front ends run their tests through Prepared.Run and report a
+// stopped login through Failed: both results carry the environment, so
+// the saved and copied reports say when and where without any work in
+// the front ends.
 func TestResultsCarryTheEnvironment(t *testing.T) {
 	rig := testrig.Shared(t)
 	srv := testservers.Serve(t, serve.Config{CertFile: rig.ServerCertFile, KeyFile: rig.ServerKeyFile, ClientCAFile: rig.CAFile})
 	mgr := token.NewManager(token.Options{})
 	defer mgr.Close()
 	inv := mgr.Scan(token.Discover(token.DiscoverOptions{Explicit: []string{rig.Module}}))
-	cert, err := cardtest.Select(inv, "pkcs11:token="+testrig.MainToken+";object="+testrig.EC256)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cert := testrig.Cert(t, inv, testrig.EC256)
 	before := time.Now().Truncate(time.Second)
-	var card cardtest.Card
-	card, err = cardtest.Login(cert, token.LoginOptions{PIN: testrig.PIN})
+	card, err := check.Login(cert, token.LoginOptions{PIN: testrig.PIN})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer card.Close()
-	res := card.Test(context.Background(), cardtest.Options{URL: srv.URL, CAFile: rig.ChainFile, Timeout: 20 * time.Second})
+	roots, err := probe.LoadRoots(rig.ChainFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := card.Run(context.Background(), probe.Options{URL: srv.URL, Roots: roots, Timeout: 20 * time.Second})
 	if res.Verdict != probe.Accepted {
 		t.Fatalf("verdict %s: %s", res.Verdict, res.Summary)
 	}
 	checkEnvironment(t, res.Environment, cert.Token, before)
 
-	failed := cardtest.Failed(srv.URL, cert, &token.Error{Kind: token.KindPINIncorrect, Op: "login", Msg: "The PIN is wrong."})
+	failed := check.Failed(srv.URL, cert, &token.Error{Kind: token.KindPINIncorrect, Op: "login", Msg: "The PIN is wrong."})
 	checkEnvironment(t, failed.Environment, cert.Token, before)
-	if none := cardtest.Failed(srv.URL, nil, &token.Error{Kind: token.KindTokenNotFound}); none.Environment == nil ||
+	if none := check.Failed(srv.URL, nil, &token.Error{Kind: token.KindTokenNotFound}); none.Environment == nil ||
 		none.Environment.Module != nil || none.Environment.Token != nil || none.Environment.OS != runtime.GOOS {
 		t.Errorf("without a certificate: %+v", none.Environment)
 	}

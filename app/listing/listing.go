@@ -1,8 +1,9 @@
-// Package report turns token listings and probe results into the JSON of
-// the command-line contract (SPEC §5) and into the plain-text reports that
-// the CLI prints and the GUI copies. Field names here are a contract:
-// scripts and tickets depend on them; add fields, never rename.
-package report
+// Package listing is the token listing as the JSON contract names it
+// (`tokens --json`: modules, tokens, certificates, keys) and the client
+// certificate of `check --json`. Field names here are a contract: scripts
+// and tickets depend on them; add fields, never rename. It sits below
+// probe and report so that both can hold its types.
+package listing
 
 import (
 	"crypto/x509"
@@ -164,6 +165,16 @@ func FromCertificate(c *token.Certificate) Certificate {
 	cj.NotBefore, cj.NotAfter = x.NotBefore.UTC().Format(time.RFC3339), x.NotAfter.UTC().Format(time.RFC3339)
 	cj.KeyUsage, cj.ExtKeyUsage = KeyUsageNames(x), ExtKeyUsageNames(x)
 	return cj
+}
+
+// ClientCertificate is `check --json`'s client_certificate: the
+// certificate a test runs with, nil (null) when none was chosen.
+func ClientCertificate(c *token.Certificate) *Certificate {
+	if c == nil {
+		return nil
+	}
+	cj := FromCertificate(c)
+	return &cj
 }
 
 func errString(err error) *string {

@@ -1,4 +1,4 @@
-package cardtest_test
+package desktop_test
 
 import (
 	"context"
@@ -7,7 +7,8 @@ import (
 
 	"github.com/miekg/pkcs11"
 
-	"github.com/cardcheck/cardcheck/app/cardtest"
+	"github.com/cardcheck/cardcheck/app/desktop"
+	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/serve"
 	"github.com/cardcheck/cardcheck/build/testrig"
 	"github.com/cardcheck/cardcheck/build/testservers"
@@ -23,29 +24,27 @@ import (
 func TestCardPulledDuringTheSignature(t *testing.T) {
 	rig := testrig.Shared(t)
 	srv := testservers.Serve(t, serve.Config{CertFile: rig.ServerCertFile, KeyFile: rig.ServerKeyFile, ClientCAFile: rig.CAFile})
-	for _, version := range []string{"1.2", "1.3"} {
+	for _, version := range []probe.TLSVersion{probe.TLS12, probe.TLS13} {
 		for name, moduleErr := range map[string]error{"removed": nil, "device error": pkcs11.Error(pkcs11.CKR_DEVICE_ERROR)} {
-			t.Run(version+"/"+name, func(t *testing.T) {
+			t.Run(string(version)+"/"+name, func(t *testing.T) {
 				f := &tokentest.Faults{RemoveErr: moduleErr}
-				mgr := token.NewManager(token.Options{Loader: f.Loader()})
-				defer mgr.Close()
-				inv := mgr.Scan([]token.Candidate{{Path: rig.Module}})
-				cert, err := cardtest.Select(inv, "pkcs11:token="+testrig.MainToken+";object="+testrig.EC256)
-				if err != nil {
-					t.Fatal(err)
-				}
-				card, err := cardtest.Login(cert, token.LoginOptions{PIN: testrig.PIN})
+				be := desktop.NewWithOptions([]string{rig.Module}, token.Options{Loader: f.Loader()})
+				defer be.Close()
+				cert := testrig.Cert(t, be.Scan(), testrig.EC256)
+				card, err := be.Login(cert, token.LoginOptions{PIN: testrig.PIN})
 				if err != nil {
 					t.Fatal(err)
 				}
 				defer card.Close()
 				f.RemoveOnSign = true
 				defer f.Reinsert()
-				res := card.Test(context.Background(), cardtest.Options{URL: srv.URL, CAFile: rig.ChainFile, TLSVersion: version, Timeout: 20 * time.Second})
-				if res.Error == nil || res.Error.Kind != string(token.KindTokenRemoved) || f.Signs() != 1 {
+				res := card.Test(context.Background(), desktop.Options{URL: srv.URL, CAFile: rig.ChainFile, TLSVersion: version, Timeout: 20 * time.Second})
+				if res.Error == nil || res.Error.Kind != token.KindTokenRemoved || f.Signs() != 1 {
 					t.Fatalf("verdict %s, error %+v, %d C_Sign; want token-removed after one signature", res.Verdict, res.Error, f.Signs())
 				}
 			})
 		}
 	}
 }
+
+func TestMain(m *testing.M) { testrig.Main(m) }

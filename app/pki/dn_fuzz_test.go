@@ -1,4 +1,4 @@
-package probe
+package pki
 
 import (
 	"crypto/x509/pkix"
@@ -9,7 +9,7 @@ import (
 )
 
 // FuzzDNString feeds distinguished names as a server sends them (the
-// acceptable CAs of its CertificateRequest) to dnString: no panic, a
+// acceptable CAs of its CertificateRequest) to DNString: no panic, a
 // bounded rendering, and nothing a terminal would obey once escaped.
 func FuzzDNString(f *testing.F) {
 	for _, n := range []pkix.Name{
@@ -26,7 +26,7 @@ func FuzzDNString(f *testing.F) {
 	f.Add([]byte{0x30, 0x00})
 	f.Add([]byte("not DER"))
 	f.Fuzz(func(t *testing.T, der []byte) {
-		s := dnString(der)
+		s := DNString(der)
 		if len(s) > 8*len(der)+64 {
 			t.Fatalf("%d bytes of DN became %d bytes of text", len(der), len(s))
 		}
