@@ -110,7 +110,7 @@ func modulesText(inv *token.Inventory) string {
 			name += " (" + m.Path + ")"
 		}
 		if m.Err != nil {
-			name += " — " + lang.L("cannot be used: {{.Error}}", map[string]any{"Error": firstLine(m.Err.Error())})
+			name += " — " + lang.L("cannot be used: {{.Error}}", map[string]any{"Error": firstLine(errorText(m.Err))})
 		}
 		lines = append(lines, "• "+name)
 	}
