@@ -227,7 +227,7 @@ func moduleNode(ms *token.ModuleStatus) *treeNode {
 	n.icon = theme.NewThemedResource(theme.ComputerIcon())
 	if ms.Err != nil {
 		n.icon = theme.NewErrorThemedResource(theme.ErrorIcon())
-		n.detail = lang.L("cannot be used: {{.Error}}", map[string]any{"Error": firstLine(ms.Err.Error())})
+		n.detail = lang.L("cannot be used: {{.Error}}", map[string]any{"Error": firstLine(errorText(ms.Err))})
 	}
 	return n
 }
@@ -298,7 +298,7 @@ func problemShort(p token.Problem) string {
 	case token.ProblemUnsupportedKey:
 		return lang.L("key type not supported")
 	}
-	return tr(p.Describe())
+	return text(p.Message())
 }
 
 // sortedCerts lists usable certificates first, keeping the card's order

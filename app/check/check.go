@@ -10,6 +10,8 @@ package check
 import (
 	"context"
 	"crypto/x509"
+	"errors"
+	"github.com/cardcheck/cardcheck/app/msg"
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/environment"
@@ -82,7 +84,7 @@ func Failed(url string, cert *token.Certificate, err error) *probe.Result {
 	if kind == "" {
 		kind = errkind.Certificate
 	}
-	res := probe.Failure(url, kind, err.Error())
+	res := probe.Failure(url, kind, messageOf(err))
 	var tok *token.Token
 	if cert != nil {
 		res.ClientCertificate = listing.ClientCertificate(cert)
@@ -90,6 +92,16 @@ func Failed(url string, cert *token.Certificate, err error) *probe.Result {
 	}
 	res.Environment = Environment(time.Now(), tok)
 	return res
+}
+
+// messageOf is err's own message when it has one (token errors, the CA
+// file's), else its English text.
+func messageOf(err error) msg.Msg {
+	var m interface{ Message() msg.Msg }
+	if errors.As(err, &m) {
+		return m.Message()
+	}
+	return msg.Text(err.Error())
 }
 
 // Environment describes when and where a test runs: this program and

@@ -2,6 +2,7 @@ package desktop
 
 import (
 	"context"
+	"github.com/cardcheck/cardcheck/app/msg"
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/check"
@@ -52,7 +53,12 @@ func (o Options) probeOptions() (probe.Options, error) {
 // the user's setting is wrong, the card is not involved.
 type CAFileError struct{ Err error }
 
-func (e *CAFileError) Error() string { return "The CA file cannot be used: " + e.Err.Error() }
+var caFileUnusable = msg.Define("desktop.ca_file_unusable", "The CA file cannot be used: {{.Reason}}")
+
+func (e *CAFileError) Error() string { return msg.English(e.Message()) }
+
+// Message is the error as a message, for the window's language.
+func (e *CAFileError) Message() msg.Msg { return caFileUnusable.New("Reason", e.Err.Error()) }
 
 // Unwrap exposes the read or parse error.
 func (e *CAFileError) Unwrap() error { return e.Err }

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/token"
 )
 
@@ -31,6 +32,8 @@ type Module struct {
 	LibraryVersion  string  `json:"library_version"`
 	CryptokiVersion string  `json:"cryptoki_version"`
 	Error           *string `json:"error"`
+	ErrorKind       string  `json:"error_kind,omitempty"` // the token error kind of Error ("module", …)
+	ErrorMsg        msg.Msg `json:"error_msg,omitzero"`   // Error as a message
 }
 
 // Token is one token with its certificates.
@@ -49,6 +52,8 @@ type Token struct {
 	Certificates          []Certificate `json:"certificates"`
 	Keys                  []Key         `json:"keys"`
 	Error                 *string       `json:"error"`
+	ErrorKind             string        `json:"error_kind,omitempty"` // the token error kind of Error
+	ErrorMsg              msg.Msg       `json:"error_msg,omitzero"`   // Error as a message
 }
 
 // Certificate is a certificate on a token.
@@ -109,6 +114,7 @@ func FromInventory(inv *token.Inventory) Tokens {
 			Path: m.Path, Source: string(m.Source), Description: Bounded(m.Info.Description),
 			Manufacturer: Bounded(m.Info.Manufacturer), LibraryVersion: Bounded(m.Info.LibraryVersion),
 			CryptokiVersion: m.Info.CryptokiVersion, Error: errString(m.Err),
+			ErrorKind: string(token.KindOf(m.Err)), ErrorMsg: errMsg(m.Err),
 		})
 	}
 	for _, t := range inv.Tokens {
@@ -124,7 +130,7 @@ func FromToken(t *token.Token) Token {
 		Serial: Bounded(t.Serial), SlotDescription: Bounded(t.SlotDescription), HardwareVersion: t.HardwareVersion,
 		FirmwareVersion: t.FirmwareVersion, Flags: t.Flags, Mechanisms: []string{},
 		PrivateObjectsVisible: t.PrivateObjectsVisible, Certificates: []Certificate{}, Keys: []Key{},
-		Error: errString(t.Err),
+		Error: errString(t.Err), ErrorKind: string(token.KindOf(t.Err)), ErrorMsg: errMsg(t.Err),
 	}
 	for _, m := range t.Mechanisms {
 		tj.Mechanisms = append(tj.Mechanisms, m.Name)
@@ -175,6 +181,14 @@ func ClientCertificate(c *token.Certificate) *Certificate {
 	}
 	cj := FromCertificate(c)
 	return &cj
+}
+
+// errMsg is err as a message, the zero message for nil.
+func errMsg(err error) msg.Msg {
+	if err == nil {
+		return msg.Msg{}
+	}
+	return token.MessageOf(err)
 }
 
 func errString(err error) *string {

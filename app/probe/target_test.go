@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 func TestRedactURL(t *testing.T) {
@@ -25,7 +27,7 @@ func TestRedactURL(t *testing.T) {
 			t.Errorf("ParseTarget(%q) = %v", raw, err)
 		}
 	}
-	res := Failure("https://alice:s3cret@server.example/", KindNetwork, "x")
+	res := Failure("https://alice:s3cret@server.example/", KindNetwork, msg.Text("x"))
 	if strings.Contains(res.URL, "s3cret") {
 		t.Errorf("Failure kept the password: %q", res.URL)
 	}
