@@ -19,8 +19,12 @@ func (c Commands) demoCmd(args []string, io IO) exitCode {
 	noGUI := fs.Bool("no-gui", false, "print the scenarios and serve until interrupted")
 	asJSON := fs.Bool("json", false, "with --no-gui: print one line of JSON")
 	reset := fs.Bool("reset", false, "rebuild the demo token and certificates")
+	lesson := fs.String("lesson", "", "open a lesson at start: not-detected (why a card is not listed, layer by layer)")
 	if err := parse(fs, args); err != nil {
 		return exitCode{ExitUsage, err}
+	}
+	if *lesson != "" && *lesson != "not-detected" {
+		return exitCode{ExitUsage, usagef("--lesson: unknown lesson %q (there is: not-detected)", *lesson)}
 	}
 	if !*noGUI && c.DemoGUI == nil {
 		return exitCode{ExitUsage, usagef("this build has no GUI: use cardcheck demo --no-gui")}
@@ -38,6 +42,7 @@ func (c Commands) demoCmd(args []string, io IO) exitCode {
 	}
 	defer d.Close()
 	if !*noGUI {
+		d.OpenLesson = *lesson
 		return exitCode{code: c.DemoGUI(d)}
 	}
 	// Catch the signals before printing: a script may stop the demo as

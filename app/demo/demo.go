@@ -50,6 +50,9 @@ type Demo struct {
 	PIN       string     `json:"pin"`
 	Conf      string     `json:"softhsm2_conf"`
 	Scenarios []Scenario `json:"scenarios"`
+	// OpenLesson is a lesson the GUI opens once the cards are read
+	// ("not-detected"; `cardcheck demo --lesson`), "" for none.
+	OpenLesson string `json:"-"`
 
 	servers []*serve.Server
 	urls    map[string]string // server name → URL
