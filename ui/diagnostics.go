@@ -131,7 +131,7 @@ func fullLabel() string { return lang.L("Show names and serial numbers (for your
 func guiControl(c diagnose.Control) string {
 	switch c {
 	case diagnose.ControlFull:
-		return lang.L("the box “{{.Label}}” in Help → Diagnostics…", map[string]any{"Label": fullLabel()})
+		return lang.L("the box “{{.Label}}”", map[string]any{"Label": fullLabel()})
 	}
 	return string(c)
 }

@@ -56,6 +56,7 @@ func (m *mainWindow) showNotDetected() {
 	}
 	v.empty.addModule.Disable() // a picture of the window: its buttons do nothing here
 	v.empty.refresh.Disable()
+	v.empty.icon.Hide() // room for the findings in a small window
 	v.back = &widget.Button{Text: lang.L("Back"), Icon: theme.NavigateBackIcon(), OnTapped: v.prev}
 	v.next = &widget.Button{Text: lang.L("Next"), Icon: theme.NavigateNextIcon(), IconPlacement: widget.ButtonIconTrailingText,
 		Importance: widget.HighImportance, OnTapped: v.forward}
@@ -66,12 +67,12 @@ func (m *mainWindow) showNotDetected() {
 	window := container.NewStack(v.empty.content, container.NewPadded(v.listed))
 	v.tabs = container.NewAppTabs(
 		container.NewTabItem(lang.L("In the window"), window),
-		container.NewTabItem(lang.L("Help → Diagnostics…"), container.NewVScroll(v.report)))
+		container.NewTabItem(lang.L("Diagnostics report"), container.NewVScroll(v.report)))
 	v.tabs.OnSelected = v.tabSelected
 	top := container.NewVBox(simulated, v.heading, v.layer, v.busy.box)
 	body := container.NewBorder(top, nil, nil, nil, v.tabs)
 	v.dlg = dialog.NewCustomWithoutButtons(lang.L("Card not detected: a lesson"),
-		container.New(&fixedWidth{width: 760}, container.New(&minHeight{height: 480}, body)), m.win)
+		container.New(&fixedWidth{width: 760}, container.New(&minHeight{height: lessonHeight(m.win.Canvas().Size().Height)}, body)), m.win)
 	closeBtn := &widget.Button{Text: lang.L("Close"), Icon: theme.CancelIcon(), OnTapped: v.close}
 	v.dlg.SetButtons([]fyne.CanvasObject{closeBtn, v.back, v.next})
 	od := m.modal.show("not-detected", v.dlg, false)
@@ -94,6 +95,11 @@ func (m *mainWindow) showNotDetected() {
 }
 
 func (v *notDetectedView) close() { v.dlg.Hide() }
+
+// lessonHeight is the lesson's height in a window that tall: the window
+// less room for the dialog's title and buttons, within bounds (the
+// report needs the room; a small window must still show the buttons).
+func lessonHeight(window float32) float32 { return max(360, min(720, window-170)) }
 
 // tabSelected tells the event log which of the lesson's tabs is shown.
 func (v *notDetectedView) tabSelected(item *container.TabItem) {

@@ -46,6 +46,9 @@ func TestNotDetectedLesson(t *testing.T) {
 		} else if !v.empty.content.Visible() || !strings.Contains(v.empty.findings.Text, want[s.Name]) {
 			t.Errorf("%s: empty state findings %q, want %q", s.Name, v.empty.findings.Text, want[s.Name])
 		}
+		if strings.Contains(v.empty.findings.Text, "--") {
+			t.Errorf("%s: the window's advice names a flag: %q", s.Name, v.empty.findings.Text)
+		}
 		if s.Name == demo.StepModuleHidesCard && !strings.Contains(v.report.Text, "[PIN pad]") {
 			t.Errorf("%s: the PIN pad reader is not flagged:\n%s", s.Name, v.report.Text)
 		}
