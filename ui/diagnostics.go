@@ -42,7 +42,9 @@ func (m *mainWindow) lookedBelow(inv *token.Inventory, r *diagnose.Report) {
 	if m.emptyView.Visible() || !r.CardNotShown() {
 		return
 	}
-	m.say(lang.L("A card in a reader is not shown by any module: Help → Diagnostics… says why."))
+	// Not "Help → Diagnostics…": the arrow and the space after it render
+	// as "→�" in the window's font (seen under Xvfb, Fyne v2.8.1).
+	m.say(lang.L("A card in a reader is not shown by any module: Diagnostics… in the Help menu says why."))
 }
 
 // diagnosticsView is Help → Diagnostics…: the whole chain from the

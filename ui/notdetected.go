@@ -29,17 +29,19 @@ type notDetectedView struct {
 	steps   []demo.LayerStep
 	reports []*diagnose.Report
 	i       int
+	live    bool // the first step is the demo's emulated card, not simulated
 
-	heading *widget.Label
-	layer   *widget.Label // what this layer is, and what broke
-	empty   *emptyState   // the window as the person sees it
-	listed  *widget.Label // instead of the empty state when the card is listed
-	report  *widget.Label // Help → Diagnostics, redacted
-	tabs    *container.AppTabs
-	back    *widget.Button
-	next    *widget.Button
-	busy    *busyBar
-	dlg     *dialog.CustomDialog
+	simulated *widget.Label
+	heading   *widget.Label
+	layer     *widget.Label // what this layer is, and what broke
+	empty     *emptyState   // the window as the person sees it
+	listed    *widget.Label // instead of the empty state when the card is listed
+	report    *widget.Label // Help → Diagnostics, redacted
+	tabs      *container.AppTabs
+	back      *widget.Button
+	next      *widget.Button
+	busy      *busyBar
+	dlg       *dialog.CustomDialog
 }
 
 // showNotDetected opens the lesson at its first step; the reports are
@@ -62,14 +64,13 @@ func (m *mainWindow) showNotDetected() {
 		Importance: widget.HighImportance, OnTapped: v.forward}
 	v.back.Disable()
 	v.next.Disable()
-	simulated := &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance,
-		Text: lang.L("Simulated: no real reader, card or smart-card service is used. Each step shows what cardcheck shows a person with that problem.")}
+	v.simulated = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance}
 	window := container.NewStack(v.empty.content, container.NewPadded(v.listed))
 	v.tabs = container.NewAppTabs(
 		container.NewTabItem(lang.L("In the window"), window),
 		container.NewTabItem(lang.L("Diagnostics report"), container.NewVScroll(v.report)))
 	v.tabs.OnSelected = v.tabSelected
-	top := container.NewVBox(simulated, v.heading, v.layer, v.busy.box)
+	top := container.NewVBox(v.simulated, v.heading, v.layer, v.busy.box)
 	body := container.NewBorder(top, nil, nil, nil, v.tabs)
 	v.dlg = dialog.NewCustomWithoutButtons(lang.L("Card not detected: a lesson"),
 		container.New(&fixedWidth{width: 760}, container.New(&minHeight{height: lessonHeight(m.win.Canvas().Size().Height)}, body)), m.win)
@@ -83,6 +84,7 @@ func (m *mainWindow) showNotDetected() {
 		}
 	}
 	v.busy.start()
+	inv, live := m.inv, m.demo.d.Emulated != nil && m.inv != nil
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), diagnoseLimit)
 		defer cancel()
@@ -90,7 +92,12 @@ func (m *mainWindow) showNotDetected() {
 		for i, s := range v.steps {
 			reports[i] = s.Diagnose(ctx)
 		}
-		m.do(func() { v.filled(reports) })
+		if live {
+			// The working chain is the real one: the emulated card in
+			// its reader, as this window's scan and pcscd see it.
+			reports[0] = m.deps.Backend.Diagnose(ctx, inv, false)
+		}
+		m.do(func() { v.filled(reports, live) })
 	}()
 }
 
@@ -110,9 +117,9 @@ func (v *notDetectedView) tabSelected(item *container.TabItem) {
 	v.m.events.emitAfter(tabSlideTime, "tab", map[string]any{"tab": name})
 }
 
-func (v *notDetectedView) filled(reports []*diagnose.Report) {
+func (v *notDetectedView) filled(reports []*diagnose.Report, live bool) {
 	v.busy.stop()
-	v.reports = reports
+	v.reports, v.live = reports, live
 	v.show(0)
 }
 
@@ -135,10 +142,15 @@ func (v *notDetectedView) show(i int) {
 	v.heading.SetText(lang.L("Step {{.N}} of {{.Count}}: {{.Title}}",
 		map[string]any{"N": i + 1, "Count": len(v.steps), "Title": layerStepTitle(s.Name)}))
 	v.layer.SetText(layerStepText(s.Name))
-	if len(s.Inventory.Tokens) > 0 {
-		t := s.Inventory.Tokens[0]
+	v.simulated.Importance = widget.WarningImportance
+	v.simulated.SetText(lang.L("Simulated: no real reader, card or smart-card service is used. Each step shows what cardcheck shows a person with that problem."))
+	if i == 0 && v.live {
+		v.simulated.Importance = widget.SuccessImportance
+		v.simulated.SetText(lang.L("Live: the project's emulated PIV card in a virtual reader (pcscd with vsmartcard's vpcd, read through OpenSC), as this window sees it. The other steps are simulated."))
+	}
+	if label, reader := listedCard(s, r, v.live && i == 0); label != "" {
 		v.listed.SetText(lang.L("The card is listed: the token “{{.Token}}” in the reader “{{.Reader}}”, with its certificates, as in the demo's card list. Nothing is missing, so the window shows no advice.",
-			map[string]any{"Token": t.Label, "Reader": t.SlotDescription}))
+			map[string]any{"Token": label, "Reader": reader}))
 		v.empty.content.Hide()
 		v.listed.Show()
 	} else {
@@ -153,6 +165,23 @@ func (v *notDetectedView) show(i int) {
 	setEnabled(v.back, i > 0)
 	setEnabled(v.next, i+1 < len(v.steps))
 	v.m.events.emitAfterFrame("status", map[string]any{"what": "not-detected-step", "name": s.Name, "index": i})
+}
+
+// listedCard is the token a step shows in a reader: from the report
+// when the step is live, else from the simulated scan; "" when none.
+func listedCard(s demo.LayerStep, r *diagnose.Report, live bool) (label, reader string) {
+	if live {
+		for _, t := range r.Tokens {
+			if t.Reader != "" {
+				return t.Label, t.Reader
+			}
+		}
+		return "", ""
+	}
+	if len(s.Inventory.Tokens) > 0 {
+		return s.Inventory.Tokens[0].Label, s.Inventory.Tokens[0].SlotDescription
+	}
+	return "", ""
 }
 
 func setEnabled(b *widget.Button, on bool) {

@@ -53,6 +53,9 @@ type Demo struct {
 	// OpenLesson is a lesson the GUI opens once the cards are read
 	// ("not-detected"; `cardcheck demo --lesson`), "" for none.
 	OpenLesson string `json:"-"`
+	// Emulated is the emulated card in its virtual reader (`cardcheck
+	// demo --emulated-card`), nil when it is not running.
+	Emulated *EmulatedCard `json:"-"`
 
 	servers []*serve.Server
 	urls    map[string]string // server name → URL

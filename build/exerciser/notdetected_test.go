@@ -38,7 +38,13 @@ func TestNotDetectedScreenshots(t *testing.T) {
 // its Diagnostics tab.
 func (r *run) notDetected() {
 	t := r.t
-	g := r.start("cardcheck demo", "cardcheck demo", []string{"demo"}, nil, nil, func(n int) bool { return n > 0 })
+	args := []string{"demo"}
+	if !r.c.full {
+		// The emulated card (pcscd + vpcd + OpenSC, as root): the first
+		// step is then the live reader layer.
+		args = append(args, "--emulated-card")
+	}
+	g := r.start("cardcheck demo", "cardcheck demo", args, nil, nil, func(n int) bool { return n > 0 })
 	defer g.stop()
 	g.click("not-detected")
 	if _, ok := g.wait("the lesson", dialogIs("not-detected", true)); !ok {
@@ -54,7 +60,7 @@ func (r *run) notDetected() {
 			t.FailNow()
 		}
 		shot := fmt.Sprintf("not-detected-%d-%s-%s", i+1, name, r.c)
-		if r.c.full || name == "service-not-running" {
+		if r.c.full || name == "service-not-running" || name == "card-listed" {
 			r.x.screenshot(t, shot)
 		}
 		if !r.c.full && name == "service-not-running" {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cardcheck/cardcheck/build/cardstack"
+	"github.com/cardcheck/cardcheck/build/cardstack/cardstacktest"
 	"github.com/cardcheck/cardcheck/token"
 )
 
@@ -24,7 +25,7 @@ func stack(t *testing.T) *cardstack.Stack {
 	if m := cardstack.Missing(cardstack.Options{}); m != nil {
 		t.Fatal(strings.Join(m, "\n"))
 	}
-	st := cardstack.Shared(t)
+	st := cardstacktest.Shared(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := st.Restore(ctx); err != nil {
