@@ -18,7 +18,7 @@ var notDetectedSteps = []string{"card-listed", "no-reader", "service-not-running
 // with that problem sees in the window) at 1024×640, and of the
 // service-not-running step and its Diagnostics tab at 1920×1080, light
 // theme. README's "My card is not listed" shows them (copied from out/
-// into assets/screenshots/). It uses displays :85–:89 only.
+// into assets/screenshots/).
 func TestNotDetectedScreenshots(t *testing.T) {
 	dir := t.TempDir()
 	s := &shared{bin: buildPackage(t, dir, ".", "cardcheck"), data: filepath.Join(dir, "data")}
@@ -27,7 +27,7 @@ func TestNotDetectedScreenshots(t *testing.T) {
 	}
 	for _, c := range []combo{{1024, 640, "light", true}, {1920, 1080, "light", false}} {
 		t.Run(c.String(), func(t *testing.T) {
-			r := &run{t: t, s: s, c: c, x: startXvfbIn(t, 85, 90, c.w, c.h)}
+			r := &run{t: t, s: s, c: c, x: startXvfb(t, c.w, c.h)}
 			r.notDetected()
 		})
 	}
@@ -76,17 +76,4 @@ func (r *run) notDetected() {
 		}
 	}
 	g.escCloses("not-detected", nil)
-}
-
-// startXvfbIn is startXvfb limited to displays [from, to).
-func startXvfbIn(t *testing.T, from, to, w, h int) *display {
-	displayMu.Lock()
-	defer displayMu.Unlock()
-	for n := from; n < to; n++ {
-		if d := tryXvfb(t, n, w, h); d != nil {
-			return d
-		}
-	}
-	t.Fatalf("no free X display in :%d–:%d", from, to-1)
-	return nil
 }
