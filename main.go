@@ -30,12 +30,17 @@ func gui() int {
 }
 
 // demoGUI opens the desktop application on the demo (`cardcheck demo`,
-// prepared and started by the CLI): only the demo's module is read, so a
-// class sees the demo card and nothing else, and the demo PIN is never
-// kept in the keyring.
+// prepared and started by the CLI): only the demo's module is read (and
+// OpenSC for the emulated card, with --emulated-card), so a class sees
+// the demo cards and nothing else, and the demo PIN is never kept in the
+// keyring.
 func demoGUI(d *demo.Demo) int {
 	secrets.DisableCoreDumps()
-	backend := desktop.NewWithOptions([]string{d.Module}, cli.TokenOptions(0))
+	modules := []string{d.Module}
+	if d.Emulated != nil {
+		modules = append(modules, d.Emulated.Module)
+	}
+	backend := desktop.NewWithOptions(modules, cli.TokenOptions(0))
 	defer backend.Close()
 	return ui.RunDemo(ui.Deps{Backend: backend, EventLog: os.Getenv(ui.EventLogEnv)}, d)
 }

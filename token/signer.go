@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
 	"sync"
 	"time"
 
@@ -296,15 +297,55 @@ func (s *Session) signFailed(err error) error {
 	if KindOf(e) != KindModule {
 		return e
 	}
-	if _, _, ferr := s.mod.findToken(s.ref); KindOf(ferr) == KindTokenNotFound {
+	var code uint
+	if te, ok := e.(*Error); ok {
+		code = te.Code
+	}
+	if s.tokenGone(mayBeRemoval(code)) {
 		s.dead, s.loggedIn = true, false
-		var code uint
-		if te, ok := e.(*Error); ok {
-			code = te.Code
-		}
 		return &Error{Kind: KindTokenRemoved, Op: "sign", Code: code, Text: mRemovedDuringSignature.New(), Err: err}
 	}
 	return e
+}
+
+// How long a failed signature that may be a removal waits for the slot
+// list to show it. A reader without card-detect interrupts learns of a
+// removal only at its next presence poll — pcscd polls such readers every
+// 400 ms — so the slot list read right after the failure can still show
+// the card that is gone (measured with vpcd and OpenSC 0.23: C_Sign
+// answers CKR_GENERAL_ERROR and the first slot list still has the token).
+const (
+	removalNoticeWait = 1500 * time.Millisecond
+	removalNoticePoll = 100 * time.Millisecond
+)
+
+// mayBeRemoval: the codes a module answers when the card stopped
+// answering in the middle of an operation.
+func mayBeRemoval(code uint) bool {
+	switch code {
+	case pkcs11.CKR_GENERAL_ERROR, pkcs11.CKR_DEVICE_ERROR, pkcs11.CKR_FUNCTION_FAILED:
+		return true
+	}
+	return false
+}
+
+// tokenGone reports whether the session's slot no longer holds a token;
+// with wait, it looks again until removalNoticeWait has passed. It reads
+// only the slot list: OpenSC 0.23's C_GetTokenInfo on a card that is
+// going away can hang until the caller's deadline (seen in
+// app/cli's TestCheckReportsCardPulledOut).
+func (s *Session) tokenGone(wait bool) bool {
+	deadline := time.Now().Add(removalNoticeWait)
+	for {
+		slots, err := s.mod.be.GetSlotList(true)
+		if err == nil && !slices.Contains(slots, s.slot) {
+			return true
+		}
+		if !wait || time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(removalNoticePoll)
+	}
 }
 
 // digestInfoPrefix holds the DER DigestInfo headers of RFC 8017 §9.2 note 1.

@@ -47,6 +47,9 @@ func (m *mainWindow) menu() *fyne.MainMenu {
 	if m.deps.TryDemo != nil && m.demo == nil {
 		help.Items = append([]*fyne.MenuItem{{Label: lang.L("Try the demo"), Action: m.guarded(m.tryDemo)}}, help.Items...)
 	}
+	if m.demo != nil {
+		help.Items = append([]*fyne.MenuItem{{Label: lang.L("Card not detected: a lesson…"), Action: m.guarded(m.showNotDetected)}}, help.Items...)
+	}
 	return fyne.NewMainMenu(
 		fyne.NewMenu(lang.L("File"),
 			&fyne.MenuItem{Label: lang.L("Add module…"), Action: m.guarded(m.chooseModule)},

@@ -39,7 +39,10 @@ func (m *mainWindow) controls() []control {
 		cs = append(cs, control{"empty-demo", m.empty.demo})
 	}
 	if m.demo != nil {
-		cs = append(cs, control{"scenarios", m.demo.list})
+		cs = append(cs, control{"scenarios", m.demo.list}, control{"not-detected", m.demo.notDetected})
+	}
+	if v := m.lesson; v != nil {
+		cs = append(cs, control{"lesson-back", v.back}, control{"lesson-next", v.next}, control{"lesson-tabs", v.tabs})
 	}
 	for i, b := range m.banner.fixes() {
 		cs = append(cs, control{"fix-" + strconv.Itoa(i), b})

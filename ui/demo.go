@@ -38,13 +38,16 @@ type demoPanel struct {
 	outcome  *widget.Label
 	results  map[string]probe.Verdict // the last verdict of each scenario
 	selected int                      // -1: none
-	content  fyne.CanvasObject        // the scenarios, for the left column
+	// notDetected opens the lesson "card not detected" (the layers
+	// below the token list, simulated).
+	notDetected *widget.Button
+	content     fyne.CanvasObject // the scenarios, for the left column
 }
 
 // demoChosenMaxHeight bounds the chosen scenario's text under the list.
 const demoChosenMaxHeight = 150
 
-func newDemoPanel(d *demo.Demo, onSelect func(int)) *demoPanel {
+func newDemoPanel(d *demo.Demo, onSelect func(int), onNotDetected func()) *demoPanel {
 	p := &demoPanel{
 		d:        d,
 		pin:      &widget.Label{Text: lang.L("Demo PIN: {{.PIN}}", map[string]any{"PIN": d.PIN}), TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText},
@@ -62,6 +65,7 @@ func newDemoPanel(d *demo.Demo, onSelect func(int)) *demoPanel {
 		OnSelected: onSelect,
 	}
 	p.list.ExtendBaseWidget(p.list)
+	p.notDetected = &widget.Button{Text: lang.L("Card not detected…"), Icon: theme.QuestionIcon(), OnTapped: onNotDetected}
 	p.outcome.Hide()
 
 	intro := &widget.Label{Wrapping: fyne.TextWrapWord, Text: lang.L("Demo: the card “{{.Token}}” and the servers run on this computer. Pick a scenario, then Test connection.", map[string]any{"Token": demo.TokenLabel})}
@@ -75,7 +79,7 @@ func newDemoPanel(d *demo.Demo, onSelect func(int)) *demoPanel {
 	// The chosen scenario's text scrolls beyond a few lines, so that the
 	// list keeps room for several scenarios in a small window.
 	capped := container.New(&cappedHeight{body: chosen, max: func() float32 { return demoChosenMaxHeight }}, container.NewVScroll(chosen))
-	p.content = container.NewBorder(heading, capped, nil, nil, p.list)
+	p.content = container.NewBorder(heading, container.NewVBox(capped, p.notDetected), nil, nil, p.list)
 	return p
 }
 

@@ -42,7 +42,9 @@ func (m *mainWindow) lookedBelow(inv *token.Inventory, r *diagnose.Report) {
 	if m.emptyView.Visible() || !r.CardNotShown() {
 		return
 	}
-	m.say(lang.L("A card in a reader is not shown by any module: Help → Diagnostics… says why."))
+	// Not "Help → Diagnostics…": the arrow and the space after it render
+	// as "→�" in the window's font (seen under Xvfb, Fyne v2.8.1).
+	m.say(lang.L("A card in a reader is not shown by any module: Diagnostics… in the Help menu says why."))
 }
 
 // diagnosticsView is Help → Diagnostics…: the whole chain from the
@@ -68,7 +70,7 @@ func (m *mainWindow) showDiagnostics() {
 		text: &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Monospace: true}},
 		busy: newBusyBar(),
 	}
-	v.full = newEscCheck(lang.L("Show names and serial numbers (for your helpdesk only)"), v.fullChanged, v.close)
+	v.full = newEscCheck(fullLabel(), v.fullChanged, v.close)
 	v.copy = &widget.Button{Text: lang.L("Copy"), Icon: theme.ContentCopyIcon(), OnTapped: v.copyReport}
 	v.save = &widget.Button{Text: lang.L("Save…"), Icon: theme.DocumentSaveIcon(), OnTapped: v.saveReport}
 	v.copy.Disable()
@@ -119,13 +121,26 @@ func (v *diagnosticsView) fullChanged(bool) {
 
 func (v *diagnosticsView) render() {
 	var b strings.Builder
-	v.report.WriteText(&b, !v.full.Checked)
+	v.report.WriteTextNaming(&b, !v.full.Checked, guiControl)
 	v.text.SetText(b.String())
+}
+
+// fullLabel is the check box that shows the full report.
+func fullLabel() string { return lang.L("Show names and serial numbers (for your helpdesk only)") }
+
+// guiControl names a control a report refers to the way this window
+// shows it (the CLI names its flags instead).
+func guiControl(c diagnose.Control) string {
+	switch c {
+	case diagnose.ControlFull:
+		return lang.L("the box “{{.Label}}”", map[string]any{"Label": fullLabel()})
+	}
+	return string(c)
 }
 
 func (v *diagnosticsView) copyReport() {
 	var b strings.Builder
-	v.report.WriteText(&b, !v.full.Checked)
+	v.report.WriteTextNaming(&b, !v.full.Checked, guiControl)
 	v.m.app.Clipboard().SetContent(b.String())
 	v.m.say(lang.L("Diagnostics copied. Paste them into your ticket."))
 	v.m.events.emit("status", map[string]any{"what": "diagnostics-copied"})
@@ -138,7 +153,7 @@ func (v *diagnosticsView) saveReport() {
 		if strings.HasSuffix(strings.ToLower(file), ".json") {
 			return v.report.WriteJSON(w, redact)
 		}
-		return v.report.WriteText(w, redact)
+		return v.report.WriteTextNaming(w, redact, guiControl)
 	}, func(file string) string {
 		return lang.L("Diagnostics saved to {{.File}}", map[string]any{"File": file})
 	})

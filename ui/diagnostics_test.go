@@ -36,8 +36,13 @@ func TestDiagnosticsDialog(t *testing.T) {
 	}
 	h.waitFor("the report", func() bool { return v.report != nil })
 	test.Tap(v.copy)
-	if got := h.m.app.Clipboard().Content(); !strings.Contains(got, "cardcheck") {
+	got := h.m.app.Clipboard().Content()
+	if !strings.Contains(got, "cardcheck") {
 		t.Errorf("copied report: %q", got)
+	}
+	// The redacted report names the window's check box, not the CLI's flag.
+	if strings.Contains(got, "--full") || !strings.Contains(got, fullLabel()) {
+		t.Errorf("copied report does not name the full-report control: %q", firstLine(got[strings.Index(got, "\n")+1:]))
 	}
 	h.m.typedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
 	if h.m.modal.any() || h.m.diag != nil {

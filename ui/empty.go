@@ -28,6 +28,7 @@ type emptyState struct {
 	addModule *widget.Button
 	refresh   *widget.Button
 	demo      *widget.Button // nil without a demo
+	icon      fyne.CanvasObject
 	content   fyne.CanvasObject
 }
 
@@ -50,9 +51,9 @@ func newEmptyState(onAdd, onRefresh, onDemo func()) *emptyState {
 		buttons = append(buttons, e.demo)
 	}
 	icon := widget.NewIcon(theme.NewDisabledResource(assets.CardIcon))
-	iconBox := container.NewCenter(container.NewGridWrap(fyne.NewSize(96, 96), icon))
+	e.icon = container.NewCenter(container.NewGridWrap(fyne.NewSize(96, 96), icon))
 	body := container.NewVBox(
-		iconBox,
+		e.icon,
 		e.title,
 		e.findings,
 		e.steps,
@@ -149,16 +150,48 @@ func (e *emptyState) setFindings(fs []diagnose.Finding) {
 			continue // another finding says more
 		}
 		line := sentence(f.MessageMsg, f.Message)
-		for i, a := range f.Advice {
-			m := msg.Msg{}
-			if len(f.AdviceMsgs) == len(f.Advice) {
-				m = f.AdviceMsgs[i]
-			}
-			line += "\n   • " + withoutFlags(sentence(m, a))
+		for _, a := range findingAdvice(f) {
+			line += "\n   • " + a
 		}
 		lines = append(lines, line)
 	}
 	e.findings.SetText(strings.Join(lines, "\n"))
 	e.findings.Hidden = len(lines) == 0
 	e.findings.Refresh()
+}
+
+// findingAdvice is a finding's advice in the window's words: the advice
+// that names modules is worded here from the finding's suggestions, so
+// that it names Add module… instead of the CLI's --module; the rest is
+// the catalog's text with its flags replaced.
+func findingAdvice(f diagnose.Finding) []string {
+	if f.Code != diagnose.NoModuleForCard && f.Code != diagnose.NoModules {
+		out := make([]string, 0, len(f.Advice))
+		for i, a := range f.Advice {
+			m := msg.Msg{}
+			if len(f.AdviceMsgs) == len(f.Advice) {
+				m = f.AdviceMsgs[i]
+			}
+			out = append(out, withoutFlags(sentence(m, a)))
+		}
+		return out
+	}
+	var out []string
+	for _, h := range f.Suggest {
+		args := map[string]any{"Name": h.Name, "Path": h.Path, "Package": h.Package}
+		switch {
+		case h.Loaded:
+			out = append(out, lang.L("{{.Name}} ({{.Path}}) is loaded but does not recognise this card; the card issuer's own module may be needed.", args))
+		case h.Path != "":
+			out = append(out, lang.L("{{.Name}} usually serves this card type and is installed: add {{.Path}} with “Add module…”.", args))
+		case h.Package != "":
+			out = append(out, lang.L("{{.Name}} usually serves this card type: install it (Debian/Ubuntu: sudo apt install {{.Package}}) and add it with “Add module…”, or add the card issuer's module.", args))
+		default:
+			out = append(out, lang.L("{{.Name}} usually serves this card type: install it from its vendor and add it with “Add module…”.", args))
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, lang.L("Add the card issuer's PKCS#11 module with “Add module…”."))
+	}
+	return out
 }

@@ -69,6 +69,8 @@ type mainWindow struct {
 	right        fyne.CanvasObject
 	panelToggle  *widget.Button   // collapse or show the card list
 	diag         *diagnosticsView // Help → Diagnostics…, while open
+	lesson       *notDetectedView // the demo's "card not detected" lesson, while open
+	lessonShown  bool             // the lesson the demo asked for at start was opened
 
 	inv         *token.Inventory
 	listed      bool // the test view has been shown with certificates
@@ -132,7 +134,7 @@ func newMainWindow(a fyne.App, w fyne.Window, deps Deps, opt windowOptions) *mai
 	m.events.snapshot = m.layoutSnapshot
 	if opt.demo != nil {
 		m.prefs = settings{memoryPrefs{}}
-		m.demo = newDemoPanel(opt.demo, m.scenarioSelected)
+		m.demo = newDemoPanel(opt.demo, m.scenarioSelected, m.guarded(m.showNotDetected))
 	}
 	m.build()
 	m.deps.Backend.SetUserModules(m.prefs.modules())
@@ -366,6 +368,7 @@ func (m *mainWindow) showInventory(inv *token.Inventory) {
 		m.listed = true
 	}
 	m.events.emitAfterFrame("tokens", map[string]any{"tokens": len(inv.Tokens), "certificates": len(certs), "modules": len(inv.Modules)})
+	m.openStartLesson()
 	go releaseMemory() // a scan parses every certificate of every module: garbage
 	m.lookBelow(inv)
 }

@@ -79,7 +79,7 @@ Usage:
                   [--final-try] [--json] [--diagnose]
   cardcheck diagnose [--module PATH]... [--json] [--full]
   cardcheck serve --listen ADDR --cert FILE --key FILE --client-ca FILE [--crl FILE] [--tls auto|1.2|1.3]
-  cardcheck demo [--no-gui] [--json] [--reset]
+  cardcheck demo [--no-gui] [--json] [--reset] [--lesson not-detected] [--emulated-card]
   cardcheck --version
   cardcheck COMMAND --help        the flags of a command (or: cardcheck help COMMAND)
 
@@ -115,7 +115,7 @@ var commands = map[string]struct{ synopsis, about, footer string }{
 		about:    "Run a local mutual-TLS test server that reports the client certificate it saw.",
 	},
 	"demo": {
-		synopsis: "cardcheck demo [--no-gui] [--json] [--reset]",
+		synopsis: "cardcheck demo [--no-gui] [--json] [--reset] [--lesson not-detected] [--emulated-card]",
 		about:    "The offline demo: a demo token, local test servers and the desktop application.",
 	},
 }

@@ -50,6 +50,12 @@ type Demo struct {
 	PIN       string     `json:"pin"`
 	Conf      string     `json:"softhsm2_conf"`
 	Scenarios []Scenario `json:"scenarios"`
+	// OpenLesson is a lesson the GUI opens once the cards are read
+	// ("not-detected"; `cardcheck demo --lesson`), "" for none.
+	OpenLesson string `json:"-"`
+	// Emulated is the emulated card in its virtual reader (`cardcheck
+	// demo --emulated-card`), nil when it is not running.
+	Emulated *EmulatedCard `json:"-"`
 
 	servers []*serve.Server
 	urls    map[string]string // server name → URL

@@ -273,3 +273,18 @@ func TestRedactionReachesMessages(t *testing.T) {
 		t.Errorf("the redacted report still names the home directory:\n%s", red.String())
 	}
 }
+
+// The redacted report names the control that shows the full one: the
+// CLI's flag by default, the caller's words otherwise.
+func TestRedactedReportNamesTheControl(t *testing.T) {
+	r := run(t, &fakePCSC{}, &token.Inventory{})
+	var cli, gui strings.Builder
+	r.WriteText(&cli, true)
+	r.WriteTextNaming(&gui, true, func(c diagnose.Control) string { return "the box <" + string(c) + ">" })
+	if !strings.Contains(cli.String(), "--full shows them") {
+		t.Errorf("CLI report: %q", cli.String())
+	}
+	if strings.Contains(gui.String(), "--full") || !strings.Contains(gui.String(), "the box <full> shows them") {
+		t.Errorf("GUI report: %q", gui.String())
+	}
+}

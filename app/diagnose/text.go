@@ -22,23 +22,49 @@ func (r *Report) WriteJSON(w io.Writer, redact bool) error {
 	return enc.Encode(r)
 }
 
+// Control names something the reader of a report can use to change it:
+// a flag in the CLI, a control in the GUI. The report names it by code
+// and the caller words it (WriteTextNaming), so that the same report
+// says "--full" in a terminal and names the check box in a window.
+type Control string
+
+// Controls a report refers to.
+const (
+	ControlFull Control = "full" // show names and serials (CLI: --full)
+)
+
+// CLIControl names a control as the CLI's flag.
+func CLIControl(c Control) string {
+	switch c {
+	case ControlFull:
+		return "--full"
+	}
+	return string(c)
+}
+
 // WriteText writes the report as readable text for a ticket or a forum,
 // redacted when redact is true: findings first, then each layer from the
-// system up to the certificates.
+// system up to the certificates. It names the CLI's flags.
 func (r *Report) WriteText(w io.Writer, redact bool) error {
+	return r.WriteTextNaming(w, redact, CLIControl)
+}
+
+// WriteTextNaming is WriteText with the controls named by name (a GUI
+// names its own).
+func (r *Report) WriteTextNaming(w io.Writer, redact bool, name func(Control) string) error {
 	if redact {
 		r = r.Redact()
 	}
 	ew := &errWriter{w: termsafe.Writer(w)} // names and labels come from cards and modules
-	r.writeText(ew)
+	r.writeText(ew, name)
 	return ew.err
 }
 
-func (r *Report) writeText(w io.Writer) {
+func (r *Report) writeText(w io.Writer, name func(Control) string) {
 	h := r.Environment
 	fmt.Fprintf(w, "cardcheck diagnostics — %s\n", h.Time)
 	if r.Redacted {
-		fmt.Fprintln(w, "(redacted: names, e-mail addresses and serial numbers are replaced by placeholders; --full shows them)")
+		fmt.Fprintf(w, "(redacted: names, e-mail addresses and serial numbers are replaced by placeholders; %s shows them)\n", name(ControlFull))
 	}
 	fmt.Fprintln(w)
 	r.writeFindings(w)

@@ -26,7 +26,7 @@
 //
 // Because libpcsclite reads PCSCLITE_CSOCK_NAME once per process, a test
 // binary that loads OpenSC in-process uses one stack for all its tests:
-// Shared starts it and sets the variables; Main stops it.
+// cardstacktest.Shared starts it and sets the variables; cardstacktest.Main stops it.
 package cardstack
 
 import (
@@ -343,4 +343,17 @@ func (t *tail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.buf.String()
+}
+
+// Restore puts the card back into its first state: inserted, all PIN
+// tries left, counters cleared.
+func (s *Stack) Restore(ctx context.Context) error {
+	s.Card.SetTries(s.Card.MaxTries())
+	if !s.Reader.Inserted() {
+		if err := s.Reader.Insert(ctx); err != nil {
+			return err
+		}
+	}
+	s.Card.ClearStats()
+	return nil
 }

@@ -222,10 +222,12 @@ var (
 	menuExplain   = [2]int{1, 2}
 	menuLesson    = [2]int{1, 3}
 	menuPanel     = [2]int{1, 4}
-	// Help: [Try the demo (not in demo mode)], Diagnostics…, About.
-	menuDiagnosticsDemo = [2]int{2, 0}
-	menuAboutDemo       = [2]int{2, 1}
+	// Help: Try the demo (outside demo mode) or Card not detected: a
+	// lesson… (in demo mode), Diagnostics…, About.
+	menuDiagnosticsDemo = [2]int{2, 1}
+	menuAboutDemo       = [2]int{2, 2}
 	menuTryDemo         = [2]int{2, 0}
+	menuNotDetected     = [2]int{2, 0}
 	menuDiagnostics     = [2]int{2, 1}
 	menuAbout           = [2]int{2, 2}
 )

@@ -124,12 +124,15 @@ type display struct {
 var displayMu sync.Mutex
 
 // startXvfb starts an X server of that size on the first free display in
-// 80–89 (other test suites on this machine use other numbers); -displayfd
-// writes the number once the server accepts connections.
+// 80–89 (other test suites on this machine use other numbers), or in the
+// range EXERCISER_DISPLAYS names ("85-89": a run beside others that own
+// the rest); -displayfd writes the number once the server accepts
+// connections.
 func startXvfb(t *testing.T, w, h int) *display {
 	displayMu.Lock()
 	defer displayMu.Unlock()
-	for n := 80; n < 90; n++ {
+	from, to := displayRange(t)
+	for n := from; n <= to; n++ {
 		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
 			continue
 		}
@@ -137,8 +140,23 @@ func startXvfb(t *testing.T, w, h int) *display {
 			return d
 		}
 	}
-	t.Fatal("no free X display in :80–:89")
+	t.Fatalf("no free X display in :%d–:%d", from, to)
 	return nil
+}
+
+// displayRange is the range of display numbers startXvfb may use.
+func displayRange(t *testing.T) (from, to int) {
+	r := os.Getenv("EXERCISER_DISPLAYS")
+	if r == "" {
+		return 80, 89
+	}
+	a, b, ok := strings.Cut(r, "-")
+	from, err1 := strconv.Atoi(a)
+	to, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || from > to {
+		t.Fatalf("EXERCISER_DISPLAYS=%q: want FROM-TO, e.g. 85-89", r)
+	}
+	return from, to
 }
 
 func tryXvfb(t *testing.T, n, w, h int) *display {

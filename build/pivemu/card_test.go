@@ -312,22 +312,7 @@ func TestReaderSpeaksVpcd(t *testing.T) {
 			return
 		}
 		defer conn.Close()
-		send := func(b []byte) ([]byte, error) {
-			msg := binary.BigEndian.AppendUint16(nil, uint16(len(b)))
-			if _, err := conn.Write(append(msg, b...)); err != nil {
-				return nil, err
-			}
-			if len(b) == 1 && b[0] != ctrlATR {
-				return nil, nil
-			}
-			var hdr [2]byte
-			if _, err := io.ReadFull(conn, hdr[:]); err != nil {
-				return nil, err
-			}
-			out := make([]byte, binary.BigEndian.Uint16(hdr[:]))
-			_, err := io.ReadFull(conn, out)
-			return out, err
-		}
+		send := func(b []byte) ([]byte, error) { return vpcdSend(conn, b) }
 		var res result
 		if _, res.err = send([]byte{ctrlPowerUp}); res.err == nil {
 			if res.atr, res.err = send([]byte{ctrlATR}); res.err == nil {
@@ -376,6 +361,25 @@ func TestReaderSpeaksVpcd(t *testing.T) {
 	}
 }
 
+// vpcdSend sends a message the way vpcd does and reads the card's
+// answer; control codes other than "send the ATR" get none.
+func vpcdSend(conn net.Conn, b []byte) ([]byte, error) {
+	msg := binary.BigEndian.AppendUint16(nil, uint16(len(b)))
+	if _, err := conn.Write(append(msg, b...)); err != nil {
+		return nil, err
+	}
+	if len(b) == 1 && b[0] != ctrlATR {
+		return nil, nil
+	}
+	var hdr [2]byte
+	if _, err := io.ReadFull(conn, hdr[:]); err != nil {
+		return nil, err
+	}
+	out := make([]byte, binary.BigEndian.Uint16(hdr[:]))
+	_, err := io.ReadFull(conn, out)
+	return out, err
+}
+
 // FuzzProcess feeds arbitrary APDUs: the card must always answer with a
 // status word and never panic.
 func FuzzProcess(f *testing.F) {
@@ -410,4 +414,67 @@ func FuzzReadTLV(f *testing.F) {
 			t.Fatal("read past the input")
 		}
 	})
+}
+
+// TestRemoveOnSignature: an armed RemoveOn lets other commands through;
+// the signature fails without reaching the card, and the next presence
+// poll finds the card gone.
+func TestRemoveOnSignature(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c := newCard(t)
+	r := NewReader(c, func(ctx context.Context) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", ln.Addr().String())
+	})
+	pulled := r.RemoveOn(IsSignature)
+	type result struct {
+		sel, sig []byte
+		err      error
+		pollErr  error // the presence poll after the signature
+	}
+	got := make(chan result, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer conn.Close()
+		send := func(b []byte) ([]byte, error) { return vpcdSend(conn, b) }
+		var res result
+		if _, res.err = send([]byte{ctrlPowerUp}); res.err == nil {
+			if res.sel, res.err = send(apdu(0, 0xA4, 4, 0, pivAID, 0)); res.err == nil {
+				if res.sig, res.err = send(apdu(0, 0x87, 0x11, 0x9C, hexb("7C06820081020102"), 0)); res.err == nil {
+					_, res.pollErr = send([]byte{ctrlATR})
+				}
+			}
+		}
+		got <- res
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := r.Insert(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var res result
+	select {
+	case res = <-got:
+	case <-ctx.Done():
+		t.Fatal("no answer within 5 s")
+	}
+	if swOf(res.sel) != swOK || res.err != nil || swOf(res.sig) != 0x6F00 || res.pollErr == nil {
+		t.Fatalf("SELECT % X; signature % X, %v; poll %v: want SELECT answered, the signature failed, the poll finding no card", res.sel, res.sig, res.err, res.pollErr)
+	}
+	select {
+	case <-pulled:
+	case <-ctx.Done():
+		t.Fatal("RemoveOn did not report the removal")
+	}
+	if r.Inserted() || c.Stats().Signatures != 0 || c.Stats().APDUs != 1 {
+		t.Fatalf("after the pull: inserted %v, %+v", r.Inserted(), c.Stats())
+	}
 }

@@ -19,6 +19,11 @@ import (
 // errLeft ends a connection whose card was removed.
 var errLeft = errors.New("pivemu: card removed")
 
+// swPulled answers the command at which RemoveOn pulls the card: "no
+// precise diagnosis", what a reader reports for a command whose card
+// went away.
+var swPulled = []byte{0x6F, 0x00}
+
 const (
 	ctrlPowerDown = 0
 	ctrlPowerUp   = 1
@@ -43,6 +48,13 @@ type Reader struct {
 	done    chan struct{} // closed when the connection's server ends
 	powered chan struct{} // closed at the first power-up of this insertion
 	err     error         // why the last connection ended, if not by Remove
+	pull    *pullTrigger  // RemoveOn, armed
+}
+
+// pullTrigger is an armed RemoveOn.
+type pullTrigger struct {
+	match  func(apdu []byte) bool
+	pulled chan struct{}
 }
 
 // NewReader returns a Reader with the card removed.
@@ -139,6 +151,42 @@ func (r *Reader) finishRemoval(conn net.Conn) error {
 	return nil
 }
 
+// RemoveOn arms a removal at a command: the next command APDU for which
+// match is true fails (SW 6F00, the card does not process it) and the
+// card leaves at the reader's next presence poll, as a card pulled out
+// while it works. The returned channel is closed when the reader has
+// seen it gone. It makes a removal at an exact point of a test
+// (IsSignature: during the handshake's signature) without sleeping. A new
+// call replaces an armed trigger.
+//
+// The command is answered rather than cut off: a connection cut in the
+// middle of a command (Yank) left OpenSC 0.23's C_Sign hanging until the
+// caller's deadline in TLS 1.3 tests, whereas a real reader reports the
+// failed command and the removal at once.
+func (r *Reader) RemoveOn(match func(apdu []byte) bool) <-chan struct{} {
+	t := &pullTrigger{match: match, pulled: make(chan struct{})}
+	r.mu.Lock()
+	r.pull = t
+	r.mu.Unlock()
+	return t.pulled
+}
+
+// IsSignature matches a GENERAL AUTHENTICATE command (or the first part
+// of a chained one): what a PIV card receives to sign.
+func IsSignature(apdu []byte) bool { return len(apdu) >= 4 && apdu[1] == 0x87 }
+
+// pulls reports whether an armed RemoveOn matches apdu, disarming it.
+func (r *Reader) pulls(apdu []byte) *pullTrigger {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t := r.pull
+	if t == nil || !t.match(apdu) {
+		return nil
+	}
+	r.pull = nil
+	return t
+}
+
 // Inserted reports whether the card is connected to the reader.
 func (r *Reader) Inserted() bool {
 	r.mu.Lock()
@@ -155,21 +203,34 @@ func (r *Reader) lastErr() error {
 func (r *Reader) serve(conn net.Conn, done, powered chan struct{}) {
 	defer close(done)
 	var once sync.Once
-	err := serveConn(conn, r.card, func() { once.Do(func() { close(powered) }) }, r.leaving.Load)
+	var pulled *pullTrigger
+	pull := func(apdu []byte) bool {
+		if t := r.pulls(apdu); t != nil {
+			pulled = t
+			r.leaving.Store(true) // gone at the next presence poll
+		}
+		return pulled != nil
+	}
+	err := serveConn(conn, r.card, func() { once.Do(func() { close(powered) }) }, r.leaving.Load, pull)
 	_ = conn.Close()
 	r.mu.Lock()
-	if r.conn == conn && !r.leaving.Load() { // the reader went away
+	if r.conn == conn && (pulled != nil || !r.leaving.Load()) { // pulled out, or the reader went away
 		r.conn = nil
 		r.err = err
 	}
 	r.mu.Unlock()
+	if pulled != nil {
+		r.card.PowerDown()
+		close(pulled.pulled)
+	}
 }
 
 // serveConn answers the reader until the connection ends. Messages are at
 // most 65535 bytes by construction (two-byte length).
 // When leaving reports true, the next ATR request (a presence poll) ends
-// the connection instead of being answered.
-func serveConn(conn net.Conn, card *Card, onPowerUp func(), leaving func() bool) error {
+// the connection instead of being answered; when pull reports true for a
+// command APDU, the connection ends without an answer to it.
+func serveConn(conn net.Conn, card *Card, onPowerUp func(), leaving func() bool, pull func([]byte) bool) error {
 	var hdr [2]byte
 	for {
 		if _, err := io.ReadFull(conn, hdr[:]); err != nil {
@@ -208,6 +269,8 @@ func serveConn(conn net.Conn, card *Card, onPowerUp func(), leaving func() bool)
 			}
 		case len(msg) == 0:
 			continue
+		case pull(msg):
+			resp = swPulled
 		default:
 			resp = card.Process(msg)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/build/cardstack"
+	"github.com/cardcheck/cardcheck/build/cardstack/cardstacktest"
 	"github.com/cardcheck/cardcheck/token"
 )
 
@@ -26,7 +27,7 @@ func stack(t *testing.T) *cardstack.Stack {
 	if m := cardstack.Missing(cardstack.Options{}); m != nil {
 		t.Fatal(strings.Join(m, "\n"))
 	}
-	st := cardstack.Shared(t)
+	st := cardstacktest.Shared(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := st.Restore(ctx); err != nil {

@@ -8,8 +8,8 @@ package emulated_test
 import (
 	"testing"
 
-	"github.com/cardcheck/cardcheck/build/cardstack"
+	"github.com/cardcheck/cardcheck/build/cardstack/cardstacktest"
 )
 
 // TestMain stops the shared card stack when the tests are done.
-func TestMain(m *testing.M) { cardstack.Main(m) }
+func TestMain(m *testing.M) { cardstacktest.Main(m) }

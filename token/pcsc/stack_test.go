@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/cardcheck/cardcheck/build/cardstack"
+	"github.com/cardcheck/cardcheck/build/cardstack/cardstacktest"
 	"github.com/cardcheck/cardcheck/token/pcsc"
 )
 
 // TestMain stops the shared card stack when the tests are done.
-func TestMain(m *testing.M) { cardstack.Main(m) }
+func TestMain(m *testing.M) { cardstacktest.Main(m) }
 
 // TestScanSeesTheEmulatedCard reads the private pcscd of the card stack
 // through libpcsclite: the vpcd reader with the emulated card and its ATR,
@@ -23,7 +24,7 @@ func TestScanSeesTheEmulatedCard(t *testing.T) {
 	if m := cardstack.Missing(cardstack.Options{}); m != nil {
 		t.Fatal(strings.Join(m, "\n"))
 	}
-	st := cardstack.Shared(t)
+	st := cardstacktest.Shared(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := st.Restore(ctx); err != nil {
@@ -88,7 +89,7 @@ func TestWaitChangeSeesRemovalAndInsertion(t *testing.T) {
 	if m := cardstack.Missing(cardstack.Options{}); m != nil {
 		t.Fatal(strings.Join(m, "\n"))
 	}
-	st := cardstack.Shared(t)
+	st := cardstacktest.Shared(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := st.Restore(ctx); err != nil {

@@ -1,6 +1,11 @@
 //go:build linux
 
-package cardstack
+// Package cardstacktest shares one card stack (build/cardstack) between
+// the tests of a test binary: libpcsclite reads PCSCLITE_CSOCK_NAME once
+// per process, so a binary that loads OpenSC in-process uses one stack.
+// It is apart from cardstack so that a program using cardstack (the
+// demo's emulated card) does not link the testing package.
+package cardstacktest
 
 import (
 	"context"
@@ -8,12 +13,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/cardcheck/cardcheck/build/cardstack"
 )
 
 var shared struct {
 	once  sync.Once
 	mu    sync.Mutex
-	stack *Stack
+	stack *cardstack.Stack
 	err   error
 }
 
@@ -23,10 +30,10 @@ var shared struct {
 // Call it before anything in the process loads OpenSC. The card's state
 // (PIN tries, inserted or not) is shared too: a test that changes it puts
 // it back (Restore). Main stops the stack.
-func Shared(t testing.TB) *Stack {
+func Shared(t testing.TB) *cardstack.Stack {
 	t.Helper()
 	shared.once.Do(func() {
-		st, err := Start(context.Background(), Options{})
+		st, err := cardstack.Start(context.Background(), cardstack.Options{})
 		if err == nil {
 			for _, kv := range st.Env {
 				k, v, _ := strings.Cut(kv, "=")
@@ -48,19 +55,6 @@ func Shared(t testing.TB) *Stack {
 	return shared.stack
 }
 
-// Restore puts the card back into its first state: inserted, all PIN
-// tries left, counters cleared.
-func (s *Stack) Restore(ctx context.Context) error {
-	s.Card.SetTries(s.Card.MaxTries())
-	if !s.Reader.Inserted() {
-		if err := s.Reader.Insert(ctx); err != nil {
-			return err
-		}
-	}
-	s.Card.ClearStats()
-	return nil
-}
-
 // StopShared stops the shared stack if it was started.
 func StopShared() {
 	shared.mu.Lock()
@@ -73,7 +67,7 @@ func StopShared() {
 
 // Main is a TestMain that runs the tests and then stops the shared stack:
 //
-//	func TestMain(m *testing.M) { cardstack.Main(m) }
+//	func TestMain(m *testing.M) { cardstacktest.Main(m) }
 func Main(m *testing.M) {
 	code := m.Run()
 	StopShared()
