@@ -37,6 +37,7 @@ func demoGUI(d *demo.Demo) int {
 	secrets.DisableCoreDumps()
 	backend := desktop.NewWithOptions([]string{d.Module}, cli.TokenOptions(0))
 	defer backend.Close()
+	backend.Prefetch() // the demo card is read while the window opens
 	return ui.RunDemo(ui.Deps{Backend: backend, EventLog: os.Getenv(ui.EventLogEnv)}, d)
 }
 
