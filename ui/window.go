@@ -136,6 +136,12 @@ func newMainWindow(a fyne.App, w fyne.Window, deps Deps, opt windowOptions) *mai
 	}
 	m.build()
 	m.deps.Backend.SetUserModules(m.prefs.modules())
+	if p, ok := m.deps.Backend.(prefetcher); ok {
+		if inv, ok := p.Prefetched(); ok {
+			m.scanned(inv)
+			return m
+		}
+	}
 	m.refresh()
 	return m
 }

@@ -63,6 +63,31 @@ func (b *Backend) Prefetch() {
 	go func() { e.done <- b.mgr.Scan(token.Discover(e.opt)) }()
 }
 
+// Prefetched returns the early scan without waiting, when it has finished
+// and still fits the modules to read; the next Scan then reads afresh.
+// The window calls it while it is built, to show the cards in its first
+// frame.
+func (b *Backend) Prefetched() (*token.Inventory, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	e := b.early
+	if e == nil || !e.fits(b.options()) {
+		return nil, false
+	}
+	select {
+	case inv := <-e.done:
+		b.early = nil
+		return inv, true
+	default:
+		return nil, false
+	}
+}
+
+// fits says whether the early scan read the modules opt asks for.
+func (e *earlyScan) fits(opt token.DiscoverOptions) bool {
+	return slices.Equal(e.opt.Explicit, opt.Explicit) && slices.Equal(e.opt.User, opt.User)
+}
+
 // Scan lists modules, tokens and certificates without logging in.
 func (b *Backend) Scan() *token.Inventory {
 	b.mu.Lock()
@@ -72,8 +97,7 @@ func (b *Backend) Scan() *token.Inventory {
 	if e != nil {
 		// Wait for it even when it no longer fits: two scans of the same
 		// modules at once would only compete for them.
-		inv := <-e.done
-		if slices.Equal(e.opt.Explicit, opt.Explicit) && slices.Equal(e.opt.User, opt.User) {
+		if inv := <-e.done; e.fits(opt) {
 			return inv
 		}
 	}

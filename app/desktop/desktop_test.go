@@ -69,3 +69,28 @@ func TestScanRereadsWhenUserModulesChanged(t *testing.T) {
 		t.Fatalf("the new scan lists %v, without the user's module %s", paths(got), missing)
 	}
 }
+
+func TestPrefetchedDoesNotWait(t *testing.T) {
+	b := New(nil)
+	defer b.Close()
+	if _, ok := b.Prefetched(); ok {
+		t.Fatal("Prefetched answered without a Prefetch")
+	}
+	b.early = &earlyScan{opt: b.options(), done: make(chan *token.Inventory, 1)} // still running
+	if _, ok := b.Prefetched(); ok {
+		t.Fatal("Prefetched answered before the scan finished")
+	}
+	sentinel := &token.Inventory{}
+	b.early.done <- sentinel
+	b.SetUserModules([]string{missing})
+	if _, ok := b.Prefetched(); ok {
+		t.Fatal("Prefetched returned a scan without the user's module")
+	}
+	b.SetUserModules(nil)
+	if got, ok := b.Prefetched(); !ok || got != sentinel {
+		t.Fatal("Prefetched did not return the finished scan")
+	}
+	if b.early != nil {
+		t.Fatal("the scan is still pending after Prefetched took it")
+	}
+}
