@@ -42,6 +42,7 @@ func demoGUI(d *demo.Demo) int {
 	}
 	backend := desktop.NewWithOptions(modules, cli.TokenOptions(0))
 	defer backend.Close()
+	backend.Prefetch() // the demo card is read while the window opens
 	return ui.RunDemo(ui.Deps{Backend: backend, EventLog: os.Getenv(ui.EventLogEnv)}, d)
 }
 

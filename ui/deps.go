@@ -37,6 +37,14 @@ type Backend interface {
 	SetUserModules(paths []string)
 }
 
+// prefetcher is a Backend that may have read the cards already, while
+// the window was being built (*desktop.Backend after Prefetch): the
+// window then shows them in its first frame instead of the next one.
+type prefetcher interface {
+	// Prefetched returns that scan without waiting, if it is done.
+	Prefetched() (*token.Inventory, bool)
+}
+
 // PINMemory is the opt-in "Remember PIN on this computer" (SPEC §3).
 // *pinmemory.Store satisfies it. Its calls can block (a locked keyring
 // waits for an unlock prompt), so they run off the UI goroutine too.

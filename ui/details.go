@@ -95,21 +95,26 @@ func newCertDetails(now func() time.Time, onCopyURI, onExport, onRemoveModule fu
 		key:         valueLabel(),
 		keyUsage:    valueLabel(),
 		extKeyUsage: valueLabel(),
-		sha256:      &widget.Label{Wrapping: fyne.TextWrapBreak, Selectable: true, TextStyle: fyne.TextStyle{Monospace: true}},
-		label:       valueLabel(),
-		objectID:    valueLabel(),
-		uri:         &widget.Label{Wrapping: fyne.TextWrapBreak, Selectable: true, TextStyle: fyne.TextStyle{Monospace: true}},
-		copyURI:     &widget.Button{Text: lang.L("Copy"), Icon: theme.ContentCopyIcon(), OnTapped: onCopyURI},
-		privateKey:  valueLabel(),
-		onToken:     valueLabel(),
-		export:      &widget.Button{Text: lang.L("Export certificate…"), Icon: theme.DocumentSaveIcon(), OnTapped: onExport},
-		tokTitle:    &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText, Wrapping: fyne.TextWrapWord},
-		tokPIN:      &widget.Label{Wrapping: fyne.TextWrapWord},
-		tokForm:     &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true},
-		modTitle:    &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText, Wrapping: fyne.TextWrapWord},
-		modError:    &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance, Selectable: true},
-		modForm:     &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true},
-		modRemove:   &widget.Button{Text: lang.L("Remove from my modules"), Icon: theme.ContentRemoveIcon(), OnTapped: onRemoveModule},
+		// The fingerprint and the URI in the text font, not monospace:
+		// both wrap anywhere and are copied rather than read in columns,
+		// and a monospace face costs the whole window its own font
+		// tables (and a system fallback font) from the first card
+		// listed; only Diagnostics, a plain-text report, keeps monospace.
+		sha256:     &widget.Label{Wrapping: fyne.TextWrapBreak, Selectable: true},
+		label:      valueLabel(),
+		objectID:   valueLabel(),
+		uri:        &widget.Label{Wrapping: fyne.TextWrapBreak, Selectable: true},
+		copyURI:    &widget.Button{Text: lang.L("Copy"), Icon: theme.ContentCopyIcon(), OnTapped: onCopyURI},
+		privateKey: valueLabel(),
+		onToken:    valueLabel(),
+		export:     &widget.Button{Text: lang.L("Export certificate…"), Icon: theme.DocumentSaveIcon(), OnTapped: onExport},
+		tokTitle:   &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText, Wrapping: fyne.TextWrapWord},
+		tokPIN:     &widget.Label{Wrapping: fyne.TextWrapWord},
+		tokForm:    &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true},
+		modTitle:   &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText, Wrapping: fyne.TextWrapWord},
+		modError:   &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance, Selectable: true},
+		modForm:    &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true},
+		modRemove:  &widget.Button{Text: lang.L("Remove from my modules"), Icon: theme.ContentRemoveIcon(), OnTapped: onRemoveModule},
 	}
 	d.certView = d.buildCertView()
 	d.tokenView = container.NewVScroll(container.NewVBox(d.tokTitle, d.tokPIN, widget.NewSeparator(), d.tokForm))

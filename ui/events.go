@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"sync"
 	"time"
@@ -34,12 +35,13 @@ import (
 //	                                 (report-copied, uri-copied, report-saved, certificate-saved,
 //	                                 module-added, logged-out, panel, split)
 //
-// Events that wait for the frame (all but "status") also carry where the
-// controls are, for the exerciser to click: "controls" {name: [x, y, w,
-// h]} in window pixels (tree rows only while in the tree's view), "focus"
-// (the focused control's name, "other" or ""), "selected_row" (the tree
-// row selected, or ""), "dialogs" (open dialogs, top last) and "window"
-// [w, h].
+// Events that wait for the frame (all but "status") also carry when the
+// change was first painted ("frame_ms", Unix milliseconds; unix_ms is a
+// few frames later, see emitAfterFrame) and where the controls are, for
+// the exerciser to click: "controls" {name: [x, y, w, h]} in window pixels
+// (tree rows only while in the tree's view), "focus" (the focused
+// control's name, "other" or ""), "selected_row" (the tree row selected,
+// or ""), "dialogs" (open dialogs, top last) and "window" [w, h].
 //
 // The smoke test (build/smoke) drives the real binary under Xvfb and
 // waits on these lines instead of guessing from screenshots. Nothing
@@ -84,10 +86,18 @@ func (l *eventLog) emitAfter(d time.Duration, event string, fields map[string]an
 		return
 	}
 	done := false
+	var frame int64
 	fyne.NewAnimation(d, func(p float32) {
+		if frame == 0 {
+			// The first tick comes right before the first paint that
+			// shows the change: its time is when the person saw it.
+			frame = time.Now().UnixMilli()
+		}
 		if p >= 1 && !done {
 			done = true
-			l.emit(event, l.withSnapshot(fields))
+			rec := maps.Clone(l.withSnapshot(fields))
+			rec["frame_ms"] = frame
+			l.emit(event, rec)
 		}
 	}).Start()
 }

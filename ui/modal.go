@@ -13,6 +13,7 @@ import (
 type modalStack struct {
 	open   []*openDialog
 	events *eventLog
+	closed func() // after any dialog closed (nil: nothing)
 }
 
 // openDialog is one dialog on screen.
@@ -47,6 +48,9 @@ func (s *modalStack) pop(d *openDialog) {
 				e.FocusLost()
 			}
 			s.events.emitAfterFrame("dialog", map[string]any{"name": d.name, "open": false})
+			if s.closed != nil {
+				s.closed()
+			}
 			return
 		}
 	}

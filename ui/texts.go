@@ -84,12 +84,17 @@ func validityText(x *x509.Certificate, now time.Time) (string, widget.Importance
 // formatDate shows a certificate date.
 func formatDate(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 MST") }
 
-// fingerprint formats a SHA-256 fingerprint as colon-separated pairs.
+// fingerprint formats a SHA-256 fingerprint as colon-separated pairs, in
+// two rows of 16 bytes: in the proportional text font a wrap anywhere
+// would split a pair.
 func fingerprint(sum [32]byte) string {
 	h := strings.ToUpper(hex.EncodeToString(sum[:]))
 	var b strings.Builder
 	for i := 0; i < len(h); i += 2 {
-		if i > 0 {
+		switch {
+		case i == len(h)/2:
+			b.WriteByte('\n')
+		case i > 0:
 			b.WriteByte(':')
 		}
 		b.WriteString(h[i : i+2])

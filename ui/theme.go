@@ -51,3 +51,24 @@ func (t readableTheme) Size(n fyne.ThemeSizeName) float32 {
 	}
 	return t.Theme.Size(n)
 }
+
+// Fyne 2.8 adds its colour emoji font (EmojiOneColor, 4 MB) to the
+// fallbacks of every text style it draws — regular, bold, monospace — and
+// keeps a parsed copy of its tables per style (about 4 MB each) for the
+// life of the process: about 20 MB of the window's memory, for a font
+// cardcheck never uses. Every character of its texts is in Fyne's text
+// fonts or its small symbol font (TestTextsNeedNoEmojiFont); an emoji in a
+// certificate's name would still be drawn, from a system font when there
+// is one (Fyne looks a missing character up there). So, before any text is
+// measured, the emoji font's content becomes the symbol font's — what
+// building with `-tags no_emoji` does, without depending on how the binary
+// is built. If Fyne stops exposing it this way, nothing changes.
+func init() { dropEmojiFont() }
+
+func dropEmojiFont() {
+	emoji, ok := theme.DefaultEmojiFont().(*fyne.StaticResource)
+	if !ok || emoji == nil {
+		return
+	}
+	emoji.StaticContent = theme.DefaultSymbolFont().Content()
+}

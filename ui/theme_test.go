@@ -1,12 +1,17 @@
 package ui
 
 import (
+	"bytes"
 	"image/color"
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
+	"github.com/go-text/typesetting/font"
 )
 
 // contrast is the WCAG contrast ratio of two opaque colours.
@@ -44,5 +49,57 @@ func TestReadableTheme(t *testing.T) {
 	}
 	if th.Color(theme.ColorNameSuccess, theme.VariantDark) != def.Color(theme.ColorNameSuccess, theme.VariantDark) {
 		t.Error("the dark variant must stay Fyne's default")
+	}
+}
+
+// TestTextsNeedNoEmojiFont: every character of the GUI's texts (the
+// English translations, and the strings in ui/*.go) is in Fyne's regular
+// and bold text font or in its symbol font, so that the emoji font Fyne
+// would load for each text style can be left out (dropEmojiFont) and no
+// character makes Fyne search the system's fonts for it.
+func TestTextsNeedNoEmojiFont(t *testing.T) {
+	if n := len(theme.DefaultEmojiFont().Content()); n > 64<<10 {
+		t.Fatalf("the emoji font is still %d bytes: dropEmojiFont did not run", n)
+	}
+	var faces []*font.Face
+	for _, r := range []fyne.Resource{theme.DefaultTextFont(), theme.DefaultTextBoldFont(), theme.DefaultSymbolFont()} {
+		f, err := font.ParseTTF(bytes.NewReader(r.Content()))
+		if err != nil {
+			t.Fatalf("%s: %v", r.Name(), err)
+		}
+		faces = append(faces, f)
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, "../assets/translations/en.json")
+	missing := map[rune]string{}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue // test data holds other scripts on purpose
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range string(b) {
+			if r < 0x80 || r == '\ufeff' {
+				continue
+			}
+			found := false
+			for _, f := range faces {
+				if _, ok := f.NominalGlyph(r); ok {
+					found = true
+					break
+				}
+			}
+			if !found {
+				missing[r] = name
+			}
+		}
+	}
+	for r, name := range missing {
+		t.Errorf("%U %q (in %s) is in none of Fyne's bundled text and symbol fonts: use a character they have, or a theme icon", r, r, name)
 	}
 }

@@ -95,6 +95,7 @@ func (m *mainWindow) explainChanged(on bool) {
 		m.win.MainMenu().Refresh()
 	}
 	m.events.emitAfterFrame("explain", map[string]any{"on": on})
+	m.releaseSoon() // the diagram was laid out again
 }
 
 // toggleExplain is the menu item (and its shortcut) for the Explain box.

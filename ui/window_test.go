@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -392,5 +393,31 @@ func TestCertificateDetails(t *testing.T) {
 	h.m.tokens.tree.Select(n.id)
 	if !d.moduleView.Visible() || !strings.Contains(d.modError.Text, "file not found") || !d.modRemove.Visible() {
 		t.Errorf("module details: visible %v, error %q, remove offered %v", d.moduleView.Visible(), d.modError.Text, d.modRemove.Visible())
+	}
+}
+
+// prefetchingBackend has read the cards before the window was built
+// (desktop.Backend after Prefetch).
+type prefetchingBackend struct{ *fakeBackend }
+
+func (p prefetchingBackend) Prefetched() (*token.Inventory, bool) { return p.inv, true }
+
+// TestPrefetchedCardsInFirstFrame: cards read while the window was being
+// built are in it when newMainWindow returns — in the first frame — with
+// no scan of its own.
+func TestPrefetchedCardsInFirstFrame(t *testing.T) {
+	be := newFakeBackend(newFakeToken(t, readyFlags))
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	m := newMainWindow(a, w, Deps{Backend: prefetchingBackend{be}}, windowOptions{do: newUIQueue().do, now: func() time.Time { return testNow }})
+	t.Cleanup(m.close)
+	if m.inv == nil || len(m.tokens.certificates()) == 0 {
+		t.Fatal("the prefetched cards are not listed when the window is built")
+	}
+	if n := be.scanCount(); n != 0 {
+		t.Errorf("the window scanned %d times although the cards were read already", n)
+	}
+	if !m.testView.Visible() || m.emptyView.Visible() {
+		t.Error("the test view is not shown")
 	}
 }

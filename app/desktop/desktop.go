@@ -7,6 +7,7 @@ package desktop
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,8 +22,15 @@ type Backend struct {
 	mgr      *token.Manager
 	explicit []string
 
-	mu   sync.Mutex
-	user []string
+	mu    sync.Mutex
+	user  []string
+	early *earlyScan // started by Prefetch, taken by the next Scan
+}
+
+// earlyScan is a scan started before anyone asked for it.
+type earlyScan struct {
+	opt  token.DiscoverOptions
+	done chan *token.Inventory
 }
 
 // New returns a backend. explicit modules (from the command line) replace
@@ -42,12 +50,65 @@ func (b *Backend) SetUserModules(paths []string) {
 	b.user = append([]string(nil), paths...)
 }
 
+// Prefetch starts the first scan now, in the background. main calls it
+// before the window is built: loading the modules (and vetting each one in
+// a child process the first time, see token/isolate) takes about as long
+// as opening the window, and the window asks for its first scan only once
+// it is built. The next Scan takes this one's result when the modules to
+// read are still the same, and otherwise reads them again (the modules
+// this one loaded stay loaded, so that costs less).
+func (b *Backend) Prefetch() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	e := &earlyScan{opt: b.options(), done: make(chan *token.Inventory, 1)}
+	b.early = e
+	go func() { e.done <- b.mgr.Scan(token.Discover(e.opt)) }()
+}
+
+// Prefetched returns the early scan without waiting, when it has finished
+// and still fits the modules to read; the next Scan then reads afresh.
+// The window calls it while it is built, to show the cards in its first
+// frame.
+func (b *Backend) Prefetched() (*token.Inventory, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	e := b.early
+	if e == nil || !e.fits(b.options()) {
+		return nil, false
+	}
+	select {
+	case inv := <-e.done:
+		b.early = nil
+		return inv, true
+	default:
+		return nil, false
+	}
+}
+
+// fits says whether the early scan read the modules opt asks for.
+func (e *earlyScan) fits(opt token.DiscoverOptions) bool {
+	return slices.Equal(e.opt.Explicit, opt.Explicit) && slices.Equal(e.opt.User, opt.User)
+}
+
 // Scan lists modules, tokens and certificates without logging in.
 func (b *Backend) Scan() *token.Inventory {
 	b.mu.Lock()
-	opt := token.DiscoverOptions{Explicit: b.explicit, User: b.user}
+	opt, e := b.options(), b.early
+	b.early = nil
 	b.mu.Unlock()
+	if e != nil {
+		// Wait for it even when it no longer fits: two scans of the same
+		// modules at once would only compete for them.
+		if inv := <-e.done; e.fits(opt) {
+			return inv
+		}
+	}
 	return b.mgr.Scan(token.Discover(opt))
+}
+
+// options are the modules to read; b.mu must be held.
+func (b *Backend) options() token.DiscoverOptions {
+	return token.DiscoverOptions{Explicit: b.explicit, User: slices.Clone(b.user)}
 }
 
 // Watch reports tokens appearing and disappearing, polling once a second.

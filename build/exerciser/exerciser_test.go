@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -155,11 +156,31 @@ func runCombo(t *testing.T, s *shared, c combo) {
 	r.base = launch(t, "baseline", exec.Command(s.baseline), []string{"DISPLAY=" + r.x.name, "FYNE_THEME=" + c.theme,
 		"XDG_CONFIG_HOME=" + filepath.Join(dir, "base-config"), "XDG_RUNTIME_DIR=" + dir})
 	bwin := r.x.window(t, "baseline")
+	r.baselineStart()
 	r.x.xdo(t, "windowmove", bwin, "0", "0")
 	r.x.xdo(t, "windowsize", bwin, fmt.Sprint(c.w), fmt.Sprint(c.h))
 
 	r.noCard()
 	r.demo()
+}
+
+// baselineStart logs the baseline's start to first frame (it writes the
+// time of its first frame to stderr), beside cardcheck's.
+func (r *run) baselineStart() {
+	deadline := time.Now().Add(stepLimit)
+	for time.Now().Before(deadline) {
+		b, _ := os.ReadFile(r.base.stderr)
+		var ms int64
+		for _, l := range strings.Split(string(b), "\n") {
+			if _, err := fmt.Sscanf(l, "first frame %d", &ms); err == nil {
+				r.s.start(fmt.Sprintf("%s baseline window: start to first frame %v", r.c,
+					time.UnixMilli(ms).Sub(r.base.start).Round(time.Millisecond)))
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond) // polling a file the baseline writes once
+	}
+	r.t.Errorf("the baseline wrote no first frame in %v", stepLimit)
 }
 
 // rest takes a screenshot of a resting state and measures it against the
@@ -219,8 +240,12 @@ func (r *run) start(name, title string, args, env []string, prefs map[string]any
 	if !ok {
 		t.FailNow()
 	}
-	line := fmt.Sprintf("%s %s: start to token list shown %v (%d tokens, %d certificates)", r.c, name,
-		time.UnixMilli(e.UnixMs).Sub(p.start).Round(time.Millisecond), e.Tokens, e.Certificates)
+	// The first frame with the list is the figure (issue 8: < 0.5 s); the
+	// event itself is written a few frames later, once the screen has
+	// settled for a screenshot.
+	since := func(ms int64) time.Duration { return time.UnixMilli(ms).Sub(p.start).Round(time.Millisecond) }
+	line := fmt.Sprintf("%s %s: start to first frame with the token list %v (event %v; %d tokens, %d certificates)", r.c, name,
+		since(e.FrameMs), since(e.UnixMs), e.Tokens, e.Certificates)
 	r.s.start(line)
 	g.win = r.x.window(t, title)
 	g.resize()

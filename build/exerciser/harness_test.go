@@ -31,6 +31,7 @@ const outDir = "out"
 type event struct {
 	Event        string `json:"event"`
 	UnixMs       int64  `json:"unix_ms"`
+	FrameMs      int64  `json:"frame_ms"` // first painted
 	Tokens       int    `json:"tokens"`
 	Certificates int    `json:"certificates"`
 	Verdict      string `json:"verdict"`
