@@ -227,9 +227,11 @@ func (r *run) signStats() ([]certcheck.SignatureRecord, time.Duration) {
 	return append([]certcheck.SignatureRecord(nil), r.sigs...), r.signTime
 }
 
-// stateSnapshot returns the flags set by callbacks.
-func (r *run) state() (requested, sent bool, serverErr error, mismatch []tls.SignatureScheme) {
+// state returns what the handshake callbacks recorded (under r.mu: the
+// callbacks run on crypto/tls's goroutine). serverErr is the server
+// verification's outcome, not a failure of this call.
+func (r *run) state() (requested, sent bool, mismatch []tls.SignatureScheme, serverErr error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.requested, r.sentCert, r.serverErr, r.schemeMismatch
+	return r.requested, r.sentCert, r.schemeMismatch, r.serverErr
 }

@@ -120,7 +120,7 @@ func RunPreflight(ctx context.Context, opt Options, cand Candidate) *Preflight {
 
 // preflightFinding turns what the pre-flight saw into its finding.
 func (r *run) preflightFinding(ctx context.Context) *Preflight {
-	requested, _, serr, mismatch := r.state()
+	requested, _, mismatch, serr := r.state()
 	pf := &Preflight{Steps: []tlstrace.Step{}, Fit: []certcheck.Check{}, TLS: r.res.TLS, HTTP: r.res.HTTP,
 		Reachable: r.tracer != nil, CertificateRequested: requested}
 	if r.tracer != nil {

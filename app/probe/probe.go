@@ -303,7 +303,7 @@ func (r *run) applyVersion(cfg *tls.Config) error {
 		cfg.MaxVersion = tls.VersionTLS12
 	case "1.3":
 		if !capable {
-			return errors.New("TLS 1.3 needs an RSA-PSS signature from an RSA key, and this card cannot make one (its module lacks CKM_RSA_PKCS_PSS). Test with TLS 1.2 (or auto) instead.")
+			return errors.New("TLS 1.3 needs an RSA-PSS signature from an RSA key, and this card cannot make one (its module lacks CKM_RSA_PKCS_PSS). Test with TLS 1.2 (or auto) instead")
 		}
 		cfg.MinVersion = tls.VersionTLS13
 	case "auto":
