@@ -10,7 +10,7 @@ import (
 
 // Kind classifies token errors for callers that must react differently
 // (ask for the PIN again, tell the user to re-insert the card, …). The
-// values are the `error.kind` strings of the JSON contract (SPEC §5).
+// values are the `error.kind` strings of the JSON contract (docs/contract.md).
 // A Kind is itself an error so that errors.Is(err, KindPINIncorrect) works.
 type Kind string
 
@@ -133,7 +133,7 @@ func fromPKCS11(op string, err error) error {
 }
 
 // isGone reports errors after which a session handle is useless and the
-// slot list must be read again (SPEC §2: removal recovery).
+// slot list must be read again (docs/design.md, Token layer: removal recovery).
 func isGone(err error) bool {
 	var code pkcs11.Error
 	if !errors.As(err, &code) {

@@ -39,7 +39,7 @@ type Certificate struct {
 	X509       *x509.Certificate // nil when ParseError is set
 	ParseError error
 	// HasPrivateKey is true or false when known, nil when private keys are
-	// hidden until login (SPEC §2: say "unknown" rather than guess).
+	// hidden until login (docs/design.md, Token layer: say "unknown" rather than guess).
 	HasPrivateKey *bool
 	Key           *KeyInfo // the paired private key, when found
 	Problems      []Problem

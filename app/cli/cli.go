@@ -1,4 +1,4 @@
-// Package cli implements cardcheck's command-line interface (SPEC §5):
+// Package cli implements cardcheck's command-line interface (docs/contract.md):
 // tokens, check, diagnose, serve and demo. Commands print readable text by default
 // and the JSON contract with --json. Exit status: 0 accepted / success,
 // 1 any other verdict, 2 usage or setup error.

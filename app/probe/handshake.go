@@ -18,7 +18,7 @@ import (
 )
 
 // errServerUntrusted aborts the handshake before the client certificate
-// is sent when the server fails verification (SPEC §4).
+// is sent when the server fails verification (docs/contract.md, The test).
 var errServerUntrusted = errors.New("server certificate not trusted")
 
 // verifyServer checks the server's chain, name and validity against the

@@ -15,7 +15,7 @@ import (
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
 
-// The pre-flight (SPEC §4: pre-flight, then PIN, then the test) runs the
+// The pre-flight (docs/contract.md, The test: pre-flight, then PIN, then the test) runs the
 // handshake without the card, as far as the server's flight, and ends it
 // before anything of the card is sent: an error returned from
 // GetClientCertificate aborts the handshake (Go 1.26; in TLS 1.3 after

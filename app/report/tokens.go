@@ -1,5 +1,5 @@
 // Package report turns token listings and probe results into the JSON of
-// the command-line contract (SPEC §5) and into the plain-text reports that
+// the command-line contract (docs/contract.md) and into the plain-text reports that
 // the CLI prints and the GUI copies. Field names here are a contract:
 // scripts and tickets depend on them; add fields, never rename.
 package report
