@@ -1,69 +1,21 @@
 // Command cardcheck answers one question: does my smart card work with this
 // server? Without arguments it opens the desktop application; with a
-// command (tokens, check, serve, demo) it runs on the command line.
+// command (tokens, check, diagnose, serve, demo) it runs on the command
+// line.
+//
+// main is thin on purpose: the commands live in app/cli and the window in
+// ui. The desktop build (main_gui.go) creates the Fyne app and window here
+// and hands them to ui, so main is the only package that links Fyne's GL
+// driver; the headless build (-tags headless, main_headless.go) links no
+// Fyne, GL or X11 at all, for servers and remote sessions.
 package main
 
 import (
 	"os"
-	"os/exec"
 
 	"github.com/cardcheck/cardcheck/app/cli"
-	"github.com/cardcheck/cardcheck/app/demo"
-	"github.com/cardcheck/cardcheck/app/desktop"
-	"github.com/cardcheck/cardcheck/app/pinmemory"
-	"github.com/cardcheck/cardcheck/app/secrets"
-	"github.com/cardcheck/cardcheck/token/softhsm"
-	"github.com/cardcheck/cardcheck/ui"
 )
 
 func main() {
-	cmds := cli.Commands{GUI: gui, DemoGUI: demoGUI}
-	os.Exit(cmds.Run(os.Args[1:], cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
-}
-
-// gui opens the desktop application on the real token layer and keyring.
-func gui() int {
-	secrets.DisableCoreDumps() // before any PIN is typed: no core file holds one
-	backend := desktop.NewWithOptions(nil, cli.TokenOptions(0))
-	defer backend.Close()
-	return ui.Run(ui.Deps{Backend: backend, PINs: pinmemory.New(), TryDemo: tryDemo, EventLog: os.Getenv(ui.EventLogEnv)})
-}
-
-// demoGUI opens the desktop application on the demo (`cardcheck demo`,
-// prepared and started by the CLI): only the demo's module is read (and
-// OpenSC for the emulated card, with --emulated-card), so a class sees
-// the demo cards and nothing else, and the demo PIN is never kept in the
-// keyring.
-func demoGUI(d *demo.Demo) int {
-	secrets.DisableCoreDumps()
-	modules := []string{d.Module}
-	if d.Emulated != nil {
-		modules = append(modules, d.Emulated.Module)
-	}
-	backend := desktop.NewWithOptions(modules, cli.TokenOptions(0))
-	defer backend.Close()
-	backend.Prefetch() // the demo card is read while the window opens
-	return ui.RunDemo(ui.Deps{Backend: backend, EventLog: os.Getenv(ui.EventLogEnv)}, d)
-}
-
-// tryDemo starts `cardcheck demo` as a new process; the window then
-// closes. The demo cannot run in this process: its card is a SoftHSM
-// token, and SoftHSM reads its configuration (SOFTHSM2_CONF) once, when
-// the module is loaded, which this process did with the user's
-// configuration when it looked for cards. A missing SoftHSM is reported
-// here, while this window can still show the error.
-func tryDemo() error {
-	if _, err := softhsm.FindModule(); err != nil {
-		return err
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command(exe, "demo")
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	return cmd.Process.Release()
+	os.Exit(commands().Run(os.Args[1:], cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
 }

@@ -10,7 +10,7 @@
 //	err := s.Login(token.LoginOptions{PIN: pin})             // at most one C_Login
 //	signer, _ := s.Signer(cert)                              // crypto.Signer on the card
 //
-// PIN safety (SPEC §3) is enforced here, below every caller: a locked token
+// PIN safety (docs/contract.md) is enforced here, below every caller: a locked token
 // is never sent a PIN, a token on its final try only with explicit consent,
 // a PIN the token rejected is never sent again by this process, and no
 // error or log line carries a PIN.

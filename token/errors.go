@@ -159,7 +159,7 @@ func fromPKCS11(op string, err error) error {
 }
 
 // isGone reports errors after which a session handle is useless and the
-// slot list must be read again (SPEC §2: removal recovery).
+// slot list must be read again (docs/design.md, Token layer: removal recovery).
 func isGone(err error) bool {
 	var code pkcs11.Error
 	if !errors.As(err, &code) {

@@ -39,7 +39,7 @@ type Certificate struct {
 	X509       *x509.Certificate // nil when ParseError is set
 	ParseError error
 	// HasPrivateKey is true or false when known, nil when private keys are
-	// hidden until login (SPEC §2: say "unknown" rather than guess).
+	// hidden until login (docs/design.md, Token layer: say "unknown" rather than guess).
 	HasPrivateKey *bool
 	Key           *KeyInfo // the paired private key, when found
 	Problems      []Problem
@@ -269,10 +269,19 @@ func (mod *Module) readPublicKeys(sh pkcs11.SessionHandle) ([]pubKey, error) {
 	return out, nil
 }
 
-var curveOIDs = map[string]elliptic.Curve{
-	"1.2.840.10045.3.1.7": elliptic.P256(),
-	"1.3.132.0.34":        elliptic.P384(),
-	"1.3.132.0.35":        elliptic.P521(),
+// curveByOID names the curve of CKA_EC_PARAMS (RFC 5480), or nil. A
+// switch, not a map built at init: the first elliptic.P256() call sets up
+// all curves, which every command would then pay, --version too.
+func curveByOID(oid string) elliptic.Curve {
+	switch oid {
+	case "1.2.840.10045.3.1.7":
+		return elliptic.P256()
+	case "1.3.132.0.34":
+		return elliptic.P384()
+	case "1.3.132.0.35":
+		return elliptic.P521()
+	}
+	return nil
 }
 
 func describeKey(k *KeyInfo, keyType uint, ecParams []byte) {
@@ -283,7 +292,7 @@ func describeKey(k *KeyInfo, keyType uint, ecParams []byte) {
 		k.Type = "EC"
 		var oid asn1.ObjectIdentifier
 		if _, err := asn1.Unmarshal(ecParams, &oid); err == nil {
-			if c, ok := curveOIDs[oid.String()]; ok {
+			if c := curveByOID(oid.String()); c != nil {
 				k.Curve, k.Bits = c.Params().Name, c.Params().BitSize
 			}
 		}

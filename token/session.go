@@ -28,7 +28,7 @@ type Session struct {
 
 // Open opens a read-only session with the token identified by ref. The slot
 // list is read again first, so a card that was pulled and re-inserted (new
-// slot ID) is found, and modules notice removals (SPEC §2).
+// slot ID) is found, and modules notice removals (docs/design.md, Token layer).
 func (mod *Module) Open(ref Ref) (*Session, error) {
 	mod.mu.Lock()
 	defer mod.mu.Unlock()
@@ -128,7 +128,7 @@ func (l pinLimits) check(pin string, f Flags) error {
 	return nil
 }
 
-// Login logs the user in with at most one C_Login (SPEC §3):
+// Login logs the user in with at most one C_Login (docs/contract.md, PIN safety):
 //   - a locked token is never sent a PIN, and a token on its final try only
 //     with opt.ConfirmFinalTry — both checked on fresh token flags first;
 //   - an empty PIN is refused unless the reader has a PIN pad;
@@ -215,7 +215,7 @@ func (s *Session) loginFailed(err error, pin string, pinPad bool) error {
 }
 
 // fail converts a module error and, when the token is gone, marks the
-// session dead so no stale handle is used again (SPEC §2 recovery: the next
+// session dead so no stale handle is used again (docs/design.md, Token layer: the next
 // Open re-reads the slot list).
 func (s *Session) fail(op string, err error) error {
 	if isGone(err) {

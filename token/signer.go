@@ -126,7 +126,7 @@ func (k *Signer) LastError() error {
 
 // SignatureSchemes lists the TLS signature schemes this key can really
 // produce on this token, derived from the token's mechanism list, so the
-// probe never offers a scheme the card cannot sign (SPEC §2).
+// probe never offers a scheme the card cannot sign (docs/design.md, Token layer).
 func (k *Signer) SignatureSchemes() []tls.SignatureScheme {
 	return schemesFor(k.pub, func(m uint) bool { return k.mechs[m] })
 }
@@ -289,7 +289,7 @@ func (k *Signer) signOnToken(mech *pkcs11.Mechanism, input []byte) ([]byte, erro
 
 // signFailed converts a failed C_Sign. A card pulled out during the
 // signature does not always say so: OpenSC may answer CKR_DEVICE_ERROR or
-// CKR_GENERAL_ERROR and notice the removal only in a slot call (NOTES.md).
+// CKR_GENERAL_ERROR and notice the removal only in a slot call (docs/design.md, Field notes).
 // So a module error is checked against a fresh slot list, and a token that
 // is gone makes it token-removed. The caller holds mod.mu.
 func (s *Session) signFailed(err error) error {

@@ -27,7 +27,7 @@ type Event struct {
 // for each token that appears or disappears, until ctx ends (then the
 // channel is closed). Polling is used because C_WaitForSlotEvent is not
 // reliable across modules (SoftHSM reports a fake event forever, see
-// NOTES.md). The baseline is taken before Watch returns, so any change
+// docs/design.md, Field notes). The baseline is taken before Watch returns, so any change
 // after the call is reported.
 func Watch(ctx context.Context, modules func() []*Module, interval time.Duration) <-chan Event {
 	ch := make(chan Event, 16)

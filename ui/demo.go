@@ -22,7 +22,9 @@ import (
 // a test is Test connection and OK. The demo must be prepared and started
 // (demo.Prepare, Demo.Start) and deps.Backend must read the demo's
 // module. Settings stay in memory: the demo does not touch the user's.
-func RunDemo(deps Deps, d *demo.Demo) int { return run(deps, d) }
+func RunDemo(a fyne.App, w fyne.Window, deps Deps, d *demo.Demo) int {
+	return run(a, w, deps, d)
+}
 
 // demoPanel is the demo's part of the window: a banner that says this is
 // the demo and what its PIN is, and the prepared scenarios, each with the

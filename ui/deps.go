@@ -45,7 +45,7 @@ type prefetcher interface {
 	Prefetched() (*token.Inventory, bool)
 }
 
-// PINMemory is the opt-in "Remember PIN on this computer" (SPEC §3).
+// PINMemory is the opt-in "Remember PIN on this computer" (docs/contract.md, PIN safety).
 // *pinmemory.Store satisfies it. Its calls can block (a locked keyring
 // waits for an unlock prompt), so they run off the UI goroutine too.
 type PINMemory interface {

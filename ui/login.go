@@ -11,7 +11,8 @@ import (
 	"github.com/cardcheck/cardcheck/token"
 )
 
-// loginFlow gets a logged-in card for one certificate, following SPEC §3:
+// loginFlow gets a logged-in card for one certificate, following the PIN
+// safety rules of docs/contract.md:
 //
 //  1. read the token's PIN state afresh;
 //  2. no login needed: log in without a PIN;

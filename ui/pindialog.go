@@ -29,8 +29,9 @@ const (
 	modeLocked                // nothing to ask: the PIN is locked
 )
 
-// pinDialog asks for a token's PIN following SPEC §3: the token and its
-// PIN state first; on final try an explicit confirmation; on a locked
+// pinDialog asks for a token's PIN following the PIN safety rules of
+// docs/contract.md: the token and its PIN state first; on final try an
+// explicit confirmation; on a locked
 // token no entry at all; a wrong PIN is shown in the dialog, which stays
 // open, and is never sent again without the user pressing OK.
 type pinDialog struct {

@@ -4,6 +4,10 @@
 // PKCS#11 or crypto/tls itself, and does all card and network work off the
 // UI goroutine, coming back with fyne.Do.
 //
+// It does not create the Fyne app either: main does (fyne.io/fyne/v2/app
+// links the GL driver) and passes the app and its window to Run, so this
+// package and its tests build without GL, on fyne.io/fyne/v2/test.
+//
 // Each part of the window is a struct with its widgets as typed fields
 // (tokenPanel, certDetails, connectionBar, verdictBanner, resultView,
 // compareView, lessonView, demoPanel, pinDialog), so that tests can drive
@@ -14,23 +18,25 @@ import (
 	"runtime/debug"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/lang"
 
-	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/demo"
 	"github.com/cardcheck/cardcheck/assets"
 )
 
-// Run opens the main window and blocks until it is closed; it returns
-// the process exit code.
-func Run(deps Deps) int { return run(deps, nil) }
+// Run fills w, the main window of a (an app created with the app ID
+// config.AppID, which its preferences need), shows it and blocks until
+// it is closed; it returns the process exit code.
+func Run(a fyne.App, w fyne.Window, deps Deps) int { return run(a, w, deps, nil) }
 
-// run opens the window, in demo mode when d is set.
-func run(deps Deps, d *demo.Demo) int {
+// run sets up the app and the window, in demo mode when d is set. The
+// window comes in created but not shown (Fyne makes the native window at
+// Show). It took the app's icon when it was created, which was none yet,
+// so it is given the icon itself as well as the app (for later dialogs).
+func run(a fyne.App, w fyne.Window, deps Deps, d *demo.Demo) int {
 	debug.SetGCPercent(idleGCPercent)
-	a := app.NewWithID(config.AppID)
 	a.SetIcon(assets.Icon)
+	w.SetIcon(assets.Icon)
 	a.Settings().SetTheme(newReadableTheme())
 	if err := assets.LoadTranslations(); err != nil {
 		fyne.LogError("loading translations", err)
@@ -39,7 +45,7 @@ func run(deps Deps, d *demo.Demo) int {
 	if d != nil {
 		title = lang.L("cardcheck demo")
 	}
-	w := a.NewWindow(title)
+	w.SetTitle(title)
 	w.SetMaster()
 	m := newMainWindow(a, w, deps, windowOptions{demo: d})
 	w.Resize(m.windowSize())

@@ -515,7 +515,7 @@ func (m *mainWindow) begin(compare bool) {
 }
 
 // preflight runs the handshake without the card, off the UI goroutine,
-// while the login flow reads the PIN state and opens the dialog (SPEC §4:
+// while the login flow reads the PIN state and opens the dialog (docs/contract.md, The test:
 // pre-flight, then PIN, then the test).
 func (m *mainWindow) preflight(run *testRun) {
 	ctx, cancel := context.WithCancel(context.Background())

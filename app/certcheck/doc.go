@@ -1,10 +1,10 @@
 // Package certcheck runs, on the user's computer, the checks a TLS server
 // makes on a client certificate, so that cardcheck can say *why* a server
-// refuses a card instead of only *that* it does (SPEC §4, "Client
+// refuses a card instead of only *that* it does (docs/contract.md, The test, "Client
 // certificate checks").
 //
 // There are six checks, each reported as a Check with a stable name and
-// status (they are part of the `checks` JSON contract, SPEC §5):
+// status (they are part of the `checks` JSON contract, docs/contract.md):
 //
 //	key-possession  the card's signature verifies with the certificate's key
 //	validity        the certificate is inside its validity period

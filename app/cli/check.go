@@ -92,7 +92,7 @@ func checkCmd(args []string, io IO) exitCode {
 	if err != nil {
 		return exitCode{ExitUsage, err}
 	}
-	// The pre-flight runs before anyone types a PIN (SPEC §4): a typo, a
+	// The pre-flight runs before anyone types a PIN (docs/contract.md, The test): a typo, a
 	// dead or untrusted server, or one that never asks ends the test here.
 	// A PIN piped to --pin-stdin is read first (no prompt, and a usage
 	// error before any connection); the terminal asks only afterwards.

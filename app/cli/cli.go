@@ -1,4 +1,4 @@
-// Package cli implements cardcheck's command-line interface (SPEC §5):
+// Package cli implements cardcheck's command-line interface (docs/contract.md):
 // tokens, check, diagnose, serve and demo. Commands print readable text by default
 // and the JSON contract with --json. Exit status: 0 accepted / success,
 // 1 any other verdict, 2 usage or setup error.
@@ -11,6 +11,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/demo"
@@ -266,21 +267,25 @@ func flagError(fs *flag.FlagSet, err error) error {
 		return usagef("unknown flag %q (%s)", "--"+redactArg(name), hint)
 	}
 	// The flag package names flags with one dash ("-timeout"); say "--".
-	msg = singleDash.ReplaceAllString(msg, "${1}--${2}")
-	msg = invalidValue.ReplaceAllStringFunc(msg, func(m string) string { // a value that may be a PIN
-		v := invalidValue.FindStringSubmatch(m)[1]
+	msg = singleDash().ReplaceAllString(msg, "${1}--${2}")
+	msg = invalidValue().ReplaceAllStringFunc(msg, func(m string) string { // a value that may be a PIN
+		v := invalidValue().FindStringSubmatch(m)[1]
 		return strings.Replace(m, `"`+v+`"`, `"`+redactArg(v)+`"`, 1)
 	})
-	msg = digitsOnly.ReplaceAllStringFunc(msg, redactArg)
+	msg = digitsOnly().ReplaceAllStringFunc(msg, redactArg)
 	return usagef("%s (%s)", msg, hint)
 }
 
-// digitsOnly finds a value made of digits only, which may be a PIN.
-var digitsOnly = regexp.MustCompile(`\b[0-9]{1,12}\b`)
+// digitsOnly finds a value made of digits only, which may be a PIN. The
+// patterns of this file are compiled on first use: package init runs in
+// every command, --version too.
+var digitsOnly = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b[0-9]{1,12}\b`) })
 
 // singleDash finds a flag name as the flag package writes it in errors:
 // "flag needs an argument: -url", "invalid value "x" for flag -timeout".
-var singleDash = regexp.MustCompile(`(: |flag |for )-([A-Za-z][A-Za-z0-9-]*)`)
+var singleDash = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(: |flag |for )-([A-Za-z][A-Za-z0-9-]*)`)
+})
 
 // helpText is a command's --help: what it does, its synopsis, and each
 // flag spelled --flag as the README writes it.
@@ -327,7 +332,9 @@ func redactArg(s string) string {
 }
 
 // invalidValue finds the value the flag package quotes in its errors.
-var invalidValue = regexp.MustCompile(`invalid (?:boolean )?value "((?:[^"\\]|\\.)*)"`)
+var invalidValue = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`invalid (?:boolean )?value "((?:[^"\\]|\\.)*)"`)
+})
 
 // listFlag is a repeatable string flag (--module A --module B).
 type listFlag []string

@@ -1,6 +1,6 @@
 package cli
 
-// Rules for the PIN on the command line (SPEC §3): it comes from the
+// Rules for the PIN on the command line (docs/contract.md, PIN safety): it comes from the
 // terminal (echo off) or from standard input (--pin-stdin), never from an
 // argument; it is never written anywhere, and no error quotes it. The
 // token is chosen and its PIN state shown before anyone types: a locked

@@ -20,7 +20,7 @@ func serveCmd(args []string, io IO) exitCode {
 }
 
 // serveWithContext is `cardcheck serve`, stopped by ctx: a local mTLS test
-// server that reports the client certificate it saw (SPEC §5). Setup
+// server that reports the client certificate it saw (docs/contract.md). Setup
 // problems (flags, files, address) exit 2; a clean stop exits 0.
 func serveWithContext(ctx context.Context, args []string, io IO) exitCode {
 	fs := newFlags("serve")

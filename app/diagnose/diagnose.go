@@ -1,5 +1,5 @@
 // Package diagnose builds the support report of the whole smart-card
-// chain (SPEC §5 `cardcheck diagnose`, issue 12): operating system,
+// chain (docs/contract.md `cardcheck diagnose`, issue 12): operating system,
 // cardcheck and library versions, the smart-card service, readers with
 // their cards (ATR, name from the ATR list, exclusive use, PIN pad),
 // PKCS#11 modules with their load result, tokens with their PIN state,

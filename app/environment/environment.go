@@ -1,5 +1,5 @@
 // Package environment describes where and when a test ran, for the
-// `environment` block of reports (SPEC §5 additions): a ticket must say
+// `environment` block of reports (docs/contract.md): a ticket must say
 // when, with which cardcheck, on which system, through which module and
 // on which card. It holds no secret and never logs in.
 package environment

@@ -4,8 +4,9 @@
 // module and token serial. Every keyring call runs under a time limit,
 // because a locked keyring waits forever for an unlock prompt.
 //
-// The rules of SPEC §3 that concern remembered PINs are the caller's
-// (ui): try a remembered PIN at most once, delete it when it is rejected,
+// The PIN safety rules (docs/contract.md) that concern remembered PINs
+// are the caller's (ui): try a remembered PIN at most once, delete it
+// when it is rejected,
 // never use it when the token reports count low, final try or locked.
 package pinmemory
 

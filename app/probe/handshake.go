@@ -17,7 +17,7 @@ import (
 )
 
 // errServerUntrusted aborts the handshake before the client certificate
-// is sent when the server fails verification (SPEC §4).
+// is sent when the server fails verification (docs/contract.md, The test).
 var errServerUntrusted = errors.New("server certificate not trusted")
 
 // verifyServer checks the server's chain, name and validity against the
@@ -216,9 +216,11 @@ func (r *run) signStats() ([]certcheck.SignatureRecord, time.Duration) {
 	return append([]certcheck.SignatureRecord(nil), r.sigs...), r.signTime
 }
 
-// stateSnapshot returns the flags set by callbacks.
-func (r *run) state() (requested, sent bool, serverErr error, mismatch []tls.SignatureScheme) {
+// state returns what the handshake callbacks recorded (under r.mu: the
+// callbacks run on crypto/tls's goroutine). serverErr is the server
+// verification's outcome, not a failure of this call.
+func (r *run) state() (requested, sent bool, mismatch []tls.SignatureScheme, serverErr error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.requested, r.sentCert, r.serverErr, r.schemeMismatch
+	return r.requested, r.sentCert, r.schemeMismatch, r.serverErr
 }

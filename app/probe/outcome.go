@@ -65,7 +65,7 @@ func (r *run) handshakeFailed(ctx context.Context, err error) {
 	if serr := r.signError(); serr != nil {
 		err = serr // the card's error, with its kind, not crypto/tls's string of it
 	}
-	requested, sent, _, mismatch := r.state()
+	requested, sent, mismatch, _ := r.state()
 	alert := r.serverAlert(err)
 	var rh tls.RecordHeaderError
 	switch {

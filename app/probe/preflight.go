@@ -15,7 +15,7 @@ import (
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
 
-// The pre-flight (SPEC §4: pre-flight, then PIN, then the test) runs the
+// The pre-flight (docs/contract.md, The test: pre-flight, then PIN, then the test) runs the
 // handshake without the card, as far as the server's flight, and ends it
 // before anything of the card is sent: an error returned from
 // GetClientCertificate aborts the handshake (Go 1.26; in TLS 1.3 after
@@ -121,7 +121,7 @@ func RunPreflight(ctx context.Context, opt Options, cand Candidate) *Preflight {
 
 // preflightFinding turns what the pre-flight saw into its finding.
 func (r *run) preflightFinding(ctx context.Context) *Preflight {
-	requested, _, serr, mismatch := r.state()
+	requested, _, mismatch, serr := r.state()
 	pf := &Preflight{Steps: []tlstrace.Step{}, Fit: []certcheck.Check{}, TLS: r.res.TLS, HTTP: r.res.HTTP,
 		Reachable: r.tracer != nil, CertificateRequested: requested}
 	if r.tracer != nil {

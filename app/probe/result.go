@@ -9,7 +9,7 @@ import (
 	"github.com/cardcheck/cardcheck/errkind"
 )
 
-// Verdict is the one-word answer (SPEC §4).
+// Verdict is the one-word answer (docs/contract.md, The test).
 type Verdict string
 
 // The verdicts.

@@ -63,7 +63,7 @@ func (r *run) firstAlert() *tlstrace.Alert {
 }
 
 func (r *run) serverResult() {
-	_, _, serr, _ := r.state()
+	_, _, _, serr := r.state()
 	r.res.Server.Verified = serr == nil && len(r.res.Server.Chain) > 0
 	if serr != nil {
 		m := serverErrorText(serr)

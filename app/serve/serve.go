@@ -1,4 +1,4 @@
-// Package serve is cardcheck's local mutual-TLS test server (SPEC §5
+// Package serve is cardcheck's local mutual-TLS test server (docs/contract.md
 // `serve`): a real crypto/tls server that asks for a client certificate,
 // checks it the way a strict server does, and either rejects it with the
 // TLS alert such a server sends (unknown_ca, certificate_revoked,

@@ -21,7 +21,8 @@ import (
 // Interop with `openssl s_server`: a second TLS implementation, the only way
 // to get TLS_AES_256_GCM_SHA384 in TLS 1.3 against a Go client, and a server
 // that sends KeyUpdate and TLS 1.2 HelloRequest on command (stdin "K", "R").
-// Skipped when openssl is not installed.
+// These tests fail when openssl is not installed: build/deps.sh test
+// (run by make test) installs it.
 
 type sServer struct {
 	t       *testing.T

@@ -100,7 +100,7 @@ type stepJSON struct {
 	Alert      *Alert  `json:"alert,omitempty"`
 }
 
-// MarshalJSON uses the names of SPEC §5: seq, from, message, t_ms (float,
+// MarshalJSON uses the names of docs/contract.md: seq, from, message, t_ms (float,
 // microsecond resolution), bytes, encrypted, summary, fields; plus explain and
 // alert.
 func (s Step) MarshalJSON() ([]byte, error) {

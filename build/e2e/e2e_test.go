@@ -14,26 +14,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cardcheck/cardcheck/build/testbin"
 )
 
-var binary string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "cardcheck-e2e-")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "cardcheck")
-	build := exec.Command("go", "build", "-o", binary, "../..")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		os.RemoveAll(dir)
-		panic("building cardcheck: " + err.Error())
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+// The binary is built on first use (testbin): a -run that selects no e2e
+// test builds nothing.
+func TestMain(m *testing.M) { testbin.Main(m) }
 
 type demoDoc struct {
 	Module    string `json:"module"`
@@ -52,7 +39,7 @@ type demoDoc struct {
 // directory and returns the line it printed.
 func startDemo(t *testing.T, dataHome string, extra ...string) demoDoc {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"demo", "--no-gui", "--json"}, extra...)...)
+	cmd := exec.Command(testbin.Cardcheck(t), append([]string{"demo", "--no-gui", "--json"}, extra...)...)
 	cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+dataHome)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -109,7 +96,7 @@ func TestEveryDemoScenarioGivesItsVerdict(t *testing.T) {
 			if sc.CAFile != "" {
 				args = append(args, "--ca", sc.CAFile)
 			}
-			cmd := exec.Command(binary, args...)
+			cmd := exec.Command(testbin.Cardcheck(t), args...)
 			cmd.Env = append(os.Environ(), "SOFTHSM2_CONF="+d.Conf)
 			cmd.Stdin = strings.NewReader(d.PIN + "\n")
 			out, err := cmd.Output()
@@ -143,7 +130,7 @@ func TestDemoIsBuiltOnceAndResetRebuilds(t *testing.T) {
 	state := filepath.Join(home, "cardcheck", "demo", "state.json")
 	startDemoOnce := func(extra ...string) {
 		t.Helper()
-		cmd := exec.Command(binary, append([]string{"demo", "--no-gui", "--json"}, extra...)...)
+		cmd := exec.Command(testbin.Cardcheck(t), append([]string{"demo", "--no-gui", "--json"}, extra...)...)
 		cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+home)
 		out, _ := cmd.StdoutPipe()
 		if err := cmd.Start(); err != nil {

@@ -1,6 +1,5 @@
-// Package packaging checks the release archive that `make package` builds:
-// it unpacks, installs with its own Makefile, and its .desktop entry
-// starts the program.
+//go:build packaging
+
 package packaging
 
 import (
@@ -26,11 +25,8 @@ func run(t *testing.T, dir string, env []string, name string, args ...string) st
 
 func TestArchiveInstallsAndStarts(t *testing.T) {
 	tmp := t.TempDir()
-	out := run(t, "../..", nil, "build/package.sh", filepath.Join(tmp, "out"))
-	archive := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
-	if !strings.HasSuffix(archive, ".tar.xz") {
-		t.Fatalf("package.sh printed %q", out)
-	}
+	archive, headless := buildArchives(t, tmp)
+	t.Run("headless", func(t *testing.T) { checkHeadless(t, tmp, headless) })
 	unpack := filepath.Join(tmp, "unpack")
 	os.MkdirAll(unpack, 0o755)
 	run(t, unpack, nil, "tar", "-xJf", archive)
@@ -52,6 +48,43 @@ func TestArchiveInstallsAndStarts(t *testing.T) {
 	exe := desktopExec(t, desktop[0])
 	if v := run(t, tmp, nil, exe, "--version"); !strings.HasPrefix(v, "cardcheck ") {
 		t.Fatalf("the .desktop entry's Exec %q --version printed %q", exe, v)
+	}
+}
+
+// buildArchives runs build/package.sh and returns the two archives it
+// printed: the desktop one and the headless one.
+func buildArchives(t *testing.T, tmp string) (desktop, headless string) {
+	t.Helper()
+	out := run(t, "../..", []string{"XZ_OPT=-0 -T2"}, "build/package.sh", filepath.Join(tmp, "out"))
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		switch {
+		case strings.Contains(line, "/cardcheck-headless-") && strings.HasSuffix(line, ".tar.xz"):
+			headless = line
+		case strings.HasSuffix(line, ".tar.xz"):
+			desktop = line
+		}
+	}
+	if desktop == "" || headless == "" {
+		t.Fatalf("package.sh printed %q, want a desktop and a headless archive", out)
+	}
+	return desktop, headless
+}
+
+// checkHeadless unpacks the headless archive: its binary runs and links
+// no GL, X11 or Wayland library.
+func checkHeadless(t *testing.T, tmp, archive string) {
+	unpack := filepath.Join(tmp, "headless")
+	os.MkdirAll(unpack, 0o755)
+	run(t, unpack, nil, "tar", "-xJf", archive)
+	bin := filepath.Join(unpack, "cardcheck-headless", "cardcheck")
+	if v := run(t, tmp, nil, bin, "--version"); !strings.HasPrefix(v, "cardcheck ") {
+		t.Fatalf("headless --version: %q", v)
+	}
+	ldd := run(t, tmp, nil, "ldd", bin)
+	for _, lib := range []string{"libGL", "libEGL", "libX11", "libwayland"} {
+		if strings.Contains(ldd, lib) {
+			t.Errorf("the headless binary needs %s:\n%s", lib, ldd)
+		}
 	}
 }
 

@@ -7,7 +7,7 @@ import (
 
 // setLowLatency turns off Nagle's algorithm and delayed ACKs: vpcd writes
 // a message's length and its bytes separately, and with both on each APDU
-// costs about 40 ms (NOTES.md, "PC/SC from Go").
+// costs about 40 ms (docs/design.md, Field notes).
 func setLowLatency(c net.Conn) {
 	if tc, ok := c.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true)

@@ -48,7 +48,7 @@ func TestCheckAcceptedThroughTheCard(t *testing.T) {
 				s := st.Card.Stats()
 				t.Logf("accepted in %v (handshake %.1f ms, sign %.1f ms): %d APDUs %v, %d PINs, %d signatures",
 					took.Round(time.Millisecond), res.Timings.HandshakeMs, res.Timings.SignMs, s.APDUs, s.ByName, s.PINAttempts(), s.Signatures)
-				// SPEC §4: one test costs at most one signature on the card.
+				// docs/contract.md, The test: one test costs at most one signature on the card.
 				if s.Signatures != 1 || s.VerifyWrong != 0 {
 					t.Fatalf("card counters %+v", s)
 				}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -68,8 +69,11 @@ func (v *Vetter) spawn(ctx context.Context, path string) Result {
 }
 
 // goSignal finds the signal in Go's report of a fatal signal in C code
-// ("[signal SIGSEGV: segmentation violation …]" or "SIGABRT: abort").
-var goSignal = regexp.MustCompile(`(?m)(?:^\[signal |^)(SIG[A-Z0-9]+)[: ]`)
+// ("[signal SIGSEGV: segmentation violation …]" or "SIGABRT: abort"),
+// compiled on first use (package init runs in every command).
+var goSignal = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)(?:^\[signal |^)(SIG[A-Z0-9]+)[: ]`)
+})
 
 func classify(stdout, stderr []byte, ps *os.ProcessState, werr error, timedOut bool, timeout time.Duration) Result {
 	var res Result
@@ -96,9 +100,9 @@ func classify(stdout, stderr []byte, ps *os.ProcessState, werr error, timedOut b
 	switch {
 	case ws.Signaled():
 		return Result{Verdict: Crashed, Step: step, Signal: signalName(ws.Signal())}
-	case ws.ExitStatus() == 2 && goSignal.Match(stderr):
+	case ws.ExitStatus() == 2 && goSignal().Match(stderr):
 		// Go's runtime turns a signal in C code into exit status 2.
-		m := goSignal.FindAllSubmatch(stderr, -1)
+		m := goSignal().FindAllSubmatch(stderr, -1)
 		return Result{Verdict: Crashed, Step: step, Signal: string(m[len(m)-1][1])}
 	case ws.ExitStatus() != 0:
 		return Result{Verdict: Exited, Step: step, Status: ws.ExitStatus()}

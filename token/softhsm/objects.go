@@ -225,16 +225,19 @@ func ecPublic(k *ecdsa.PublicKey) ([]*pkcs11.Attribute, error) {
 	}, nil
 }
 
-// Named curve OIDs (RFC 5480) for CKA_EC_PARAMS.
-var curveOIDs = map[elliptic.Curve]asn1.ObjectIdentifier{
-	elliptic.P256(): {1, 2, 840, 10045, 3, 1, 7},
-	elliptic.P384(): {1, 3, 132, 0, 34},
-	elliptic.P521(): {1, 3, 132, 0, 35},
-}
-
+// ecParams is CKA_EC_PARAMS: the named curve's OID (RFC 5480). A switch,
+// not a map built at init: elliptic.P256() and its kin set up all curves
+// on first call, which every command would then pay, --version too.
 func ecParams(c elliptic.Curve) ([]byte, error) {
-	oid, ok := curveOIDs[c]
-	if !ok {
+	var oid asn1.ObjectIdentifier
+	switch c {
+	case elliptic.P256():
+		oid = asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 7}
+	case elliptic.P384():
+		oid = asn1.ObjectIdentifier{1, 3, 132, 0, 34}
+	case elliptic.P521():
+		oid = asn1.ObjectIdentifier{1, 3, 132, 0, 35}
+	default:
 		return nil, fmt.Errorf("unsupported curve %s", c.Params().Name)
 	}
 	return asn1.Marshal(oid)

@@ -31,12 +31,11 @@ type Faults struct {
 	// CKR_FUNCTION_CANCELED without reaching the module.
 	Hang chan struct{}
 
-	mu        sync.Mutex
-	logins    int
-	contexts  int
-	signs     int
-	removed   bool
-	lastLogin uint
+	mu       sync.Mutex
+	logins   int
+	contexts int
+	signs    int
+	removed  bool
 }
 
 // Loader wraps token.LoadLibrary with these faults.
