@@ -7,8 +7,8 @@ import (
 
 	"github.com/miekg/pkcs11"
 
-	"github.com/cardcheck/cardcheck/errkind"
 	"github.com/cardcheck/cardcheck/app/msg"
+	"github.com/cardcheck/cardcheck/errkind"
 )
 
 // Kind is errkind.Kind, the one error-kind type; the names below are the

@@ -22,8 +22,8 @@ import (
 
 	"github.com/cardcheck/cardcheck/app/certcheck"
 	"github.com/cardcheck/cardcheck/app/files"
-	"github.com/cardcheck/cardcheck/app/pki"
 	"github.com/cardcheck/cardcheck/app/msg"
+	"github.com/cardcheck/cardcheck/app/pki"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
 

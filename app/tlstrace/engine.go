@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/cardcheck/cardcheck/app/tls13rec"
 	"github.com/cardcheck/cardcheck/app/msg"
+	"github.com/cardcheck/cardcheck/app/tls13rec"
 )
 
 // Record content types (RFC 8446 §5.1, RFC 6520 for heartbeat).

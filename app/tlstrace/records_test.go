@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cardcheck/cardcheck/app/tls13rec"
 	"github.com/cardcheck/cardcheck/app/msg"
+	"github.com/cardcheck/cardcheck/app/tls13rec"
 )
 
 // ---- building TLS bytes by hand ----

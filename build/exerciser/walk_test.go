@@ -180,6 +180,12 @@ func (r *run) demo() {
 	r.rest(g, "cards-listed")
 	r.aboutKeys(g, menuAboutDemo, "ctrl+e", is("explain")) // Explain: on, then off
 	r.diagnostics(g, menuDiagnosticsDemo)
+	// Help › Card not detected: a lesson… (its steps: notdetected_test.go).
+	g.menu(menuNotDetected[0], menuNotDetected[1])
+	if _, ok := g.wait("Help › Card not detected", dialogIs("not-detected", true)); ok {
+		g.escCloses("not-detected", nil)
+		g.alive("the lesson card not detected")
+	}
 	if r.c.full {
 		r.walkCards(g)
 	}
