@@ -207,10 +207,13 @@ func (s *Server) load() error {
 		MinVersion:   minVersion,
 		MaxVersion:   maxVersion,
 		NextProtos:   []string{"http/1.1"},
-		// Every connection makes a full handshake: the client sees the
-		// real CertificateRequest and its certificate is checked each time.
-		SessionTicketsDisabled: true,
-		ClientAuth:             tls.NoClientCert,
+		ClientAuth:   tls.NoClientCert,
+		// Tickets are sent, as the servers people run send them (and a
+		// TLS 1.3 client takes one as the sign that its certificate was
+		// accepted), but never taken back: every connection makes a full
+		// handshake, so the client sees the real CertificateRequest and
+		// its certificate is checked each time.
+		UnwrapSession: func([]byte, tls.ConnectionState) (*tls.SessionState, error) { return nil, nil },
 	}
 	if s.requestCert {
 		// The chain is verified in VerifyConnection so that the server
