@@ -556,6 +556,9 @@ func openHarness(t *testing.T, deps Deps, d *demo.Demo) *harness {
 	if err := assets.LoadTranslations(); err != nil {
 		t.Fatal(err)
 	}
+	if err := assets.SetLanguage("en"); err != nil { // the golden files are English, whatever LANG says
+		t.Fatal(err)
+	}
 	w := test.NewTempWindow(t, nil)
 	q := newUIQueue()
 	m := newMainWindow(a, w, deps, windowOptions{do: q.do, now: func() time.Time { return testNow }, demo: d})

@@ -35,6 +35,7 @@ func run(deps Deps, d *demo.Demo) int {
 	if err := assets.LoadTranslations(); err != nil {
 		fyne.LogError("loading translations", err)
 	}
+	applyLanguage(a.Preferences())
 	title := lang.L("cardcheck")
 	if d != nil {
 		title = lang.L("cardcheck demo")
