@@ -1,0 +1,43 @@
+package msg_test
+
+import (
+	"encoding/json"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/cardcheck/cardcheck/app/msg"
+)
+
+// The packages that define messages, so that their catalog entries are
+// registered in this test binary.
+var _ = []any{}
+
+// TestEnglishFileHasTheCatalog checks that assets/translations/en.json
+// holds every catalog entry with its English template: a message without
+// an entry, or with a changed template, fails here (regenerate with
+// go test ./ui -run TestTranslationsComplete -update-translations).
+func TestEnglishFileHasTheCatalog(t *testing.T) {
+	data, err := os.ReadFile("../../assets/translations/en.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var have map[string]any
+	if err := json.Unmarshal(data, &have); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, d := range msg.Catalog() {
+		if strings.HasPrefix(d.ID, "test.") {
+			continue // this package's own tests
+		}
+		n++
+		if got, ok := have[d.ID]; !ok {
+			t.Errorf("en.json lacks %s (run go test ./ui -run TestTranslationsComplete -update-translations)", d.ID)
+		} else if !reflect.DeepEqual(got, d.JSONValue()) {
+			t.Errorf("en.json has %s = %v, the catalog %v", d.ID, got, d.JSONValue())
+		}
+	}
+	t.Logf("%d catalog entries", n)
+}

@@ -1,0 +1,292 @@
+// Package msg holds the words cardcheck says to people as data: a message
+// is a stable ID and named arguments, and one catalog maps each ID to its
+// English template. app/…, token and tlstrace build messages; the CLI and
+// the report writer render them in English (English), the GUI through
+// Fyne's lang with the same IDs (assets/translations/*.json), so one
+// sentence is translated once, whatever values it carries.
+//
+// Templates use Go text/template syntax, {{.Name}}, as Fyne's lang.L and
+// lang.N do. Arguments are data: a value from a server or a card is put
+// into a template, never parsed as one. An argument may itself be a
+// message (a cause inside a piece of advice); it is rendered first, in
+// the same language.
+//
+// This package imports no GUI and no other cardcheck package.
+package msg
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"text/template"
+	"text/template/parse"
+)
+
+// Msg is one message: what to say (ID) and the values to say it with.
+// The zero Msg says nothing (renders as "").
+type Msg struct {
+	ID   string         `json:"id"`
+	Args map[string]any `json:"args,omitempty"` // string, int, Msg or []Msg values
+}
+
+// IsZero reports whether m says nothing.
+func (m Msg) IsZero() bool { return m.ID == "" }
+
+// Def is a catalog entry: an ID with its English template, or its two
+// English plural forms (then the message needs a Count argument).
+type Def struct {
+	ID    string
+	One   string // the singular form; "" unless the entry is plural
+	Other string // the template (the plural form of plural entries)
+	Names []string
+	tmpl  map[string]*template.Template
+}
+
+// Plural reports whether the entry has one and other forms.
+func (d *Def) Plural() bool { return d.One != "" }
+
+var (
+	mu      sync.RWMutex
+	catalog = map[string]*Def{}
+)
+
+// Define adds an English template to the catalog under id. IDs are
+// stable: reports carry them and translations are keyed by them. Define
+// panics on a duplicate ID or a template that does not parse, at start-up.
+func Define(id, english string) *Def { return define(id, "", english) }
+
+// DefinePlural adds a message whose words depend on its Count argument
+// (lang.N's form: one and other).
+func DefinePlural(id, one, other string) *Def {
+	d := define(id, one, other)
+	if !slices.Contains(d.Names, "Count") {
+		panic("msg: plural " + id + " has no {{.Count}}")
+	}
+	return d
+}
+
+func define(id, one, other string) *Def {
+	d := &Def{ID: id, One: one, Other: other, tmpl: map[string]*template.Template{}}
+	names := map[string]bool{}
+	for form, text := range map[string]string{"one": one, "other": other} {
+		if form == "one" && one == "" {
+			continue
+		}
+		t, err := template.New(id).Option("missingkey=error").Parse(text)
+		if err != nil {
+			panic("msg: " + id + ": " + err.Error())
+		}
+		d.tmpl[form] = t
+		for _, n := range Placeholders(t.Tree) {
+			names[n] = true
+		}
+	}
+	if d.Plural() {
+		names["Count"] = true // the count picks the form even where "one" does not show it
+	}
+	for n := range names {
+		d.Names = append(d.Names, n)
+	}
+	sort.Strings(d.Names)
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := catalog[id]; dup {
+		panic("msg: duplicate ID " + id)
+	}
+	catalog[id] = d
+	return d
+}
+
+// Placeholders lists the field names ({{.Name}}) a parsed template uses.
+func Placeholders(tree *parse.Tree) []string {
+	var out []string
+	var walk func(parse.Node)
+	walk = func(n parse.Node) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n != nil {
+				for _, c := range n.Nodes {
+					walk(c)
+				}
+			}
+		case *parse.ActionNode:
+			walk(n.Pipe)
+		case *parse.PipeNode:
+			for _, c := range n.Cmds {
+				walk(c)
+			}
+		case *parse.CommandNode:
+			for _, a := range n.Args {
+				walk(a)
+			}
+		case *parse.FieldNode:
+			out = append(out, n.Ident[0])
+		case *parse.IfNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		}
+	}
+	walk(tree.Root)
+	return out
+}
+
+// New makes a message from pairs of argument name and value:
+// d.New("Status", 403, "Reason", "Forbidden"). Under `go test` a name
+// the template does not use, or a missing one, panics, so every test that
+// builds a message checks its arguments against the catalog.
+func (d *Def) New(pairs ...any) Msg {
+	m := Msg{ID: d.ID}
+	if len(pairs) > 0 {
+		m.Args = make(map[string]any, len(pairs)/2)
+	}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		m.Args[pairs[i].(string)] = pairs[i+1]
+	}
+	if testing.Testing() {
+		if err := d.check(m, len(pairs)); err != nil {
+			panic(err)
+		}
+	}
+	return m
+}
+
+func (d *Def) check(m Msg, npairs int) error {
+	if npairs%2 != 0 {
+		return fmt.Errorf("msg %s: odd number of arguments", d.ID)
+	}
+	var got []string
+	for k := range m.Args {
+		got = append(got, k)
+	}
+	sort.Strings(got)
+	if !slices.Equal(got, d.Names) {
+		return fmt.Errorf("msg %s: arguments %v, template uses %v", d.ID, got, d.Names)
+	}
+	return nil
+}
+
+// Lookup returns the catalog entry of id, or nil.
+func Lookup(id string) *Def {
+	mu.RLock()
+	defer mu.RUnlock()
+	return catalog[id]
+}
+
+// Catalog returns every entry, sorted by ID.
+func Catalog() []*Def {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]*Def, 0, len(catalog))
+	for _, d := range catalog {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Check reports whether m (and every message among its arguments) is in
+// the catalog with exactly the arguments its template uses.
+func Check(m Msg) error {
+	if m.IsZero() {
+		return nil
+	}
+	d := Lookup(m.ID)
+	if d == nil {
+		return fmt.Errorf("msg %s: not in the catalog", m.ID)
+	}
+	if err := d.check(m, 2*len(m.Args)); err != nil {
+		return err
+	}
+	for _, v := range m.Args {
+		for _, sub := range subMessages(v) {
+			if err := Check(sub); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func subMessages(v any) []Msg {
+	switch v := v.(type) {
+	case Msg:
+		return []Msg{v}
+	case []Msg:
+		return v
+	}
+	return nil
+}
+
+// Renderer turns one catalog entry with its arguments (messages among
+// them already rendered) into text: English here, lang in the GUI.
+type Renderer func(d *Def, args map[string]any) string
+
+// Render renders m with r, messages among the arguments first; a list of
+// messages becomes its rendered texts joined by sep.
+func Render(m Msg, r Renderer, sep string) string {
+	if m.IsZero() {
+		return ""
+	}
+	d := Lookup(m.ID)
+	if d == nil {
+		return m.ID
+	}
+	args := make(map[string]any, len(m.Args))
+	for k, v := range m.Args {
+		switch v := v.(type) {
+		case Msg:
+			args[k] = Render(v, r, sep)
+		case []Msg:
+			parts := make([]string, len(v))
+			for i, s := range v {
+				parts[i] = Render(s, r, sep)
+			}
+			args[k] = strings.Join(parts, sep)
+		default:
+			args[k] = v
+		}
+	}
+	return r(d, args)
+}
+
+// English renders m in English, the language of the CLI, the reports and
+// the JSON text fields.
+func English(m Msg) string { return Render(m, english, ", ") }
+
+func english(d *Def, args map[string]any) string {
+	t := d.tmpl["other"]
+	if d.Plural() && Count(args) == 1 {
+		t = d.tmpl["one"]
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, args); err != nil {
+		return d.Other // a missing argument: the template's own words rather than half a sentence
+	}
+	return b.String()
+}
+
+// Count is the Count argument of a plural message as an int.
+func Count(args map[string]any) int {
+	switch c := args["Count"].(type) {
+	case int:
+		return c
+	case int64:
+		return int(c)
+	case float64:
+		return int(c)
+	}
+	return 0
+}
+
+// JSONValue is the entry as a translation file holds it: the template, or
+// {"one": …, "other": …} for a plural entry.
+func (d *Def) JSONValue() any {
+	if d.Plural() {
+		return map[string]any{"one": d.One, "other": d.Other}
+	}
+	return d.Other
+}

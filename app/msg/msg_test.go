@@ -1,0 +1,101 @@
+package msg
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+var (
+	testCause  = Define("test.cause", "The server sent {{.Alert}}.")
+	testAdvice = Define("test.advice", "Because {{.Cause}}: ask {{.Who}}.")
+	testDays   = DefinePlural("test.days", "{{.Count}} day left", "{{.Count}} days left")
+	testList   = Define("test.list", "Checks: {{.Items}}")
+)
+
+func TestEnglishRendersNestedMessages(t *testing.T) {
+	m := testAdvice.New("Cause", testCause.New("Alert", "unknown_ca"), "Who", "the administrators")
+	if got, want := English(m), "Because The server sent unknown_ca.: ask the administrators."; got != want {
+		t.Errorf("English = %q, want %q", got, want)
+	}
+	if err := Check(m); err != nil {
+		t.Error(err)
+	}
+	l := testList.New("Items", []Msg{testCause.New("Alert", "a"), testCause.New("Alert", "b")})
+	if got := English(l); got != "Checks: The server sent a., The server sent b." {
+		t.Errorf("list = %q", got)
+	}
+}
+
+func TestServerDataIsNeverATemplate(t *testing.T) {
+	m := testCause.New("Alert", "{{.Alert}}{{printf \"%s\" 1}}")
+	if got := English(m); got != "The server sent {{.Alert}}{{printf \"%s\" 1}}." {
+		t.Errorf("English = %q", got)
+	}
+}
+
+func TestPlural(t *testing.T) {
+	for n, want := range map[int]string{1: "1 day left", 2: "2 days left", 0: "0 days left"} {
+		if got := English(testDays.New("Count", n)); got != want {
+			t.Errorf("%d: %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestWrongArgumentsPanicInTests(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("a missing argument did not panic")
+		}
+	}()
+	testAdvice.New("Cause", "x")
+}
+
+func TestCheckFindsUnknownAndMismatched(t *testing.T) {
+	if Check(Msg{ID: "no.such"}) == nil {
+		t.Error("unknown ID passed")
+	}
+	if Check(Msg{ID: testCause.ID, Args: map[string]any{"Other": 1}}) == nil {
+		t.Error("wrong argument passed")
+	}
+	bad := Msg{ID: testAdvice.ID, Args: map[string]any{"Cause": Msg{ID: "no.such"}, "Who": "x"}}
+	if Check(bad) == nil {
+		t.Error("unknown nested ID passed")
+	}
+}
+
+func TestJSON(t *testing.T) {
+	b, err := json.Marshal(testAdvice.New("Cause", testCause.New("Alert", "x"), "Who", "y"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"id":"test.advice","args":{"Cause":{"id":"test.cause","args":{"Alert":"x"}},"Who":"y"}}`
+	if string(b) != want {
+		t.Errorf("JSON %s, want %s", b, want)
+	}
+	if z, _ := json.Marshal(Msg{}); !strings.Contains(string(z), `"id":""`) {
+		t.Errorf("zero %s", z)
+	}
+}
+
+func TestDuplicatePanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("duplicate ID accepted")
+		}
+	}()
+	Define("test.cause", "again")
+}
+
+func TestCatalogSortedWithNames(t *testing.T) {
+	var ids []string
+	for _, d := range Catalog() {
+		ids = append(ids, d.ID)
+		if d.ID == testDays.ID && strings.Join(d.Names, ",") != "Count" {
+			t.Errorf("names %v", d.Names)
+		}
+	}
+	if strings.Join(ids, " ") != "test.advice test.cause test.days test.list" {
+		t.Errorf("catalog %v", ids)
+	}
+}

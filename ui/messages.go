@@ -1,0 +1,20 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2/lang"
+
+	"github.com/cardcheck/cardcheck/app/msg"
+)
+
+// text renders a message made elsewhere (a verdict, a cause, advice, a
+// message explanation) in the window's language: its ID is the key in
+// assets/translations, its English template the fallback. Arguments are
+// data, never templates, so a server's words cannot be run as one.
+func text(m msg.Msg) string { return msg.Render(m, viaLang, ", ") }
+
+func viaLang(d *msg.Def, args map[string]any) string {
+	if d.Plural() {
+		return lang.XN(d.ID, d.Other, msg.Count(args), args)
+	}
+	return lang.X(d.ID, d.Other, args)
+}
