@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
 	"github.com/cardcheck/cardcheck/assets"
 )
 
@@ -97,4 +100,60 @@ func placeholders(s string) []string {
 	p := placeholderRE.FindAllString(s, -1)
 	slices.Sort(p)
 	return p
+}
+
+// TestWindowFitsInEveryLanguage opens the demo in each language, runs a
+// test and explains it, and checks that the window still fits a
+// 1024×640 screen: German words are longer than the English, and a
+// control that cannot shrink (a check box's text, a form's labels) makes
+// the whole window wider than the screen.
+func TestWindowFitsInEveryLanguage(t *testing.T) {
+	for _, language := range assets.Languages {
+		t.Run(language, func(t *testing.T) {
+			harnessLanguage = language
+			t.Cleanup(func() { harnessLanguage = "en" })
+			h := newDemoHarness(t)
+			checkFits(t, h, "at the start")
+			test.Tap(h.m.conn.test)
+			d := h.pinDialog()
+			checkFits(t, h, "with the PIN dialog")
+			test.Tap(d.ok)
+			h.waitResult()
+			checkFits(t, h, "with a result")
+			test.Tap(h.m.result.explain)
+			checkFits(t, h, "with the explanations")
+			h.m.showLesson()
+			checkFits(t, h, "with the lesson")
+
+			empty := newHarness(t, newFakeBackend(nil), nil, func() error { return nil })
+			checkFits(t, empty, "with no card")
+		})
+	}
+}
+
+// checkFits fails when the window's content needs more room than the
+// window opens with on a small screen, and names the parts that do.
+func checkFits(t *testing.T, h *harness, when string) {
+	t.Helper()
+	h.q.drain()
+	limit := initialWindowSize
+	for _, o := range h.w.Canvas().Overlays().List() {
+		if got := o.MinSize(); got.Width > limit.Width || got.Height > limit.Height {
+			t.Errorf("%s a dialog needs %v, more than %v", when, got, limit)
+		}
+	}
+	got := h.w.Content().MinSize()
+	if got.Width <= limit.Width && got.Height <= limit.Height {
+		return
+	}
+	t.Errorf("%s the window needs %v, more than %v", when, got, limit)
+	m := h.m
+	for name, o := range map[string]fyne.CanvasObject{
+		"card list": m.left, "right column": m.right, "connection bar": m.conn.content, "options": m.conn.form,
+		"banner": m.banner.content, "certificate": m.details.content, "handshake": m.result.handshake,
+		"server certificate": m.result.server, "request": m.result.request, "lesson": m.result.lesson.content,
+		"empty state": m.emptyView,
+	} {
+		t.Logf("%s: %v", name, o.MinSize())
+	}
 }
