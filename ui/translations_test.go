@@ -113,6 +113,7 @@ func TestWindowFitsInEveryLanguage(t *testing.T) {
 			harnessLanguage = language
 			t.Cleanup(func() { harnessLanguage = "en" })
 			h := newDemoHarness(t)
+			h.m.app.Settings().SetTheme(newReadableTheme()) // the sizes of the real window
 			checkFits(t, h, "at the start")
 			test.Tap(h.m.conn.test)
 			d := h.pinDialog()
@@ -126,6 +127,7 @@ func TestWindowFitsInEveryLanguage(t *testing.T) {
 			checkFits(t, h, "with the lesson")
 
 			empty := newHarness(t, newFakeBackend(nil), nil, func() error { return nil })
+			empty.m.app.Settings().SetTheme(newReadableTheme())
 			checkFits(t, empty, "with no card")
 		})
 	}
@@ -136,6 +138,7 @@ func TestWindowFitsInEveryLanguage(t *testing.T) {
 func checkFits(t *testing.T, h *harness, when string) {
 	t.Helper()
 	h.q.drain()
+	h.w.Content().Refresh()
 	limit := initialWindowSize
 	for _, o := range h.w.Canvas().Overlays().List() {
 		if got := o.MinSize(); got.Width > limit.Width || got.Height > limit.Height {
