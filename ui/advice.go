@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2/lang"
 
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/app/probe"
 )
 
@@ -13,8 +14,10 @@ import (
 // the advice's code, and offers the fix as a button when it is one
 // click away.
 
-// guiAdvice is the window's wording of one piece of advice.
-func guiAdvice(code, text string) string {
+// guiAdvice is the window's wording of one piece of advice: by its code
+// when the probe's words name a flag, else its message (m, or the English
+// when there is none) with any flag a quoted detail names replaced.
+func guiAdvice(code string, m msg.Msg, english string) string {
 	switch code {
 	case probe.AdviceGiveServerCA:
 		return lang.L("If this is a test or internal server, choose its CA certificate with Server CA file under Options (or press Choose CA file…), then test again.")
@@ -33,7 +36,7 @@ func guiAdvice(code, text string) string {
 	case probe.AdviceTestPostHandshakeTLS12:
 		return lang.L("Press Test with TLS 1.2 (or choose Automatic or TLS 1.2 with TLS version under Options): over TLS 1.2 the server asks by renegotiation.")
 	}
-	return withoutFlags(tr(text))
+	return withoutFlags(sentence(m, english))
 }
 
 // withoutFlags replaces the flags a detail may still name (a local
@@ -97,11 +100,11 @@ func preflightNote(pf *probe.Preflight) string {
 	fits, misfit := true, ""
 	for _, c := range pf.Fit {
 		if c.Status == "fail" {
-			fits, misfit = false, c.Detail
+			fits, misfit = false, text(c.DetailMessage())
 		}
 	}
 	if !fits {
-		return lang.L("The server asks for a certificate, but yours may not fit: {{.Why}}", map[string]any{"Why": tr(misfit)})
+		return lang.L("The server asks for a certificate, but yours may not fit: {{.Why}}", map[string]any{"Why": misfit})
 	}
 	return lang.L("The server asks for a certificate, and yours fits what it asked for.")
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/app/probe"
 )
 
@@ -16,7 +17,7 @@ func TestGUIAdviceNamesNoFlag(t *testing.T) {
 		if probe.AdviceFlag(code) == "" {
 			t.Errorf("%s: AdviceFlag names no flag", code)
 		}
-		if s := guiAdvice(code, "the command line's "+probe.AdviceFlag(code)); strings.Contains(s, "--") {
+		if s := guiAdvice(code, msg.Msg{}, "the command line's "+probe.AdviceFlag(code)); strings.Contains(s, "--") {
 			t.Errorf("%s: %q", code, s)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/app/probe"
 )
 
@@ -105,27 +106,20 @@ func (b *verdictBanner) done(res *probe.Result) {
 	b.setLook(name)
 	b.icon.SetResource(icon)
 	b.title.SetText(verdictHeadline(res.Verdict))
-	b.summary.SetText(tr(res.Summary))
+	b.summary.SetText(sentence(res.SummaryMsg, res.Summary))
 	b.summary.Hidden = restatesHeadline(res)
-	cause := tr(res.Cause)
-	if res.Error != nil && res.Error.Message != "" && !strings.Contains(cause, res.Error.Message) {
-		if cause != "" {
-			cause += "\n"
-		}
-		cause += tr(res.Error.Message)
-	}
-	if strings.Contains(res.Summary, res.Cause) && strings.Contains(res.Summary, strings.TrimSpace(cause)) ||
-		res.Verdict == probe.Denied && strings.HasPrefix(res.CauseCode, "http_") {
-		cause = "" // the summary says it already
-	}
+	cause := causeText(res)
 	setOptional(b.cause, cause, lang.L("Cause: {{.Cause}}", map[string]any{"Cause": cause}))
 	var advice []string
 	for i, a := range res.Advice {
-		code := ""
+		code, m := "", msg.Msg{}
 		if i < len(res.AdviceCodes) {
 			code = res.AdviceCodes[i]
 		}
-		advice = append(advice, "• "+guiAdvice(code, a))
+		if i < len(res.AdviceMsgs) {
+			m = res.AdviceMsgs[i]
+		}
+		advice = append(advice, "• "+guiAdvice(code, m, a))
 	}
 	setOptional(b.advice, strings.Join(advice, "\n"), lang.L("What to do:")+"\n"+strings.Join(advice, "\n"))
 	b.content.Show()
@@ -172,19 +166,47 @@ func (b *verdictBanner) setStale(why string) {
 	b.bg.setColor(theme.ColorNameDisabled)
 }
 
+// causeText is the cause the banner shows under the summary, with the
+// error's message when the cause does not hold it already; "" when the
+// summary says it all. What repeats what is decided on the English, which
+// every result has.
+func causeText(res *probe.Result) string {
+	english, shown := res.Cause, sentence(res.CauseMsg, res.Cause)
+	if res.Error != nil && res.Error.Message != "" && !strings.Contains(english, res.Error.Message) {
+		if english != "" {
+			english += "\n"
+			shown += "\n"
+		}
+		english += res.Error.Message
+		shown += sentence(res.Error.MessageMsg, res.Error.Message)
+	}
+	if strings.Contains(res.Summary, res.Cause) && strings.Contains(res.Summary, strings.TrimSpace(english)) ||
+		res.Verdict == probe.Denied && strings.HasPrefix(res.CauseCode, "http_") {
+		return "" // the summary says it already
+	}
+	return shown
+}
+
 // restatesHeadline says whether the summary only repeats the verdict's
 // headline ("Rejected: the server refused your certificate" over "The
 // server refused your certificate."), so that the banner says it once.
-// The sentences are the probe's own; the message catalog will give them
-// codes.
 func restatesHeadline(res *probe.Result) bool {
 	switch res.Verdict {
 	case probe.Accepted:
-		return res.Summary == "Your card works with this server: it accepted your certificate."
+		return summaryIs(res, probe.SummaryAccepted)
 	case probe.Rejected:
-		return res.Summary == "The server refused your certificate."
+		return summaryIs(res, probe.SummaryRejected)
 	}
 	return false
+}
+
+// summaryIs says whether res's summary is the message id (by its English
+// when the result carries no message).
+func summaryIs(res *probe.Result, id string) bool {
+	if res.SummaryMsg.IsZero() {
+		return res.Summary == msg.English(msg.Msg{ID: id})
+	}
+	return res.SummaryMsg.ID == id
 }
 
 // setOptional shows text on l when value is set, else hides l.

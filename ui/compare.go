@@ -247,9 +247,9 @@ func compareText(a, b *probe.Result) string {
 func handshakeCounts(r *probe.Result) string {
 	hs := handshakeSteps(r.Steps)
 	if r.Error != nil || len(hs) == 0 {
-		reason := tr(r.Summary)
+		reason := sentence(r.SummaryMsg, r.Summary)
 		if r.Error != nil && r.Error.Message != "" {
-			reason = tr(r.Error.Message)
+			reason = sentence(r.Error.MessageMsg, r.Error.Message)
 		}
 		return lang.L("The test did not complete: {{.Reason}}", map[string]any{"Reason": reason})
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/cardcheck/cardcheck/app/certcheck"
 	"github.com/cardcheck/cardcheck/app/demo"
 	"github.com/cardcheck/cardcheck/app/diagnose"
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/app/pinmemory"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/report"
@@ -380,7 +381,7 @@ func (c *fakeCard) Test(ctx context.Context, o cardtest.Options) *probe.Result {
 	if stall {
 		o.OnStep(acceptedSteps()[0])
 		<-ctx.Done()
-		return probe.Failure(o.URL, string(probe.KindCanceled), "The test was canceled.")
+		return probe.Failure(o.URL, string(probe.KindCanceled), msg.Text("The test was canceled."))
 	}
 	if result == nil {
 		result = acceptedResult

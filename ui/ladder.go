@@ -274,7 +274,7 @@ func lockWidth(textSize float32) float32 { return textSize + 4 }
 
 // explainText is the explanation written under a message's arrow.
 func explainText(s tlstrace.Step) string {
-	if e := tr(s.Explain); e != "" {
+	if e := sentence(s.ExplainMsg, s.Explain); e != "" {
 		return e
 	}
 	return lang.L("No explanation for this message.")

@@ -127,7 +127,7 @@ func (r *lessonRow) set(c certcheck.Check, ok, tested bool) {
 	}
 	r.icon.SetResource(checkIcon(c.Status))
 	r.outcome.set(checkStatusWord(c.Status), checkColor(c.Status))
-	detail := tr(c.Detail)
+	detail := sentence(c.DetailMsg, c.Detail)
 	if detail == "" {
 		detail = lang.L("Not checked in this test.")
 	}

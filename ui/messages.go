@@ -12,6 +12,16 @@ import (
 // data, never templates, so a server's words cannot be run as one.
 func text(m msg.Msg) string { return msg.Render(m, viaLang, ", ") }
 
+// sentence is m in the window's language; english as it is when the
+// result carries no message for it (made by hand, or by an older
+// cardcheck).
+func sentence(m msg.Msg, english string) string {
+	if m.IsZero() {
+		return english
+	}
+	return text(m)
+}
+
 func viaLang(d *msg.Def, args map[string]any) string {
 	if d.Plural() {
 		return lang.XN(d.ID, d.Other, msg.Count(args), args)

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/report"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
@@ -251,13 +252,17 @@ func connectionLine(res *probe.Result) string {
 		// The first connection, made without the card before the PIN was
 		// asked; its messages are in the report, apart from the test's.
 		line += "\n" + lang.N("Checked first without the card ({{.Count}} messages, in the report): {{.Summary}}", len(pf.Steps),
-			map[string]any{"Count": len(pf.Steps), "Summary": tr(pf.Summary)})
+			map[string]any{"Count": len(pf.Steps), "Summary": sentence(pf.SummaryMsg, pf.Summary)})
 	}
 	if res.TLS.FallbackReason != "" {
-		line += "\n" + tr(res.TLS.FallbackReason)
+		line += "\n" + sentence(res.TLS.FallbackReasonMsg, res.TLS.FallbackReason)
 	}
-	for _, n := range res.Notes {
-		line += "\n" + tr(n)
+	for i, n := range res.Notes {
+		m := msg.Msg{}
+		if len(res.NoteMsgs) == len(res.Notes) {
+			m = res.NoteMsgs[i]
+		}
+		line += "\n" + sentence(m, n)
 	}
 	return line
 }
@@ -284,12 +289,12 @@ func (v *resultView) showServer(res *probe.Result) {
 		v.serverState.Importance = widget.SuccessImportance
 		v.serverState.SetText(lang.L("The server's certificate is trusted: it was verified for this address."))
 	default:
-		msg := ""
+		reason := ""
 		if s.Error != nil {
-			msg = tr(*s.Error)
+			reason = sentence(s.ErrorMsg, *s.Error)
 		}
 		v.serverState.Importance = widget.DangerImportance
-		v.serverState.SetText(lang.L("The server's certificate is NOT trusted: {{.Reason}}", map[string]any{"Reason": msg}))
+		v.serverState.SetText(lang.L("The server's certificate is NOT trusted: {{.Reason}}", map[string]any{"Reason": reason}))
 	}
 	var objs []fyne.CanvasObject
 	for i, c := range s.Chain {
@@ -416,7 +421,7 @@ func (m *messageView) show(s *tlstrace.Step) {
 	}
 	m.meta.SetText(meta)
 	m.summary.SetText(s.Summary)
-	explain := tr(s.Explain)
+	explain := sentence(s.ExplainMsg, s.Explain)
 	if explain == "" {
 		explain = lang.L("No explanation for this message.")
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cardcheck/cardcheck/app/cardtest"
 	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 	"github.com/cardcheck/cardcheck/token"
@@ -273,7 +274,9 @@ func TestLessonShowsEachCheck(t *testing.T) {
 	}
 
 	// A test that made no checks says so, and marks each as skipped.
-	be.card.set(false, func(url string) *probe.Result { return probe.Failure(url, "network", "The server cannot be reached.") })
+	be.card.set(false, func(url string) *probe.Result {
+		return probe.Failure(url, "network", msg.Text("The server cannot be reached."))
+	})
 	h.startTest(testURL)
 	h.waitResult()
 	if r := lv.rows[0]; r.outcome.text != "skipped" || !strings.Contains(lv.intro.Text, "No checks were made") {
@@ -297,7 +300,7 @@ func TestCompareTextHelloRetry(t *testing.T) {
 	if n := roundTrips(tls12Steps()); n != 2 {
 		t.Errorf("TLS 1.2: %d round trips", n)
 	}
-	fail := probe.Failure(testURL, "network", "The server cannot be reached.")
+	fail := probe.Failure(testURL, "network", msg.Text("The server cannot be reached."))
 	if got := compareText(fail, acceptedResult(testURL)); got != "The verdicts differ: TLS 1.2 error, TLS 1.3 accepted." {
 		t.Errorf("caption with a failed side:\n%s", got)
 	}

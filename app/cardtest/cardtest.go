@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/environment"
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/report"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
@@ -153,7 +154,7 @@ func Failed(url string, cert *token.Certificate, err error) *probe.Result {
 	if kind == "" {
 		kind = string(probe.KindCertificate)
 	}
-	res := probe.Failure(url, kind, err.Error())
+	res := probe.Failure(url, kind, msg.Text(err.Error()))
 	var tok *token.Token
 	if cert != nil {
 		res.ClientCertificate = report.FromCertificate(cert)

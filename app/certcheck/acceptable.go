@@ -5,8 +5,8 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"fmt"
-	"strings"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // maxNamesShown keeps the failure sentence readable: servers may name
@@ -22,22 +22,21 @@ const maxNamesShown = 5
 func AcceptableCA(requested bool, acceptable [][]byte, chain []*x509.Certificate) Check {
 	switch {
 	case !requested:
-		return result(NameAcceptableCA, Skipped, "the server did not ask for a client certificate")
+		return result(NameAcceptableCA, Skipped, acaNotAsked.New())
 	case len(acceptable) == 0:
-		return result(NameAcceptableCA, Unknown, "the server did not name acceptable CAs; any CA may do")
+		return result(NameAcceptableCA, Unknown, acaNoneNamed.New())
 	case len(chain) == 0:
-		return result(NameAcceptableCA, Skipped, "no certificate was chosen")
+		return result(NameAcceptableCA, Skipped, noCertificate.New())
 	}
 	for i, c := range chain {
 		if matchName(acceptable, c.RawIssuer) {
-			return result(NameAcceptableCA, Pass, "the server accepts certificates from %s, which is in your certificate's chain", quote(c.Issuer))
+			return result(NameAcceptableCA, Pass, acaInChain.New("Name", quote(c.Issuer)))
 		}
 		if i > 0 && matchName(acceptable, c.RawSubject) {
-			return result(NameAcceptableCA, Pass, "the server accepts certificates from %s, which is in your certificate's chain", quote(c.Subject))
+			return result(NameAcceptableCA, Pass, acaInChain.New("Name", quote(c.Subject)))
 		}
 	}
-	return result(NameAcceptableCA, Fail, "the server accepts certificates from %s; yours is issued by %s",
-		listNames(acceptable), quote(chain[0].Issuer))
+	return result(NameAcceptableCA, Fail, acaNotInChain.New("Names", listNames(acceptable), "Issuer", quote(chain[0].Issuer)))
 }
 
 // matchName compares DER names byte for byte, as Go's TLS stack does, and
@@ -69,14 +68,14 @@ func nameString(der []byte) (string, bool) {
 	return rdn.String(), true
 }
 
-func listNames(ders [][]byte) string {
-	var parts []string
+func listNames(ders [][]byte) []msg.Msg {
+	var parts []msg.Msg
 	for i, der := range ders {
 		if i == maxNamesShown {
-			parts = append(parts, fmt.Sprintf("and %d more", len(ders)-maxNamesShown))
+			parts = append(parts, acaMore.New("Count", len(ders)-maxNamesShown))
 			break
 		}
 		parts = append(parts, quoteDER(der))
 	}
-	return strings.Join(parts, ", ")
+	return parts
 }

@@ -46,7 +46,7 @@ func BuildChain(ctx context.Context, leaf *x509.Certificate, intermediates []*x5
 func Chain(ctx context.Context, leaf *x509.Certificate, intermediates []*x509.Certificate,
 	roots *x509.CertPool, client *http.Client, now time.Time) (Check, []*x509.Certificate) {
 	if leaf == nil {
-		return result(NameChain, Skipped, "no certificate was chosen"), nil
+		return result(NameChain, Skipped, noCertificate.New()), nil
 	}
 	if client == nil {
 		client = defaultClient(DefaultTimeout)

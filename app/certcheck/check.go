@@ -1,6 +1,8 @@
 package certcheck
 
-import "fmt"
+import (
+	"github.com/cardcheck/cardcheck/app/msg"
+)
 
 // Status is the outcome of one check. The values are a JSON contract.
 type Status string
@@ -29,9 +31,24 @@ const (
 type Check struct {
 	Name   string `json:"name"`
 	Status Status `json:"status"`
-	Detail string `json:"detail"`
+	Detail string `json:"detail"` // DetailMsg in English
+	// DetailMsg is the detail as a message (ID and arguments), for a
+	// GUI that shows it in another language.
+	DetailMsg msg.Msg `json:"detail_msg,omitzero"`
 }
 
-func result(name string, s Status, format string, args ...any) Check {
-	return Check{Name: name, Status: s, Detail: fmt.Sprintf(format, args...)}
+// NewCheck is a check whose detail is m (Detail its English).
+func NewCheck(name string, s Status, m msg.Msg) Check {
+	return Check{Name: name, Status: s, Detail: msg.English(m), DetailMsg: m}
 }
+
+// DetailMessage is c's detail as a message: DetailMsg, or the English
+// Detail as it is for a check made without one.
+func (c Check) DetailMessage() msg.Msg {
+	if !c.DetailMsg.IsZero() {
+		return c.DetailMsg
+	}
+	return msg.Text(c.Detail)
+}
+
+func result(name string, s Status, m msg.Msg) Check { return NewCheck(name, s, m) }

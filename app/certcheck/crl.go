@@ -14,26 +14,23 @@ import (
 func checkCRL(ctx context.Context, client *http.Client, u string, leaf, issuer *x509.Certificate, now time.Time) Check {
 	data, err := fetch(ctx, client, u, maxCRLSize)
 	if d, ok := isSlow(err); ok {
-		return result(NameRevocation, Unknown, "the CA's CRL server at %s did not answer within %s", u, durationText(d))
+		return result(NameRevocation, Unknown, crlSlow.New("URL", u, "Wait", durationText(d)))
 	}
 	if err != nil {
-		return result(NameRevocation, Unknown, "could not reach the CRL at %s (%s)", u, why(err))
+		return result(NameRevocation, Unknown, crlUnreached.New("URL", u, "Reason", why(err)))
 	}
 	crl, err := scanCRL(crlDER(data), issuer, leaf.SerialNumber)
 	switch {
 	case errors.Is(err, errWrongIssuer):
-		return result(NameRevocation, Unknown, "the CRL at %s is not signed by %s, the CA that issued your certificate, so it cannot be trusted",
-			u, quote(issuer.Subject))
+		return result(NameRevocation, Unknown, crlWrongCA.New("URL", u, "Issuer", quote(issuer.Subject)))
 	case err != nil:
-		return result(NameRevocation, Unknown, "the CRL at %s cannot be read (%v)", u, err)
+		return result(NameRevocation, Unknown, crlUnreadable.New("URL", u, "Reason", err.Error()))
 	case crl.revoked:
-		return result(NameRevocation, Fail, "the certificate was revoked on %s (%s), says the CRL at %s",
-			date(crl.revokedAt), reason(crl.reasonCode), u)
+		return result(NameRevocation, Fail, crlRevoked.New("Date", date(crl.revokedAt), "Reason", reason(crl.reasonCode), "URL", u))
 	case !crl.nextUpdate.IsZero() && now.After(crl.nextUpdate):
-		return result(NameRevocation, Warn, "the CRL at %s does not list the certificate, but it is out of date since %s, so servers that check it may refuse any certificate",
-			u, date(crl.nextUpdate))
+		return result(NameRevocation, Warn, crlOutOfDate.New("URL", u, "Date", date(crl.nextUpdate)))
 	}
-	return result(NameRevocation, Pass, "the CRL at %s does not list the certificate as revoked", u)
+	return result(NameRevocation, Pass, crlGood.New("URL", u))
 }
 
 // crlDER accepts DER, as RFC 5280 §4.2.1.13 prescribes for HTTP, and the

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // Size limits for downloads. Each is many times what the thing really
@@ -157,7 +159,7 @@ func fetchable(u string) bool {
 }
 
 // why turns a fetch error into a few plain words for a detail sentence.
-func why(err error) string {
+func why(err error) msg.Msg {
 	var status *httpStatusError
 	var dns *net.DNSError
 	var ne net.Error
@@ -165,29 +167,29 @@ func why(err error) string {
 	var se *slowError
 	switch {
 	case errors.As(err, &big):
-		return big.Error()
+		return whyTooLarge.New("Limit", sizeText(big.limit))
 	case errors.As(err, &se):
-		return se.Error()
+		return whyNoAnswer.New("Wait", durationText(se.budget))
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
 		errors.As(err, &ne) && ne.Timeout():
-		return "no answer in time"
+		return whyTimeout.New()
 	case errors.Is(err, context.Canceled):
-		return "the test was canceled"
+		return whyCanceled.New()
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection refused"
+		return whyRefused.New()
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "the connection was closed"
+		return whyClosed.New()
 	case errors.As(err, &dns):
-		return "host name not found"
+		return whyNoHost.New()
 	case errors.As(err, &status):
-		return "the server answered " + status.Error()
+		return whyStatus.New("Status", status.Error())
 	}
-	msg := err.Error()
+	text := err.Error()
 	// Drop the "Get \"url\": " prefix of url.Error: the URL is in the
 	// sentence already.
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		msg = ue.Err.Error()
+		text = ue.Err.Error()
 	}
-	return strings.TrimSpace(msg)
+	return msg.Text(strings.TrimSpace(text))
 }

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 func TestWhy(t *testing.T) {
@@ -24,7 +26,7 @@ func TestWhy(t *testing.T) {
 		{&url.Error{Op: "Get", URL: "http://x", Err: errors.New("tls: bad certificate")}, "tls: bad certificate"},
 	}
 	for _, tt := range tests {
-		if got := why(tt.err); !strings.Contains(got, tt.want) || strings.Contains(got, "http://x") {
+		if got := msg.English(why(tt.err)); !strings.Contains(got, tt.want) || strings.Contains(got, "http://x") {
 			t.Errorf("why(%v) = %q, want %q without the URL", tt.err, got, tt.want)
 		}
 	}

@@ -13,8 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cardcheck/cardcheck/app/pki"
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/cardcheck/cardcheck/app/pki"
 )
 
 // testPKI is a small hierarchy: root → intermediate → leaves, plus an

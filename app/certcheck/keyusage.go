@@ -13,19 +13,18 @@ import (
 // (RFC 5280 §4.2.1.3 and §4.2.1.12).
 func KeyUsage(leaf *x509.Certificate) Check {
 	if leaf == nil {
-		return result(NameKeyUsage, Skipped, "no certificate was chosen")
+		return result(NameKeyUsage, Skipped, noCertificate.New())
 	}
 	if leaf.KeyUsage != 0 && leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
-		return result(NameKeyUsage, Fail, "the certificate's key usage does not allow digital signatures, which a client must make to log in with TLS")
+		return result(NameKeyUsage, Fail, kuNoSignature.New())
 	}
 	if !allowsClientAuth(leaf) {
-		return result(NameKeyUsage, Fail, "the certificate is meant only for %s, not for client authentication (extended key usage)",
-			ekuNames(leaf))
+		return result(NameKeyUsage, Fail, kuOnlyFor.New("Usages", ekuNames(leaf)))
 	}
 	if len(leaf.ExtKeyUsage) == 0 && len(leaf.UnknownExtKeyUsage) == 0 {
-		return result(NameKeyUsage, Pass, "the certificate does not limit its usage, so it may be used for client authentication")
+		return result(NameKeyUsage, Pass, kuUnlimited.New())
 	}
-	return result(NameKeyUsage, Pass, "the certificate may be used for client authentication")
+	return result(NameKeyUsage, Pass, kuClientAuthOK.New())
 }
 
 // allowsClientAuth applies RFC 5280 §4.2.1.12: no extended key usage

@@ -22,25 +22,25 @@ func checkOCSP(ctx context.Context, client *http.Client, u string, leaf, issuer 
 	// (RFC 5019 §2.1.1); the hash only identifies, it protects nothing.
 	req, err := ocsp.CreateRequest(leaf, issuer, &ocsp.RequestOptions{Hash: crypto.SHA1})
 	if err != nil {
-		return result(NameRevocation, Unknown, "could not build an OCSP request for the certificate (%v)", err)
+		return result(NameRevocation, Unknown, ocspNoRequest.New("Reason", err.Error()))
 	}
 	body, err := askOCSP(ctx, client, u, req)
 	if d, ok := isSlow(err); ok {
-		return result(NameRevocation, Unknown, "the CA's OCSP responder at %s did not answer within %s", u, durationText(d))
+		return result(NameRevocation, Unknown, ocspSlow.New("URL", u, "Wait", durationText(d)))
 	}
 	if err != nil {
-		return result(NameRevocation, Unknown, "could not reach the OCSP responder at %s (%s)", u, why(err))
+		return result(NameRevocation, Unknown, ocspUnreached.New("URL", u, "Reason", why(err)))
 	}
 	resp, err := ocsp.ParseResponseForCert(body, leaf, issuer)
 	var refused ocsp.ResponseError
 	switch {
 	case errors.As(err, &refused):
-		return result(NameRevocation, Unknown, "the OCSP responder at %s gave no status but answered “%s”", u, refused.Status)
+		return result(NameRevocation, Unknown, ocspRefused.New("URL", u, "Status", refused.Status.String()))
 	case err != nil:
-		return result(NameRevocation, Unknown, "the answer of the OCSP responder at %s cannot be trusted (%v)", u, err)
+		return result(NameRevocation, Unknown, ocspUntrusted.New("URL", u, "Reason", err.Error()))
 	}
 	if err := checkOCSPResponse(resp, issuer, now); err != nil {
-		return result(NameRevocation, Unknown, "the answer of the OCSP responder at %s cannot be trusted (%v)", u, err)
+		return result(NameRevocation, Unknown, ocspUntrusted.New("URL", u, "Reason", err.Error()))
 	}
 	return ocspVerdict(resp, u)
 }
@@ -48,12 +48,11 @@ func checkOCSP(ctx context.Context, client *http.Client, u string, leaf, issuer 
 func ocspVerdict(resp *ocsp.Response, u string) Check {
 	switch resp.Status {
 	case ocsp.Good:
-		return result(NameRevocation, Pass, "the OCSP responder at %s says the certificate is not revoked", u)
+		return result(NameRevocation, Pass, ocspGood.New("URL", u))
 	case ocsp.Revoked:
-		return result(NameRevocation, Fail, "the certificate was revoked on %s (%s), says the OCSP responder at %s",
-			date(resp.RevokedAt), reason(resp.RevocationReason), u)
+		return result(NameRevocation, Fail, ocspRevoked.New("Date", date(resp.RevokedAt), "Reason", reason(resp.RevocationReason), "URL", u))
 	}
-	return result(NameRevocation, Unknown, "the OCSP responder at %s does not know this certificate", u)
+	return result(NameRevocation, Unknown, ocspUnknownCrt.New("URL", u))
 }
 
 // askOCSP POSTs the request (RFC 6960 §A.1) and falls back to GET for

@@ -49,16 +49,16 @@ func SignChallenge(signer crypto.Signer) (SignatureRecord, error) {
 // nil) is called once to make one.
 func KeyPossession(leaf *x509.Certificate, records []SignatureRecord, challenge func() (SignatureRecord, error)) Check {
 	if leaf == nil {
-		return result(NameKeyPossession, Skipped, "no certificate was chosen")
+		return result(NameKeyPossession, Skipped, noCertificate.New())
 	}
 	fromChallenge := false
 	if len(records) == 0 {
 		if challenge == nil {
-			return result(NameKeyPossession, Skipped, "the card made no signature during this test, so its key could not be compared with the certificate")
+			return result(NameKeyPossession, Skipped, kpNoSignature.New())
 		}
 		rec, err := challenge()
 		if err != nil {
-			return result(NameKeyPossession, Fail, "the card could not sign a test challenge with this certificate's key (%v)", err)
+			return result(NameKeyPossession, Fail, kpChallengeFail.New("Reason", err.Error()))
 		}
 		records, fromChallenge = []SignatureRecord{rec}, true
 	}
@@ -68,9 +68,9 @@ func KeyPossession(leaf *x509.Certificate, records []SignatureRecord, challenge 
 		}
 	}
 	if fromChallenge {
-		return result(NameKeyPossession, Pass, "the card signed a test challenge with the key that matches the certificate")
+		return result(NameKeyPossession, Pass, kpChallengeOK.New())
 	}
-	return result(NameKeyPossession, Pass, "the card signed with the key that matches the certificate")
+	return result(NameKeyPossession, Pass, kpSignedOK.New())
 }
 
 // errUnsupportedKey marks public keys this package cannot verify with: the
@@ -79,9 +79,9 @@ var errUnsupportedKey = errors.New("unsupported key type")
 
 func possessionFailure(err error) Check {
 	if errors.Is(err, errUnsupportedKey) {
-		return result(NameKeyPossession, Unknown, "cardcheck cannot verify signatures made with this kind of key (%v)", err)
+		return result(NameKeyPossession, Unknown, kpUnsupported.New("Reason", err.Error()))
 	}
-	return result(NameKeyPossession, Fail, "the card's signature does not verify with the certificate's public key, so the key on the card does not belong to this certificate")
+	return result(NameKeyPossession, Fail, kpMismatch.New())
 }
 
 func verifySignature(pub crypto.PublicKey, rec SignatureRecord) error {

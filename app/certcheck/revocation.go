@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // clockSkew is how far the times in OCSP answers may be off this
@@ -20,7 +22,7 @@ const clockSkew = 5 * time.Minute
 // uses ctx, so its deadline bounds the whole check.
 func Revocation(ctx context.Context, leaf, issuer *x509.Certificate, client *http.Client, now time.Time) Check {
 	if leaf == nil {
-		return result(NameRevocation, Skipped, "no certificate was chosen")
+		return result(NameRevocation, Skipped, noCertificate.New())
 	}
 	if client == nil {
 		client = defaultClient(DefaultTimeout)
@@ -28,11 +30,11 @@ func Revocation(ctx context.Context, leaf, issuer *x509.Certificate, client *htt
 	ocspURLs, crlURLs := httpURLs(leaf.OCSPServer), httpURLs(leaf.CRLDistributionPoints)
 	switch {
 	case len(ocspURLs)+len(crlURLs) == 0 && len(leaf.OCSPServer)+len(leaf.CRLDistributionPoints) > 0:
-		return result(NameRevocation, Unknown, "the certificate names revocation servers cardcheck cannot use (only HTTP is supported)")
+		return result(NameRevocation, Unknown, revNotHTTP.New())
 	case len(ocspURLs)+len(crlURLs) == 0:
-		return result(NameRevocation, Unknown, "the certificate names no OCSP responder or CRL, so its revocation status cannot be checked")
+		return result(NameRevocation, Unknown, revNoServers.New())
 	case issuer == nil:
-		return result(NameRevocation, Unknown, "the CA certificate that issued yours is missing, so its revocation status cannot be checked")
+		return result(NameRevocation, Unknown, revNoIssuer.New())
 	}
 	var answers []Check
 	for _, u := range ocspURLs {
@@ -87,22 +89,22 @@ func best(answers []Check) Check {
 
 // reasonWords are the CRLReason codes of RFC 5280 §5.3.1, which OCSP
 // shares (RFC 6960 §4.2.1).
-var reasonWords = map[int]string{
-	0:  "no reason given",
-	1:  "key compromise",
-	2:  "CA compromise",
-	3:  "affiliation changed",
-	4:  "superseded",
-	5:  "cessation of operation",
-	6:  "certificate on hold",
-	8:  "removed from CRL",
-	9:  "privilege withdrawn",
-	10: "attribute authority compromise",
+var reasonWords = map[int]*msg.Def{
+	0:  msg.Define("certcheck.reason.unspecified", "no reason given"),
+	1:  msg.Define("certcheck.reason.key_compromise", "key compromise"),
+	2:  msg.Define("certcheck.reason.ca_compromise", "CA compromise"),
+	3:  msg.Define("certcheck.reason.affiliation_changed", "affiliation changed"),
+	4:  msg.Define("certcheck.reason.superseded", "superseded"),
+	5:  msg.Define("certcheck.reason.cessation_of_operation", "cessation of operation"),
+	6:  msg.Define("certcheck.reason.certificate_hold", "certificate on hold"),
+	8:  msg.Define("certcheck.reason.remove_from_crl", "removed from CRL"),
+	9:  msg.Define("certcheck.reason.privilege_withdrawn", "privilege withdrawn"),
+	10: msg.Define("certcheck.reason.aa_compromise", "attribute authority compromise"),
 }
 
-func reason(code int) string {
+func reason(code int) msg.Msg {
 	if w, ok := reasonWords[code]; ok {
-		return w
+		return w.New()
 	}
-	return "reason code " + strconv.Itoa(code)
+	return revReasonCode.New("Code", strconv.Itoa(code))
 }

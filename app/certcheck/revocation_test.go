@@ -7,8 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cardcheck/cardcheck/app/pki"
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/cardcheck/cardcheck/app/pki"
 )
 
 // crlServer serves CRLs of p.inter: /good.crl lists nothing, /revoked.crl

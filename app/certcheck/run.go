@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"net/http"
 	"time"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // DefaultTimeout bounds all network fetches of one Run together when
@@ -69,7 +71,7 @@ func defaultClient(timeout time.Duration) *http.Client {
 func Run(ctx context.Context, in Input) []Check {
 	in = in.withDefaults()
 	if in.Leaf == nil {
-		return skippedAll("no certificate was chosen")
+		return skippedAll(noCertificate.New())
 	}
 	budget := in.Timeout
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < budget {
@@ -89,11 +91,11 @@ func Run(ctx context.Context, in Input) []Check {
 	}
 }
 
-func skippedAll(why string) []Check {
+func skippedAll(why msg.Msg) []Check {
 	names := []string{NameKeyPossession, NameValidity, NameChain, NameRevocation, NameKeyUsage, NameAcceptableCA}
 	out := make([]Check, len(names))
 	for i, n := range names {
-		out[i] = result(n, Skipped, "%s", why)
+		out[i] = result(n, Skipped, why)
 	}
 	return out
 }

@@ -10,8 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cardcheck/cardcheck/app/pki"
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/cardcheck/cardcheck/app/pki"
 )
 
 var order = []string{NameKeyPossession, NameValidity, NameChain, NameRevocation, NameKeyUsage, NameAcceptableCA}

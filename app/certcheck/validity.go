@@ -2,8 +2,9 @@ package certcheck
 
 import (
 	"crypto/x509"
-	"fmt"
 	"time"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // RenewWarning is how close to its end a certificate's validity must be
@@ -16,20 +17,17 @@ const day = 24 * time.Hour
 // Validity checks the leaf's validity period at now.
 func Validity(leaf *x509.Certificate, now time.Time) Check {
 	if leaf == nil {
-		return result(NameValidity, Skipped, "no certificate was chosen")
+		return result(NameValidity, Skipped, noCertificate.New())
 	}
 	switch left := leaf.NotAfter.Sub(now); {
 	case now.Before(leaf.NotBefore):
-		return result(NameValidity, Fail, "the certificate is not valid until %s (%s from now); check the computer's clock or wait",
-			date(leaf.NotBefore), span(leaf.NotBefore.Sub(now)))
+		return result(NameValidity, Fail, valNotYet.New("Date", date(leaf.NotBefore), "Span", span(leaf.NotBefore.Sub(now))))
 	case left < 0:
-		return result(NameValidity, Fail, "the certificate expired %s ago (on %s); it needs to be renewed",
-			span(-left), date(leaf.NotAfter))
+		return result(NameValidity, Fail, valExpired.New("Span", span(-left), "Date", date(leaf.NotAfter)))
 	case left < RenewWarning:
-		return result(NameValidity, Warn, "the certificate expires in %s (on %s); ask for a new one soon",
-			span(left), date(leaf.NotAfter))
+		return result(NameValidity, Warn, valExpiring.New("Span", span(left), "Date", date(leaf.NotAfter)))
 	}
-	return result(NameValidity, Pass, "the certificate is valid until %s", date(leaf.NotAfter))
+	return result(NameValidity, Pass, valValid.New("Date", date(leaf.NotAfter)))
 }
 
 // date formats a certificate time the way people read it; certificates
@@ -39,18 +37,14 @@ func date(t time.Time) string {
 }
 
 // span says how long d is in whole days, or hours and minutes below a day.
-func span(d time.Duration) string {
+func span(d time.Duration) msg.Msg {
 	switch {
-	case d >= 2*day:
-		return fmt.Sprintf("%d days", int(d/day))
 	case d >= day:
-		return "1 day"
-	case d >= 2*time.Hour:
-		return fmt.Sprintf("%d hours", int(d/time.Hour))
+		return spanDays.New("Count", int(d/day))
 	case d >= time.Hour:
-		return "1 hour"
+		return spanHours.New("Count", int(d/time.Hour))
 	case d >= 2*time.Minute:
-		return fmt.Sprintf("%d minutes", int(d/time.Minute))
+		return spanMinutes.New("Count", int(d/time.Minute))
 	}
-	return "a moment"
+	return spanMoment.New()
 }

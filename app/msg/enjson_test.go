@@ -8,11 +8,13 @@ import (
 	"testing"
 
 	"github.com/cardcheck/cardcheck/app/msg"
-)
 
-// The packages that define messages, so that their catalog entries are
-// registered in this test binary.
-var _ = []any{}
+	// The packages that define messages, so that their catalog entries
+	// are registered in this test binary.
+	_ "github.com/cardcheck/cardcheck/app/certcheck"
+	_ "github.com/cardcheck/cardcheck/app/probe"
+	_ "github.com/cardcheck/cardcheck/app/tlstrace"
+)
 
 // TestEnglishFileHasTheCatalog checks that assets/translations/en.json
 // holds every catalog entry with its English template: a message without

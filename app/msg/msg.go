@@ -144,7 +144,11 @@ func (d *Def) New(pairs ...any) Msg {
 		m.Args = make(map[string]any, len(pairs)/2)
 	}
 	for i := 0; i+1 < len(pairs); i += 2 {
-		m.Args[pairs[i].(string)] = pairs[i+1]
+		v := pairs[i+1]
+		if sub, ok := v.(Msg); ok && sub.IsZero() {
+			v = "" // a part left out, "" in every language
+		}
+		m.Args[pairs[i].(string)] = v
 	}
 	if testing.Testing() {
 		if err := d.check(m, len(pairs)); err != nil {
@@ -289,4 +293,17 @@ func (d *Def) JSONValue() any {
 		return map[string]any{"one": d.One, "other": d.Other}
 	}
 	return d.Other
+}
+
+// plain carries words made outside the catalog (an operating system's or
+// a library's error text) as a message; they are shown as they are.
+var plain = Define("text", "{{.Text}}")
+
+// Text is a message of words that have no catalog entry of their own
+// (a Go error's text, a name): every language shows them unchanged.
+func Text(s string) Msg {
+	if s == "" {
+		return Msg{}
+	}
+	return plain.New("Text", s)
 }

@@ -90,6 +90,9 @@ func TestDuplicatePanics(t *testing.T) {
 func TestCatalogSortedWithNames(t *testing.T) {
 	var ids []string
 	for _, d := range Catalog() {
+		if !strings.HasPrefix(d.ID, "test.") {
+			continue // the external test links the packages that define the rest
+		}
 		ids = append(ids, d.ID)
 		if d.ID == testDays.ID && strings.Join(d.Names, ",") != "Count" {
 			t.Errorf("names %v", d.Names)

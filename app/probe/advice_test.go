@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // Every advice entry has a code beside it, in the same order, so a front
@@ -80,7 +81,7 @@ func TestAdviceHasCodes(t *testing.T) {
 
 func TestFailureHasAdviceCodes(t *testing.T) {
 	for _, kind := range []string{"pin-incorrect", "pin-locked", "pin-final-try", "token-removed", "network", "timeout", "protocol"} {
-		res := Failure("https://x/", kind, "m")
+		res := Failure("https://x/", kind, msg.Text("m"))
 		if res.AdviceCodes == nil || len(res.AdviceCodes) != len(res.Advice) {
 			t.Errorf("%s: codes %q, advice %q", kind, res.AdviceCodes, res.Advice)
 		}
@@ -94,7 +95,7 @@ func TestAdviceFlagMatchesTheTexts(t *testing.T) {
 	for name := range causes {
 		all = append(all, adviceFor(name)...)
 	}
-	all = append(all, phaAdvice...)
+	all = append(all, phaAdvice()...)
 	for _, code := range []string{"no_certificate", "certificate_error", "closed"} {
 		all = append(all, adviceFor(code)...)
 	}
@@ -113,13 +114,19 @@ func TestAdviceFlagMatchesTheTexts(t *testing.T) {
 	for _, res := range results {
 		(&run{res: &res}).explain()
 		for i := range res.Advice {
-			all = append(all, advice{res.AdviceCodes[i], res.Advice[i]})
+			all = append(all, advice{res.AdviceCodes[i], res.AdviceMsgs[i]})
+			if msg.English(res.AdviceMsgs[i]) != res.Advice[i] {
+				t.Errorf("advice %d: %q is not the English of its message", i, res.Advice[i])
+			}
 		}
 	}
 	for _, a := range all {
-		flag := AdviceFlag(a.code)
-		if strings.Contains(a.text, "--") != (flag != "") || flag != "" && !strings.Contains(a.text, flag) {
-			t.Errorf("%s: AdviceFlag %q for %q", a.code, flag, a.text)
+		flag, text := AdviceFlag(a.code), msg.English(a.text)
+		if err := msg.Check(a.text); err != nil {
+			t.Error(err)
+		}
+		if strings.Contains(text, "--") != (flag != "") || flag != "" && !strings.Contains(text, flag) {
+			t.Errorf("%s: AdviceFlag %q for %q", a.code, flag, text)
 		}
 	}
 }

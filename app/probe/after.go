@@ -10,10 +10,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/config"
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // afterHandshake sends the HTTP request (or, for tls://, waits for the
@@ -34,7 +36,7 @@ func (r *run) afterHandshake(ctx context.Context, conn *tls.Conn) {
 		// answer before we write anything.
 		out := r.waitServer(ctx, conn, r.settleWait(), true, false)
 		if out.err != nil {
-			r.readFailed(ctx, out.err, "waiting for the server after the handshake")
+			r.readFailed(ctx, out.err, doingWaitServer.New())
 			break
 		}
 		r.httpExchange(ctx, conn, out.data)
@@ -60,7 +62,7 @@ func (r *run) httpExchange(ctx context.Context, conn *tls.Conn, pending []byte) 
 	req := fmt.Sprintf("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: cardcheck/%s\r\nAccept: */*\r\nConnection: close\r\n\r\n",
 		r.target.Path, r.target.URL.Host, config.Version)
 	if _, err := io.WriteString(conn, req); err != nil {
-		r.readFailed(ctx, err, "sending the HTTP request")
+		r.readFailed(ctx, err, doingSend.New())
 		return
 	}
 	br := bufio.NewReader(io.MultiReader(bytes.NewReader(pending), conn))
@@ -71,7 +73,7 @@ func (r *run) httpExchange(ctx context.Context, conn *tls.Conn, pending []byte) 
 		return
 	}
 	if err != nil {
-		r.readFailed(ctx, err, "waiting for the HTTP answer")
+		r.readFailed(ctx, err, doingAnswer.New())
 		return
 	}
 	var body []byte
@@ -88,12 +90,12 @@ func (r *run) httpExchange(ctx context.Context, conn *tls.Conn, pending []byte) 
 // headTooLarge ends a test whose server sent an answer beyond the bounds:
 // no verdict on the card can be read from it.
 func (r *run) headTooLarge(he *headError) {
-	r.fail(KindProtocol, "The server sent "+he.Error()+" in its answer, more than any web server sends; cardcheck stopped reading. The answer says nothing about your card.")
+	r.fail(KindProtocol, errHTTPHeadTooLarge.New("Limit", he.Error()))
 	r.res.CauseCode = CauseHTTPHeadTooLarge
 	if he.lines {
 		r.res.CauseCode = CauseHTTPTooManyHeaders
 	}
-	r.res.Cause = "The server's HTTP answer broke cardcheck's limits (" + he.Error() + ")."
+	r.cause(causeHTTPHeadLimits.New("Limit", he.Error()))
 }
 
 // serviceWait follows a tls:// handshake. A TLS 1.3 server reports a
@@ -117,13 +119,13 @@ func (r *run) serviceWait(ctx context.Context, conn *tls.Conn) {
 	}
 	switch {
 	case len(out.data) > 0:
-		r.note("The service sent data after the handshake.")
+		r.note(noteServiceData.New())
 	case out.timedOut && late && !r.ticketed():
-		r.note(fmt.Sprintf("No alert came within %v after the handshake (--late-alert-wait), and the service kept the connection open.", r.opt.LateAlertWait))
+		r.note(noteNoLateAlert.New("Wait", r.opt.LateAlertWait.String()))
 	case out.timedOut:
-		r.note("The service kept the connection open after the handshake.")
+		r.note(noteServiceOpen.New())
 	default:
-		r.readFailed(ctx, out.err, "waiting for the service after the handshake")
+		r.readFailed(ctx, out.err, doingWait.New())
 	}
 }
 
@@ -246,7 +248,7 @@ func (r *run) graceWait() time.Duration {
 func clamp(d, lo, hi time.Duration) time.Duration { return max(lo, min(d, hi)) }
 
 // readFailed classifies an error after the handshake.
-func (r *run) readFailed(ctx context.Context, err error, doing string) {
+func (r *run) readFailed(ctx context.Context, err error, doing msg.Msg) {
 	requested, _, _, _ := r.state()
 	if r.preflight && errors.Is(err, errPreflightStop) {
 		return // the server asked for the certificate by renegotiation
@@ -256,7 +258,7 @@ func (r *run) readFailed(ctx context.Context, err error, doing string) {
 			r.mu.Lock()
 			r.refusedAfterRequest = true
 			r.mu.Unlock()
-			r.fail(KindProtocol, fmt.Sprintf("The server ended the connection with the alert %q without asking for a certificate: %s", a.Name, alertMeaning(a.Name)))
+			r.fail(KindProtocol, errAlertWithoutAsk.New("Alert", strconv.Quote(a.Name), "Meaning", alertMeaning(a.Name)))
 			return
 		}
 		r.rejectedBy(a)
@@ -269,7 +271,7 @@ func (r *run) readFailed(ctx context.Context, err error, doing string) {
 		r.closedAfterHandshake()
 		return
 	}
-	r.fail(KindProtocol, fmt.Sprintf("The connection failed while %s: %v", doing, err))
+	r.fail(KindProtocol, errConnFailed.New("Doing", doing, "Reason", err.Error()))
 }
 
 // closedAfterHandshake explains a close without an alert after the
@@ -283,10 +285,10 @@ func (r *run) closedAfterHandshake() {
 		r.refusedAfterRequest = true
 		r.mu.Unlock()
 		if r.target.IsHTTP {
-			r.fail(KindProtocol, "The server closed the connection without an answer and without asking for a certificate.")
+			r.fail(KindProtocol, errClosedNoAnswer.New())
 			return
 		}
-		r.note("The service closed the connection after the handshake.")
+		r.note(noteServiceClosed.New())
 		r.res.Verdict = NotRequested
 		return
 	}
@@ -294,14 +296,14 @@ func (r *run) closedAfterHandshake() {
 	switch {
 	case !sent || known && !accepted:
 		r.res.Verdict, r.res.CauseCode = Rejected, "closed"
-		r.res.Cause = "The server closed the connection after receiving your certificate, without saying why."
+		r.cause(causeClosed.New())
 	case known:
 		r.res.Verdict, r.res.CauseCode = Accepted, CauseServiceClosed
-		r.res.Cause = "The server's TLS layer accepted your certificate, then the service closed the connection without an answer (the service behind it may be down or may have refused you)."
+		r.cause(causeServiceClosed.New())
 	default:
-		r.res.Verdict, r.res.CauseCode = Failed, CauseClosedUnclear
-		r.res.Error = &ErrorInfo{Kind: string(KindProtocol), Message: "The server closed the connection after receiving your certificate, without saying why."}
-		r.res.Cause = "Either the server refused your certificate without sending an alert, or it accepted it and the service behind it then closed the connection. This TLS 1.3 server sends no session ticket, which would have told the two apart; its log says which."
+		r.fail(KindProtocol, causeClosed.New())
+		r.res.CauseCode = CauseClosedUnclear
+		r.cause(causeClosedUnclear.New())
 	}
 }
 

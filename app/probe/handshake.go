@@ -157,7 +157,7 @@ func (r *run) recordTLS(conn *tls.Conn) {
 		}
 	}
 	if len(certs) > maxServerChain {
-		r.note(fmt.Sprintf("The server sent %d certificates; the first %d are listed.", len(certs), maxServerChain))
+		r.note(noteChainCut.New("Count", len(certs), "Shown", maxServerChain))
 		certs = certs[:maxServerChain]
 	}
 	for _, c := range certs {

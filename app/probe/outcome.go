@@ -8,49 +8,51 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 	"github.com/cardcheck/cardcheck/token"
 )
 
 // dialFailed explains why no TCP connection was made.
 func (r *run) dialFailed(ctx context.Context, err error) {
-	if r.ctxFailed(ctx, err, "connecting") {
+	if r.ctxFailed(ctx, err, doingConnect.New()) {
 		return
 	}
 	var dnsErr *net.DNSError
 	var pe *proxyHeadError
 	switch {
 	case errors.As(err, &pe):
-		r.fail(KindNetwork, "The server was not reached: "+pe.Error()+".")
+		r.fail(KindNetwork, errNotReached.New("Reason", pe.Error()))
 		r.res.CauseCode = CauseProxyHeadTooLarge
 		if pe.head.lines {
 			r.res.CauseCode = CauseProxyTooManyLines
 		}
-		r.res.Cause = "The HTTP proxy's answer broke cardcheck's limits (" + pe.head.Error() + ")."
+		r.cause(causeProxyLimits.New("Limit", pe.head.Error()))
 	case errors.As(err, &dnsErr):
 		r.dialFinding = FindingUnknownHost
-		r.fail(KindNetwork, fmt.Sprintf("The host name %q could not be found (DNS). Check the address for typing mistakes.", r.target.Host))
+		r.fail(KindNetwork, errUnknownHost.New("Host", strconv.Quote(r.target.Host)))
 	case errors.Is(err, syscall.ECONNREFUSED):
 		r.dialFinding = FindingRefused
-		r.fail(KindNetwork, fmt.Sprintf("Nothing is listening on %s (connection refused). Check the address and the port, and that the server is running.", r.target.Addr()))
+		r.fail(KindNetwork, errRefused.New("Address", r.target.Addr()))
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
 		r.dialFinding = FindingUnreachable
-		r.fail(KindNetwork, fmt.Sprintf("%s cannot be reached from this computer (no route). Check the network connection or VPN.", r.target.Host))
+		r.fail(KindNetwork, errUnreachable.New("Host", r.target.Host))
 	default:
-		r.fail(KindNetwork, fmt.Sprintf("Could not connect to %s: %v", r.target.Addr(), err))
+		r.fail(KindNetwork, errConnect.New("Address", r.target.Addr(), "Reason", err.Error()))
 	}
 }
 
 // ctxFailed handles cancellation and time-outs of the whole test.
-func (r *run) ctxFailed(ctx context.Context, err error, doing string) bool {
+func (r *run) ctxFailed(ctx context.Context, err error, doing msg.Msg) bool {
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
-		r.fail(KindCanceled, "The test was canceled.")
+		r.fail(KindCanceled, errCanceled.New())
 	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
-		r.fail(KindTimeout, fmt.Sprintf("The server did not answer in time while %s (time limit %v).", doing, r.opt.Timeout))
+		r.fail(KindTimeout, errTimeout.New("Doing", doing, "Limit", r.opt.Timeout.String()))
 	default:
 		return false
 	}
@@ -72,25 +74,23 @@ func (r *run) handshakeFailed(ctx context.Context, err error) {
 	case errors.Is(err, errServerUntrusted):
 		r.res.Verdict = ServerUntrusted
 	case token.KindOf(err) != "":
-		r.fail(ErrorKind(token.KindOf(err)), "The card could not sign: "+tokenMessage(err))
+		r.fail(ErrorKind(token.KindOf(err)), errCardSign.New("Reason", tokenMessage(err)))
 	case mismatch != nil:
-		r.fail(KindProtocol, fmt.Sprintf("The card cannot sign with any algorithm the server accepts (server: %s; card: %s).",
-			schemeList(mismatch), schemeList(r.cred.Card.SignatureSchemes())))
+		r.fail(KindProtocol, errNoCommonScheme.New("Server", schemeList(mismatch), "Card", schemeList(r.cred.Card.SignatureSchemes())))
 	case alert != nil && requested:
 		r.rejectedBy(alert)
 	case alert != nil:
-		r.fail(KindProtocol, fmt.Sprintf("The server ended the handshake with the alert %q before asking for a certificate: %s",
-			alert.Name, alertMeaning(alert.Name)))
-	case r.ctxFailed(ctx, err, "doing the TLS handshake"):
+		r.fail(KindProtocol, errAlertBeforeAsk.New("Alert", strconv.Quote(alert.Name), "Meaning", alertMeaning(alert.Name)))
+	case r.ctxFailed(ctx, err, doingHandshake.New()):
 	case errors.As(err, &rh):
 		r.fail(KindProtocol, notTLSMessage(r.target, rh))
 	case isClosed(err) && sent:
 		r.res.Verdict, r.res.CauseCode = Rejected, "closed"
-		r.res.Cause = "The server closed the connection after receiving your certificate, without saying why."
+		r.cause(causeClosed.New())
 	case isClosed(err):
-		r.fail(KindProtocol, "The server closed the connection during the handshake. It may not speak TLS on this port, or it refused the connection.")
+		r.fail(KindProtocol, errClosedInHS.New())
 	default:
-		r.fail(KindProtocol, "The TLS handshake failed: "+err.Error())
+		r.fail(KindProtocol, errHandshake.New("Reason", err.Error()))
 	}
 }
 
@@ -116,11 +116,11 @@ func isClosed(err error) bool {
 }
 
 // notTLSMessage explains a first record that is not TLS.
-func notTLSMessage(t Target, rh tls.RecordHeaderError) string {
+func notTLSMessage(t Target, rh tls.RecordHeaderError) msg.Msg {
 	if strings.HasPrefix(string(rh.RecordHeader[:]), "HTTP/") {
-		return fmt.Sprintf("%s answered in plain HTTP, not TLS. Check the port (HTTPS is usually 443) and the scheme.", t.Addr())
+		return errPlainHTTP.New("Address", t.Addr())
 	}
-	return fmt.Sprintf("%s does not speak TLS: its first bytes (%q) are not a TLS record.", t.Addr(), string(rh.RecordHeader[:]))
+	return errNotTLS.New("Address", t.Addr(), "Bytes", strconv.Quote(string(rh.RecordHeader[:])))
 }
 
 // serverAlert is the alert the server sent: decoded by the tracer, or, when
@@ -155,7 +155,7 @@ var goAlertCodes = map[string]int{
 // rejectedBy records a rejection by alert.
 func (r *run) rejectedBy(a *tlstrace.Alert) {
 	r.res.Verdict, r.res.CauseCode = Rejected, a.Name
-	r.res.Cause = alertMeaning(a.Name)
+	r.cause(alertMeaning(a.Name))
 }
 
 // recordTLS2 refreshes version and suite after a renegotiation.
@@ -176,14 +176,17 @@ func (r *run) judgeHTTP(status int, body string) {
 		r.res.Verdict = Rejected
 		switch {
 		case strings.Contains(body, "No required SSL certificate was sent") || status == 496:
-			r.res.CauseCode, r.res.Cause = "no_certificate", "The server says no client certificate was sent (HTTP 400)."
+			r.res.CauseCode = "no_certificate"
+			r.cause(causeNoCertificate.New())
 		case strings.Contains(body, "SSL certificate error") || status == 495:
-			r.res.CauseCode, r.res.Cause = "certificate_error", "The server could not verify your certificate (HTTP 400 \"SSL certificate error\"): usually an issuer it does not trust, a revoked or an expired certificate."
+			r.res.CauseCode = "certificate_error"
+			r.cause(causeCertError.New())
 		default:
-			r.res.CauseCode, r.res.Cause = "http_400", "The server answered HTTP 400 Bad Request, which servers such as nginx use for client certificate errors."
+			r.res.CauseCode = "http_400"
+			r.cause(causeHTTP400.New())
 		}
 	case status == 401 || status == 403:
 		r.res.Verdict, r.res.CauseCode = Denied, fmt.Sprintf("http_%d", status)
-		r.res.Cause = "The server accepted your certificate in TLS, but the application does not let you in."
+		r.cause(causeHTTPDenied.New())
 	}
 }

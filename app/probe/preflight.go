@@ -6,12 +6,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
 
@@ -54,12 +54,13 @@ type Candidate struct {
 // Preflight is what the handshake without the card found out: JSON
 // `preflight` of `check --json`.
 type Preflight struct {
-	Finding   string     `json:"finding"`    // one of the Finding* codes
-	NeedsCard bool       `json:"needs_card"` // the test goes on: ask the PIN now
-	Summary   string     `json:"summary"`    // one sentence about the finding
-	Reachable bool       `json:"reachable"`  // a TCP connection was made
-	TLS       TLSInfo    `json:"tls"`
-	Server    ServerInfo `json:"server"`
+	Finding    string     `json:"finding"`     // one of the Finding* codes
+	NeedsCard  bool       `json:"needs_card"`  // the test goes on: ask the PIN now
+	Summary    string     `json:"summary"`     // one sentence about the finding
+	SummaryMsg msg.Msg    `json:"summary_msg"` // Summary as a message
+	Reachable  bool       `json:"reachable"`   // a TCP connection was made
+	TLS        TLSInfo    `json:"tls"`
+	Server     ServerInfo `json:"server"`
 	// CertificateRequested: the server asked for a client certificate,
 	// in the handshake or by renegotiation (RequestedBy).
 	CertificateRequested bool         `json:"certificate_requested"`
@@ -131,8 +132,9 @@ func (r *run) preflightFinding(ctx context.Context) *Preflight {
 	r.mu.Unlock()
 	pf.Server.Verified = serr == nil && len(r.res.Server.Chain) > 0
 	if serr != nil {
-		s := serverErrorText(serr)
-		pf.Server.Error = &s
+		m := serverErrorText(serr)
+		s := msg.English(m)
+		pf.Server.Error, pf.Server.ErrorMsg = &s, m
 	}
 	pf.Server.Chain = r.res.Server.Chain
 	if pf.Server.Chain == nil {
@@ -140,25 +142,27 @@ func (r *run) preflightFinding(ctx context.Context) *Preflight {
 	}
 	switch {
 	case r.res.Verdict == ServerUntrusted:
-		pf.Finding, pf.Summary = FindingServerUntrusted, "The server's own certificate could not be verified: the test stops before the PIN is needed."
+		pf.Finding = FindingServerUntrusted
+		pf.summary(pfServerUntrusted.New())
 	case requested:
 		pf.Finding, pf.NeedsCard = FindingRequested, true
 		pf.Fit = r.fit(mismatch)
-		pf.Summary = r.requestSummary(pf)
+		pf.summary(r.requestSummary(pf))
 		r.res.Verdict, r.res.Error = "", nil
 	case r.postHandshakePattern() && r.opt.TLSVersion == "auto":
 		pf.Finding, pf.NeedsCard = FindingPostHandshakeAuth, true
-		pf.Summary = "Over TLS 1.3 the server asks for no certificate in the handshake and then refuses the request: it wants post-handshake authentication. The test with the card runs over TLS 1.2."
+		pf.summary(pfPHAFallback.New())
 		r.res.Verdict, r.res.Error = "", nil
 	case r.postHandshakePattern():
 		pf.Finding = FindingPostHandshakeAuth
-		pf.Summary = "Over TLS 1.3 the server asks for the certificate only after the request (post-handshake authentication), which cardcheck cannot answer: the card cannot be tested with TLS 1.3."
+		pf.summary(pfPHAFailed.New())
 		r.phaFailed()
 	case r.res.Verdict == Failed:
 		pf.Finding = r.failureFinding()
-		pf.Summary = "The server could not be tested: " + r.res.Error.Message
+		pf.summary(pfFailed.New("Error", r.res.Error.MessageMsg))
 	default:
-		pf.Finding, pf.Summary = FindingNotRequested, "The server did not ask for a client certificate: the card is not needed."
+		pf.Finding = FindingNotRequested
+		pf.summary(pfNotRequested.New())
 	}
 	return pf
 }
@@ -182,14 +186,15 @@ func (r *run) failureFinding() string {
 }
 
 // requestSummary says what the server asks for and whether the card fits.
-func (r *run) requestSummary(pf *Preflight) string {
-	s := "The server asks for a client certificate"
+func (r *run) requestSummary(pf *Preflight) msg.Msg {
+	var issuers, how msg.Msg
 	if cr := pf.CertificateRequest; cr != nil && len(cr.AcceptableCAs) > 0 {
-		s += fmt.Sprintf(" issued by %s", joinNames(cr.AcceptableCAs))
+		issuers = issuedBy(cr.AcceptableCAs)
 	}
 	if pf.RequestedBy == "renegotiation" {
-		s += " (by renegotiation, after the request)"
+		how = pfByReneg.New()
 	}
+	fit := pfMayNotFit.New()
 	fits := true
 	for _, c := range pf.Fit {
 		if c.Status == certcheck.Fail {
@@ -198,14 +203,15 @@ func (r *run) requestSummary(pf *Preflight) string {
 	}
 	switch {
 	case r.cred.Leaf == nil:
-		return s + "."
+		fit = pfNoCard.New()
 	case fits:
-		return s + " — yours fits."
+		fit = pfFits.New()
 	}
-	return s + " — yours may not fit (see the fit checks)."
+	return pfRequest.New("Issuers", issuers, "How", how, "Fit", fit)
 }
 
-func joinNames(names []string) string {
+// issuedBy names the first three acceptable CAs, and how many more.
+func issuedBy(names []string) msg.Msg {
 	const shown = 3
 	q := make([]string, 0, shown)
 	for _, n := range names[:min(shown, len(names))] {
@@ -213,10 +219,13 @@ func joinNames(names []string) string {
 	}
 	s := strings.Join(q, ", ")
 	if len(names) > shown {
-		s += fmt.Sprintf(" and %d more", len(names)-shown)
+		return pfIssuedByMore.New("Names", s, "Count", len(names)-shown)
 	}
-	return s
+	return pfIssuedBy.New("Names", s)
 }
+
+// summary sets the summary, in English and as a message.
+func (pf *Preflight) summary(m msg.Msg) { pf.Summary, pf.SummaryMsg = msg.English(m), m }
 
 // fit compares the certificate and key with the request.
 func (r *run) fit(mismatch []tls.SignatureScheme) []certcheck.Check {
@@ -235,14 +244,13 @@ func (r *run) fit(mismatch []tls.SignatureScheme) []certcheck.Check {
 	r.mu.Unlock()
 	switch {
 	case len(r.cred.Card.SignatureSchemes()) == 0:
-		out = append(out, certcheck.Check{Name: NameSignatureScheme, Status: certcheck.Unknown,
-			Detail: "the token lists no mechanism this key can sign TLS with"})
+		out = append(out, certcheck.NewCheck(NameSignatureScheme, certcheck.Unknown, checkNoMechanism.New()))
 	case mismatch != nil:
-		out = append(out, certcheck.Check{Name: NameSignatureScheme, Status: certcheck.Fail,
-			Detail: fmt.Sprintf("the server accepts %s; the card can sign %s", schemeList(mismatch), schemeList(r.cred.Card.SignatureSchemes()))})
+		out = append(out, certcheck.NewCheck(NameSignatureScheme, certcheck.Fail,
+			checkSchemeMismatch.New("Server", schemeList(mismatch), "Card", schemeList(r.cred.Card.SignatureSchemes()))))
 	case cri != nil:
-		out = append(out, certcheck.Check{Name: NameSignatureScheme, Status: certcheck.Pass,
-			Detail: "the card can sign " + schemeList(common(r.cred.Card.SignatureSchemes(), cri.SignatureSchemes)) + ", which the server accepts"})
+		out = append(out, certcheck.NewCheck(NameSignatureScheme, certcheck.Pass,
+			checkSchemeFits.New("Schemes", schemeList(common(r.cred.Card.SignatureSchemes(), cri.SignatureSchemes)))))
 	}
 	return out
 }

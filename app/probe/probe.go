@@ -22,6 +22,7 @@ import (
 
 	"github.com/cardcheck/cardcheck/app/certcheck"
 	"github.com/cardcheck/cardcheck/app/files"
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
 
@@ -202,10 +203,11 @@ func Run(ctx context.Context, opt Options, cred Credential) *Result {
 	if !r.pha && opt.TLSVersion == "auto" && r.postHandshakePattern() {
 		// RFC 8446 §4.6.2: the server wanted post-handshake authentication,
 		// which Go never offers. TLS 1.2 renegotiation asks the same way.
-		notes := r.res.Notes
+		notes, noteMsgs := r.res.Notes, r.res.NoteMsgs
 		r = newRun(opt, cred, start, "test-tls12")
 		r.pha = true
-		r.res.Notes = append(notes, "Over TLS 1.3 the server did not ask for a certificate in the handshake and then refused the request or closed: the test was repeated over TLS 1.2.")
+		r.res.Notes, r.res.NoteMsgs = notes, noteMsgs
+		r.note(noteRepeatedTLS12.New())
 		r.execute(netCtx)
 	}
 	if !r.pha && r.postHandshakePattern() {
@@ -218,22 +220,22 @@ func Run(ctx context.Context, opt Options, cred Credential) *Result {
 
 func newRun(opt Options, cred Credential, start time.Time, conn string) *run {
 	return &run{opt: opt, cred: cred, start: start, conn: conn, ticketSeen: make(chan struct{}),
-		res: &Result{URL: RedactURL(opt.URL), Advice: []string{}, AdviceCodes: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
+		res: newResult(opt.URL)}
 }
 
 func (r *run) execute(ctx context.Context) {
 	t, err := ParseTarget(r.opt.URL)
 	if err != nil {
-		r.fail(KindNetwork, err.Error())
+		r.fail(KindNetwork, msg.Text(err.Error()))
 		return
 	}
 	r.target = t
 	if t.URL.User != nil {
-		r.note("The user name (and password) in the URL are not sent: cardcheck tests the certificate, and sends no Authorization header.")
+		r.note(noteUserInfo.New())
 	}
-	cfg, err := r.tlsConfig()
-	if err != nil {
-		r.fail(KindProtocol, err.Error())
+	cfg, m := r.tlsConfig()
+	if !m.IsZero() {
+		r.fail(KindProtocol, m)
 		return
 	}
 	if !r.preflight {
@@ -248,7 +250,7 @@ func (r *run) execute(ctx context.Context) {
 		return
 	}
 	if via != "" {
-		r.note("Connected " + via + ".")
+		r.note(noteConnectedVia.New("Via", via))
 	}
 	conn := tls.Client(r.tracer.Wrap(raw), cfg)
 	defer conn.Close()
@@ -270,7 +272,7 @@ func (r *run) execute(ctx context.Context) {
 // (so an untrusted server can be reported and, if asked, passed), the
 // card's certificate offered through GetClientCertificate, and the
 // version policy.
-func (r *run) tlsConfig() (*tls.Config, error) {
+func (r *run) tlsConfig() (*tls.Config, msg.Msg) {
 	cfg := &tls.Config{
 		ServerName:           r.target.ServerName(),
 		InsecureSkipVerify:   true, // verified in verifyServer, reported separately
@@ -296,39 +298,54 @@ func (r *run) tlsConfig() (*tls.Config, error) {
 // applyVersion implements auto / 1.2 / 1.3. TLS 1.3 allows RSA keys only
 // with RSA-PSS (RFC 8446 §4.2.3): a card without CKM_RSA_PKCS_PSS must use
 // TLS 1.2, and auto says why.
-func (r *run) applyVersion(cfg *tls.Config) error {
+func (r *run) applyVersion(cfg *tls.Config) msg.Msg {
 	capable := r.cred.Card == nil || r.cred.Card.TLS13Capable()
 	switch r.opt.TLSVersion {
 	case "1.2":
 		cfg.MaxVersion = tls.VersionTLS12
 	case "1.3":
 		if !capable {
-			return errors.New("TLS 1.3 needs an RSA-PSS signature from an RSA key, and this card cannot make one (its module lacks CKM_RSA_PKCS_PSS). Test with TLS 1.2 (or auto) instead.")
+			return errTLS13NeedsPSS.New()
 		}
 		cfg.MinVersion = tls.VersionTLS13
 	case "auto":
 		switch {
 		case r.pha:
 			cfg.MaxVersion = tls.VersionTLS12
-			r.res.TLS.FallbackReason = "Over TLS 1.3 the server asks for the certificate only after the request (post-handshake authentication), which Go cannot answer, so the test used TLS 1.2, where the server asks by renegotiation."
+			r.fallback(fallbackPHA.New())
 		case !capable:
 			cfg.MaxVersion = tls.VersionTLS12
-			r.res.TLS.FallbackReason = "The card cannot make RSA-PSS signatures (no CKM_RSA_PKCS_PSS), which TLS 1.3 requires for RSA keys, so the test used TLS 1.2."
+			r.fallback(fallbackNoPSS.New())
 		}
 	default:
-		return errors.New("the TLS version must be auto, 1.2 or 1.3")
+		return errBadTLSVersion.New()
 	}
-	return nil
+	return msg.Msg{}
 }
 
-func (r *run) note(s string) { r.res.Notes = append(r.res.Notes, s) }
+// note adds a note, in English and as a message.
+func (r *run) note(m msg.Msg) {
+	r.res.Notes = append(r.res.Notes, msg.English(m))
+	r.res.NoteMsgs = append(r.res.NoteMsgs, m)
+}
+
+// fallback says why the test used another TLS version than asked.
+func (r *run) fallback(m msg.Msg) {
+	r.res.TLS.FallbackReason, r.res.TLS.FallbackReasonMsg = msg.English(m), m
+}
+
+// cause sets the cause, in English and as a message.
+func (r *run) cause(m msg.Msg) { r.res.Cause, r.res.CauseMsg = msg.English(m), m }
+
+// summary sets the summary, in English and as a message.
+func (r *run) summary(m msg.Msg) { r.res.Summary, r.res.SummaryMsg = msg.English(m), m }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // fail ends the test with verdict error.
-func (r *run) fail(kind ErrorKind, msg string) {
+func (r *run) fail(kind ErrorKind, m msg.Msg) {
 	r.res.Verdict = Failed
-	r.res.Error = &ErrorInfo{Kind: string(kind), Message: msg}
+	r.res.Error = &ErrorInfo{Kind: string(kind), Message: msg.English(m), MessageMsg: m}
 }
 
 // maxCAFile bounds a CA file: the system's whole trust store in one PEM
@@ -384,9 +401,8 @@ func (r *run) completeChain(ctx context.Context) {
 	switch {
 	case len(chain) > 1:
 		r.cred.Intermediates = chain[1:]
-		r.note("The issuing CA certificate was downloaded from the certificate's AIA address and sent with it (the card does not carry it).")
+		r.note(noteAIADownloaded.New())
 	case actx.Err() != nil && ctx.Err() == nil:
-		r.note(fmt.Sprintf("The CA's AIA address %s did not answer within %v: the certificate was sent without its issuing CA certificate.",
-			leaf.IssuingCertificateURL[0], secondsText(wait)))
+		r.note(noteAIANoAnswer.New("URL", leaf.IssuingCertificateURL[0], "Wait", secondsText(wait)))
 	}
 }

@@ -3,6 +3,7 @@ package probe
 import (
 	"github.com/cardcheck/cardcheck/app/certcheck"
 	"github.com/cardcheck/cardcheck/app/environment"
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
 
@@ -36,14 +37,21 @@ const (
 //
 // AdviceCodes names each entry of Advice so that a front end can word it
 // its own way: the texts name command-line flags, the GUI its controls.
+//
+// Every sentence is there twice: in English (summary, cause, advice …, the
+// fields scripts read) and as a message, ID and arguments (summary_msg,
+// cause_msg, advice_msgs …), which the GUI renders in its language.
 type Result struct {
 	URL                string            `json:"url"`
 	Verdict            Verdict           `json:"verdict"`
 	Summary            string            `json:"summary"`
+	SummaryMsg         msg.Msg           `json:"summary_msg"`
 	Cause              string            `json:"cause"`
+	CauseMsg           msg.Msg           `json:"cause_msg,omitzero"`
 	CauseCode          string            `json:"cause_code"` // e.g. the alert name "unknown_ca"
 	Advice             []string          `json:"advice"`
 	AdviceCodes        []string          `json:"advice_codes"` // a code per Advice entry, same order: the Advice* constants
+	AdviceMsgs         []msg.Msg         `json:"advice_msgs"`  // a message per Advice entry, same order
 	TLS                TLSInfo           `json:"tls"`
 	ClientCertificate  any               `json:"client_certificate"` // report.Certificate, set by the caller
 	CertificateRequest *CertRequest      `json:"certificate_request"`
@@ -54,7 +62,8 @@ type Result struct {
 	HTTP               *HTTPInfo         `json:"http"`
 	Timings            Timings           `json:"timings"`
 	Error              *ErrorInfo        `json:"error"`
-	Notes              []string          `json:"notes"` // tracer notes, renegotiation, proxy …
+	Notes              []string          `json:"notes"`     // tracer notes, renegotiation, proxy …
+	NoteMsgs           []msg.Msg         `json:"note_msgs"` // a message per note, same order
 	// Preflight is what the handshake without the card found (null when
 	// none ran): its own steps, separate from the test's.
 	Preflight *Preflight `json:"preflight"`
@@ -69,6 +78,8 @@ type TLSInfo struct {
 	Version        string `json:"version"`      // "1.2", "1.3" or "" when no handshake
 	CipherSuite    string `json:"cipher_suite"` // IANA name
 	FallbackReason string `json:"fallback_reason"`
+	// FallbackReasonMsg is FallbackReason as a message.
+	FallbackReasonMsg msg.Msg `json:"fallback_reason_msg,omitzero"`
 }
 
 // CertRequest is the server's CertificateRequest.
@@ -82,6 +93,7 @@ type CertRequest struct {
 type ServerInfo struct {
 	Verified bool        `json:"verified"`
 	Error    *string     `json:"error"`
+	ErrorMsg msg.Msg     `json:"error_msg,omitzero"` // Error as a message
 	Chain    []ChainCert `json:"chain"`
 }
 
@@ -112,6 +124,13 @@ type Timings struct {
 
 // ErrorInfo says why a test could not be completed.
 type ErrorInfo struct {
-	Kind    string `json:"kind"`
-	Message string `json:"message"`
+	Kind       string  `json:"kind"`
+	Message    string  `json:"message"`
+	MessageMsg msg.Msg `json:"message_msg"` // Message as a message
+}
+
+// newResult is an empty result for url, its lists empty rather than null.
+func newResult(url string) *Result {
+	return &Result{URL: RedactURL(url), Advice: []string{}, AdviceCodes: []string{}, AdviceMsgs: []msg.Msg{},
+		Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}, NoteMsgs: []msg.Msg{}}
 }

@@ -3,6 +3,8 @@ package probe
 import (
 	"strings"
 	"testing"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 func TestRedactURL(t *testing.T) {
@@ -24,7 +26,7 @@ func TestRedactURL(t *testing.T) {
 			t.Errorf("ParseTarget(%q) = %v", raw, err)
 		}
 	}
-	res := Failure("https://alice:s3cret@server.example/", string(KindNetwork), "x")
+	res := Failure("https://alice:s3cret@server.example/", string(KindNetwork), msg.Text("x"))
 	if strings.Contains(res.URL, "s3cret") {
 		t.Errorf("Failure kept the password: %q", res.URL)
 	}

@@ -3,45 +3,51 @@ package probe
 import (
 	"crypto/x509"
 	"errors"
-	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // causes maps TLS alert names (the IANA registry names, RFC 8446 §6) to
 // what they mean for the person holding the card, and what to do (with the
 // advice's code, see AdviceCodes). Advice names command-line flags; the
 // GUI words it by code.
-var causes = map[string]struct{ meaning, code, advice string }{
-	"unknown_ca": {"The server does not trust the CA that issued your certificate.", AdviceCheckAcceptableCAs,
-		"Check that you picked the right certificate for this service; ask its administrators which CAs they accept (see \"Acceptable CAs\")."},
-	"bad_certificate": {"The server rejected your certificate as bad: often an issuer it does not trust, a missing intermediate certificate, or a signature it could not verify.", AdviceInstallIntermediate,
-		"Compare your certificate's issuer with the server's acceptable CAs, and ask the administrators to install the intermediate CA."},
-	"certificate_revoked": {"Your certificate has been revoked by its issuer.", AdviceNewCertificate,
-		"Contact your helpdesk or the card issuer for a new certificate."},
-	"certificate_expired": {"The server says your certificate has expired (or is not valid yet).", AdviceRenewCertificate,
-		"Renew the certificate with your card issuer; check this computer's date and time too."},
-	"certificate_unknown": {"The server could not use your certificate for an unspecified reason.", AdviceAskServerLog,
-		"Ask the service's administrators to look in the server log for the reason."},
-	"unsupported_certificate": {"The server does not accept this kind of certificate (its key type or intended use).", AdviceUseClientAuthCert,
-		"Use a certificate meant for client authentication (TLS client EKU) with a key type the server supports."},
-	"certificate_required": {"The server requires a client certificate, and none was sent.", AdvicePickCertificate,
-		"Pick a certificate on the card and make sure its key is present; if one was chosen, the server may have ignored it because of its issuer."},
-	"handshake_failure": {"The server ended the handshake (handshake_failure); with client certificates this usually means the certificate was missing or refused.", AdviceCheckIssuerSent,
-		"Check the certificate's issuer against the server's acceptable CAs, and that a certificate was actually sent."},
-	"decrypt_error": {"The server could not verify the signature your card made (decrypt_error).", AdviceTryTLS12Signature,
-		"The key on the card may not match the certificate, or the server mishandles this signature algorithm: try TLS 1.2 (--tls 1.2)."},
-	"access_denied": {"The server recognized your certificate but denies you access.", AdviceAskAccess,
-		"Your card works; ask the administrators to grant your certificate or account access."},
-	"insufficient_security": {"The server requires stronger security than was offered.", AdviceAskTLSSettings,
-		"Ask the administrators which TLS settings the service needs."},
-	"protocol_version": {"The server and cardcheck have no TLS version in common.", AdviceTryOtherTLSVersion,
-		"Try another TLS version (--tls 1.2 or --tls 1.3)."},
-	"illegal_parameter": {"The server found a message from this side malformed (illegal_parameter).", AdviceTryTLS12Report,
-		"Try TLS 1.2 (--tls 1.2); report this to the service's administrators."},
-	"internal_error": {"The server had an internal error during the handshake.", AdviceAskServerLog,
-		"Ask the service's administrators to check the server log."},
-	"no_renegotiation": {"The server refused renegotiation.", AdviceAskRenegotiation,
-		"Ask the administrators how the service requests client certificates."},
+var causes = map[string]struct {
+	meaning *msg.Def
+	code    string
+	advice  *msg.Def
+}{
+	"unknown_ca": {msg.Define("probe.alert.unknown_ca", "The server does not trust the CA that issued your certificate."), AdviceCheckAcceptableCAs,
+		msg.Define("probe.advice.alert.unknown_ca", "Check that you picked the right certificate for this service; ask its administrators which CAs they accept (see \"Acceptable CAs\").")},
+	"bad_certificate": {msg.Define("probe.alert.bad_certificate", "The server rejected your certificate as bad: often an issuer it does not trust, a missing intermediate certificate, or a signature it could not verify."), AdviceInstallIntermediate,
+		msg.Define("probe.advice.alert.bad_certificate", "Compare your certificate's issuer with the server's acceptable CAs, and ask the administrators to install the intermediate CA.")},
+	"certificate_revoked": {msg.Define("probe.alert.certificate_revoked", "Your certificate has been revoked by its issuer."), AdviceNewCertificate,
+		msg.Define("probe.advice.alert.certificate_revoked", "Contact your helpdesk or the card issuer for a new certificate.")},
+	"certificate_expired": {msg.Define("probe.alert.certificate_expired", "The server says your certificate has expired (or is not valid yet)."), AdviceRenewCertificate,
+		msg.Define("probe.advice.alert.certificate_expired", "Renew the certificate with your card issuer; check this computer's date and time too.")},
+	"certificate_unknown": {msg.Define("probe.alert.certificate_unknown", "The server could not use your certificate for an unspecified reason."), AdviceAskServerLog,
+		msg.Define("probe.advice.alert.certificate_unknown", "Ask the service's administrators to look in the server log for the reason.")},
+	"unsupported_certificate": {msg.Define("probe.alert.unsupported_certificate", "The server does not accept this kind of certificate (its key type or intended use)."), AdviceUseClientAuthCert,
+		msg.Define("probe.advice.alert.unsupported_certificate", "Use a certificate meant for client authentication (TLS client EKU) with a key type the server supports.")},
+	"certificate_required": {msg.Define("probe.alert.certificate_required", "The server requires a client certificate, and none was sent."), AdvicePickCertificate,
+		msg.Define("probe.advice.alert.certificate_required", "Pick a certificate on the card and make sure its key is present; if one was chosen, the server may have ignored it because of its issuer.")},
+	"handshake_failure": {msg.Define("probe.alert.handshake_failure", "The server ended the handshake (handshake_failure); with client certificates this usually means the certificate was missing or refused."), AdviceCheckIssuerSent,
+		msg.Define("probe.advice.alert.handshake_failure", "Check the certificate's issuer against the server's acceptable CAs, and that a certificate was actually sent.")},
+	"decrypt_error": {msg.Define("probe.alert.decrypt_error", "The server could not verify the signature your card made (decrypt_error)."), AdviceTryTLS12Signature,
+		msg.Define("probe.advice.alert.decrypt_error", "The key on the card may not match the certificate, or the server mishandles this signature algorithm: try TLS 1.2 (--tls 1.2).")},
+	"access_denied": {msg.Define("probe.alert.access_denied", "The server recognized your certificate but denies you access."), AdviceAskAccess,
+		msg.Define("probe.advice.alert.access_denied", "Your card works; ask the administrators to grant your certificate or account access.")},
+	"insufficient_security": {msg.Define("probe.alert.insufficient_security", "The server requires stronger security than was offered."), AdviceAskTLSSettings,
+		msg.Define("probe.advice.alert.insufficient_security", "Ask the administrators which TLS settings the service needs.")},
+	"protocol_version": {msg.Define("probe.alert.protocol_version", "The server and cardcheck have no TLS version in common."), AdviceTryOtherTLSVersion,
+		msg.Define("probe.advice.alert.protocol_version", "Try another TLS version (--tls 1.2 or --tls 1.3).")},
+	"illegal_parameter": {msg.Define("probe.alert.illegal_parameter", "The server found a message from this side malformed (illegal_parameter)."), AdviceTryTLS12Report,
+		msg.Define("probe.advice.alert.illegal_parameter", "Try TLS 1.2 (--tls 1.2); report this to the service's administrators.")},
+	"internal_error": {msg.Define("probe.alert.internal_error", "The server had an internal error during the handshake."), AdviceAskServerLog,
+		msg.Define("probe.advice.alert.internal_error", "Ask the service's administrators to check the server log.")},
+	"no_renegotiation": {msg.Define("probe.alert.no_renegotiation", "The server refused renegotiation."), AdviceAskRenegotiation,
+		msg.Define("probe.advice.alert.no_renegotiation", "Ask the administrators how the service requests client certificates.")},
 }
 
 // Advice codes: Result.AdviceCodes[i] names Result.Advice[i]. They are
@@ -121,46 +127,76 @@ func AdviceFlag(code string) string {
 }
 
 // advice is one entry of Result.Advice with its code.
-type advice struct{ code, text string }
+type advice struct {
+	code string
+	text msg.Msg
+}
+
+// alertAdvice is the advice for a rejection by the alert name.
+func alertAdvice(name string) advice {
+	c := causes[name]
+	return advice{c.code, c.advice.New()}
+}
 
 // alertMeaning explains an alert name; unknown names are quoted as they are.
-func alertMeaning(name string) string {
+func alertMeaning(name string) msg.Msg {
 	if c, ok := causes[name]; ok {
-		return c.meaning
+		return c.meaning.New()
 	}
-	return fmt.Sprintf("The server sent the TLS alert %q.", name)
+	return causeUnknownAlert.New("Alert", strconv.Quote(name))
 }
+
+var (
+	adviceSeeChecks      = msg.Define("probe.advice.see_local_checks", "Look at the local checks below: they usually show which of issuer, validity or revocation the server objects to.")
+	adviceErrorLog       = msg.Define("probe.advice.ask_server_error_log", "Ask the service's administrators for the reason in the server's error log.")
+	adviceLogAndCAs      = msg.Define("probe.advice.ask_server_log_and_cas", "Ask the service's administrators for the reason in the server's log; compare your issuer with the acceptable CAs.")
+	adviceRetypePIN      = msg.Define("probe.advice.retype_pin", "Type the PIN again carefully. cardcheck never retries a wrong PIN by itself.")
+	adviceUnblockPIN     = msg.Define("probe.advice.unblock_pin", "Contact your helpdesk to unblock the card with the PUK or an administrator PIN.")
+	adviceFinalTry       = msg.Define("probe.advice.confirm_final_try", "One more wrong PIN locks the card. Make sure of the PIN, then confirm the final try explicitly with --final-try.")
+	adviceInsertCard     = msg.Define("probe.advice.insert_card", "Insert the card (firmly) and try again.")
+	adviceReachable      = msg.Define("probe.advice.check_reachable", "Check that the server is reachable from this network (VPN, proxy, firewall), or allow more time with --timeout (e.g. --timeout 60s).")
+	adviceNetwork        = msg.Define("probe.advice.check_network", "Check the address, your network connection, VPN and proxy settings.")
+	adviceAskAccess      = msg.Define("probe.advice.ask_access", "Your card is fine. Ask the service's administrators to grant your account access.")
+	adviceCheckURL       = msg.Define("probe.advice.check_url", "Check the address: the service may use a different URL or port for smart-card login.")
+	adviceNotSetUp       = msg.Define("probe.advice.server_not_set_up", "If this is the right address, the server is not set up for certificate login.")
+	adviceGiveCA         = msg.Define("probe.advice.give_server_ca", "If this is a test or internal server, give its CA certificate with --ca FILE.")
+	adviceContinue       = msg.Define("probe.advice.continue_untrusted", "To test your card anyway, run again with --continue-untrusted; the report will still mark the server as untrusted.")
+	adviceAskWhichClose  = msg.Define("probe.advice.ask_which_close", "Ask the service's administrators which it was: the server's log names the reason.")
+	adviceTestTLS12PHA   = msg.Define("probe.advice.test_post_handshake_tls12", "Test with --tls auto or --tls 1.2: over TLS 1.2 the server asks by renegotiation.")
+	adviceServiceClosed  = msg.Define("probe.advice.ask_why_service_closed", "The card works at the TLS level. Ask the service's administrators why the service behind the TLS server closed (it may be down).")
+	adviceUntrustedNote  = msg.Define("probe.advice.server_untrusted_note", "Note: the server's own certificate is not trusted ({{.Reason}}).")
+	adviceLocalCheck     = msg.Define("probe.advice.local_check", "Local check \"{{.Check}}\": {{.Detail}}")
+	adviceUncheckedCheck = msg.Define("probe.advice.unchecked_local_check", "The local {{.Check}} check failed ({{.Detail}}), yet this server accepted the certificate: it does not check this; {{.Where}}. {{.Advice}}")
+)
 
 // adviceFor returns what to do about a rejection cause.
 func adviceFor(code string) []advice {
-	if c, ok := causes[code]; ok {
-		return []advice{{c.code, c.advice}}
+	if _, ok := causes[code]; ok {
+		return []advice{alertAdvice(code)}
 	}
 	switch code {
 	case "no_certificate":
-		c := causes["certificate_required"]
-		return []advice{{c.code, c.advice}}
+		return []advice{alertAdvice("certificate_required")}
 	case "certificate_error", "http_400":
-		return []advice{{AdviceSeeLocalChecks, "Look at the local checks below: they usually show which of issuer, validity or revocation the server objects to."},
-			{AdviceAskServerLog, "Ask the service's administrators for the reason in the server's error log."}}
+		return []advice{{AdviceSeeLocalChecks, adviceSeeChecks.New()}, {AdviceAskServerLog, adviceErrorLog.New()}}
 	case "closed":
-		return []advice{{AdviceAskServerLogAndCAs, "Ask the service's administrators for the reason in the server's log; compare your issuer with the acceptable CAs."}}
+		return []advice{{AdviceAskServerLogAndCAs, adviceLogAndCAs.New()}}
 	}
 	return nil
 }
 
 // serverErrorText explains a failed server verification in plain words.
-func serverErrorText(err error) string {
+func serverErrorText(err error) msg.Msg {
 	var ua x509.UnknownAuthorityError
 	var hn x509.HostnameError
 	var ci x509.CertificateInvalidError
 	switch {
 	case errors.As(err, &ua):
-		return "the server's certificate was issued by a CA this computer does not trust"
+		return serverNotTrustedCA.New()
 	case errors.As(err, &hn):
-		return "the server's certificate is not valid for this host name (" + hn.Host + ")"
+		return serverWrongHost.New("Host", hn.Host)
 	case errors.As(err, &ci) && ci.Reason == x509.Expired:
-		return "the server's certificate has expired or is not valid yet"
+		return serverExpired.New()
 	}
-	return strings.TrimPrefix(err.Error(), "x509: ")
+	return msg.Text(strings.TrimPrefix(err.Error(), "x509: "))
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
 )
 
@@ -40,7 +41,9 @@ func (r *run) finish(ctx context.Context, deadline time.Time) {
 		r.tracer.Flush()
 		r.res.Steps = r.tracer.Steps()
 		r.res.Alert = r.firstAlert()
-		r.res.Notes = append(r.res.Notes, r.tracer.Notes()...)
+		for _, m := range r.tracer.NoteMsgs() {
+			r.note(m)
+		}
 		r.res.CertificateRequest = r.certificateRequest()
 	}
 	r.serverResult()
@@ -64,8 +67,9 @@ func (r *run) serverResult() {
 	_, _, serr, _ := r.state()
 	r.res.Server.Verified = serr == nil && len(r.res.Server.Chain) > 0
 	if serr != nil {
-		s := serverErrorText(serr)
-		r.res.Server.Error = &s
+		m := serverErrorText(serr)
+		s := msg.English(m)
+		r.res.Server.Error, r.res.Server.ErrorMsg = &s, m
 	}
 	if r.res.Server.Chain == nil {
 		r.res.Server.Chain = []ChainCert{}
@@ -133,55 +137,55 @@ func (r *run) explain() {
 	res := r.res
 	switch res.Verdict {
 	case Accepted:
-		res.Summary = "Your card works with this server: it accepted your certificate."
+		r.summary(sumAccepted.New())
 		if res.HTTP != nil && res.HTTP.Status >= 400 {
-			res.Summary = fmt.Sprintf("Your card works with this server: it accepted your certificate (the page itself answered %d %s).", res.HTTP.Status, res.HTTP.Reason)
+			r.summary(sumAcceptedPage.New("Status", res.HTTP.Status, "Reason", res.HTTP.Reason))
 		}
 	case Denied:
-		refusal := fmt.Sprintf("The server refused access (HTTP %d)", res.HTTP.Status)
+		refusal := refusalHTTP.New("Status", res.HTTP.Status)
 		if c := r.failedCheck(); c != nil {
 			r.blameCheck(c, refusal)
 			break
 		}
-		res.Summary = fmt.Sprintf("The server accepted your certificate, but the application refused access (HTTP %d).", res.HTTP.Status)
-		r.advise(AdviceAskAccess, "Your card is fine. Ask the service's administrators to grant your account access.")
+		r.summary(sumDenied.New("Status", res.HTTP.Status))
+		r.advise(AdviceAskAccess, adviceAskAccess.New())
 	case Rejected:
-		res.Summary = "The server refused your certificate."
+		r.summary(sumRejected.New())
 		r.adviseAll(adviceFor(res.CauseCode))
 		if c := r.failedCheck(); c != nil && res.CauseCode == "access_denied" {
-			r.blameCheck(c, "The server refused access (access_denied)")
+			r.blameCheck(c, refusalDenied.New())
 		}
 	case NotRequested:
-		res.Summary = "The server never asked for a client certificate, so your card was not used."
-		r.advise(AdviceCheckURL, "Check the address: the service may use a different URL or port for smart-card login.")
-		r.advise(AdviceServerNotSetUp, "If this is the right address, the server is not set up for certificate login.")
+		r.summary(sumNotRequested.New())
+		r.advise(AdviceCheckURL, adviceCheckURL.New())
+		r.advise(AdviceServerNotSetUp, adviceNotSetUp.New())
 	case ServerUntrusted:
-		res.Summary = "The server's own certificate could not be verified, so the test stopped before your certificate was sent."
-		res.Cause = derefOr(res.Server.Error, "")
-		r.advise(AdviceGiveServerCA, "If this is a test or internal server, give its CA certificate with --ca FILE.")
-		r.advise(AdviceContinueUntrusted, "To test your card anyway, run again with --continue-untrusted; the report will still mark the server as untrusted.")
+		r.summary(sumServerUntrusted.New())
+		r.cause(res.Server.ErrorMsg)
+		r.advise(AdviceGiveServerCA, adviceGiveCA.New())
+		r.advise(AdviceContinueUntrusted, adviceContinue.New())
 	case Failed:
-		res.Summary = "The test could not be completed."
+		r.summary(sumFailed.New())
 		if res.Error != nil {
-			res.Summary = "The test could not be completed: " + res.Error.Message
+			r.summary(sumFailedBecause.New("Error", res.Error.MessageMsg))
 		}
 		r.adviseAll(adviceForError(res.Error))
 		switch c := r.failedCheck(); {
 		case res.CauseCode == CauseClosedUnclear && c != nil:
 			res.Verdict, res.Error = Rejected, nil
-			r.blameCheck(c, "The server closed the connection after receiving your certificate")
+			r.blameCheck(c, refusalClosed.New())
 		case res.CauseCode == CauseClosedUnclear:
-			res.Summary = "The server closed the connection after receiving your certificate, without saying why: either it refused the certificate, or it accepted it and the service behind it closed."
-			r.advise(AdviceAskWhichClose, "Ask the service's administrators which it was: the server's log names the reason.")
+			r.summary(sumClosedUnclear.New())
+			r.advise(AdviceAskWhichClose, adviceAskWhichClose.New())
 		case res.CauseCode == CausePostHandshakeAuth:
-			res.Summary = "Your card could not be tested over TLS 1.3: " + res.Error.Message
-			r.advise(AdviceTestPostHandshakeTLS12, "Test with --tls auto or --tls 1.2: over TLS 1.2 the server asks by renegotiation.")
-			r.adviseAll(phaAdvice)
+			r.summary(sumPHAFailed.New("Error", res.Error.MessageMsg))
+			r.advise(AdviceTestPostHandshakeTLS12, adviceTestTLS12PHA.New())
+			r.adviseAll(phaAdvice())
 		}
 	}
 	if res.Verdict == Accepted && res.CauseCode == CauseServiceClosed {
-		res.Summary = "The server accepted your certificate, but then the service closed the connection without an answer."
-		r.advise(AdviceAskWhyServiceClosed, "The card works at the TLS level. Ask the service's administrators why the service behind the TLS server closed (it may be down).")
+		r.summary(sumServiceClosed.New())
+		r.advise(AdviceAskWhyServiceClosed, adviceServiceClosed.New())
 	}
 	if r.pha {
 		r.explainPostHandshake()
@@ -191,15 +195,8 @@ func (r *run) explain() {
 	}
 	r.adviceFromChecks()
 	if res.Server.Error != nil && res.Verdict != ServerUntrusted {
-		r.advise(AdviceServerUntrustedNote, "Note: the server's own certificate is not trusted ("+*res.Server.Error+").")
+		r.advise(AdviceServerUntrustedNote, adviceUntrustedNote.New("Reason", res.Server.ErrorMsg))
 	}
-}
-
-func derefOr(s *string, d string) string {
-	if s == nil {
-		return d
-	}
-	return *s
 }
 
 // adviceFromChecks adds what the local checks found, which often names the
@@ -210,7 +207,7 @@ func (r *run) adviceFromChecks() {
 	}
 	for _, c := range r.res.Checks {
 		if c.Status == certcheck.Fail {
-			r.advise(AdviceLocalCheckPrefix+adviceName(c.Name), "Local check \""+c.Name+"\": "+c.Detail)
+			r.advise(AdviceLocalCheckPrefix+adviceName(c.Name), adviceLocalCheck.New("Check", c.Name, "Detail", c.DetailMessage()))
 		}
 	}
 }
@@ -219,9 +216,10 @@ func (r *run) adviceFromChecks() {
 func adviceName(check string) string { return strings.ReplaceAll(check, "-", "_") }
 
 // advise adds one entry to Advice and its code to AdviceCodes.
-func (r *run) advise(code, text string) {
-	r.res.Advice = append(r.res.Advice, text)
+func (r *run) advise(code string, m msg.Msg) {
+	r.res.Advice = append(r.res.Advice, msg.English(m))
 	r.res.AdviceCodes = append(r.res.AdviceCodes, code)
+	r.res.AdviceMsgs = append(r.res.AdviceMsgs, m)
 }
 
 func (r *run) adviseAll(as []advice) {
@@ -236,26 +234,26 @@ func adviceForError(e *ErrorInfo) []advice {
 	}
 	switch e.Kind {
 	case "pin-incorrect":
-		return []advice{{AdviceRetypePIN, "Type the PIN again carefully. cardcheck never retries a wrong PIN by itself."}}
+		return []advice{{AdviceRetypePIN, adviceRetypePIN.New()}}
 	case "pin-locked":
-		return []advice{{AdviceUnblockPIN, "Contact your helpdesk to unblock the card with the PUK or an administrator PIN."}}
+		return []advice{{AdviceUnblockPIN, adviceUnblockPIN.New()}}
 	case "pin-final-try":
-		return []advice{{AdviceConfirmFinalTry, "One more wrong PIN locks the card. Make sure of the PIN, then confirm the final try explicitly with --final-try."}}
+		return []advice{{AdviceConfirmFinalTry, adviceFinalTry.New()}}
 	case "token-removed", "token-not-found":
-		return []advice{{AdviceInsertCard, "Insert the card (firmly) and try again."}}
+		return []advice{{AdviceInsertCard, adviceInsertCard.New()}}
 	case string(KindTimeout):
-		return []advice{{AdviceCheckReachable, "Check that the server is reachable from this network (VPN, proxy, firewall), or allow more time with --timeout (e.g. --timeout 60s)."}}
+		return []advice{{AdviceCheckReachable, adviceReachable.New()}}
 	case string(KindNetwork):
-		return []advice{{AdviceCheckNetwork, "Check the address, your network connection, VPN and proxy settings."}}
+		return []advice{{AdviceCheckNetwork, adviceNetwork.New()}}
 	}
 	return nil
 }
 
 // Failure is the result of a test that could not start (token side or
 // setup): verdict error with kind and message, summary and advice filled.
-func Failure(url, kind, msg string) *Result {
-	r := &run{res: &Result{URL: RedactURL(url), Advice: []string{}, AdviceCodes: []string{}, Checks: []certcheck.Check{}, Steps: []tlstrace.Step{}, Notes: []string{}}}
-	r.fail(ErrorKind(kind), msg)
+func Failure(url, kind string, m msg.Msg) *Result {
+	r := &run{res: newResult(url)}
+	r.fail(ErrorKind(kind), m)
 	r.res.Server.Chain = []ChainCert{}
 	r.explain()
 	return r.res

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // TestAlertStormIsMerged: one 16 KB record of 8,190 alerts becomes a few
@@ -42,7 +44,11 @@ func TestStepsAreBounded(t *testing.T) {
 	if len(e.steps) != maxSteps {
 		t.Fatalf("%d steps", len(e.steps))
 	}
-	if !strings.Contains(strings.Join(e.notes, "\n"), "not listed") {
+	var notes []string
+	for _, m := range e.notes {
+		notes = append(notes, msg.English(m))
+	}
+	if !strings.Contains(strings.Join(notes, "\n"), "not listed") {
 		t.Fatalf("no note: %q", e.notes)
 	}
 }

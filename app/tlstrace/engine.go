@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // Record content types (RFC 8446 §5.1, RFC 6520 for heartbeat).
@@ -106,7 +108,7 @@ type engine struct {
 	alerts      []Alert
 	serverCerts [][]byte
 	certReq     *CertRequest
-	notes       []string
+	notes       []msg.Msg
 }
 
 func newEngine(now func() time.Duration) *engine {
@@ -117,21 +119,44 @@ func newEngine(now func() time.Duration) *engine {
 
 func (e *engine) dirs() []*direction { return []*direction{&e.client, &e.server} }
 
-func (e *engine) note(format string, args ...any) {
+func (e *engine) note(m msg.Msg) {
 	if len(e.notes) < maxNotes {
-		e.notes = append(e.notes, fmt.Sprintf(format, args...))
+		e.notes = append(e.notes, m)
 	}
+}
+
+// The tracer's notes. Side is "client" or "server" as a message.
+var (
+	noteStepsCapped    = msg.Define("tlstrace.note.steps_capped", "more than {{.Count}} steps; later messages are not listed")
+	noteNotTLS         = msg.Define("tlstrace.note.not_tls", "{{.Side}} stream is not TLS any more at record header {{.Header}}")
+	noteDecryptFailed  = msg.Define("tlstrace.note.decrypt_failed", "{{.Side}} records could not be decrypted: {{.Reason}}")
+	noteCannotDecrypt  = msg.Define("tlstrace.note.cannot_decrypt", "cannot decrypt {{.Side}} records: {{.Reason}}")
+	noteUnfinished     = msg.DefinePlural("tlstrace.note.unfinished", "{{.Side}}: {{.Count}} byte of an unfinished handshake message", "{{.Side}}: {{.Count}} bytes of an unfinished handshake message")
+	noteSkipped        = msg.DefinePlural("tlstrace.note.skipped", "{{.Side}} {{.Message}} of {{.Count}} byte skipped (limit {{.Limit}})", "{{.Side}} {{.Message}} of {{.Count}} bytes skipped (limit {{.Limit}})")
+	noteTruncatedAlert = msg.Define("tlstrace.note.truncated_alert", "{{.Side}} sent a truncated alert")
+	noteAppDataCapped  = msg.Define("tlstrace.note.app_data_capped", "{{.Side}}: more than {{.Count}} application data records; later ones are not listed")
+	sideClient         = msg.Define("tlstrace.side.client", "client")
+	sideServer         = msg.Define("tlstrace.side.server", "server")
+)
+
+// side names a direction ("client", "server") as a message.
+func side(name string) msg.Msg {
+	if name == "client" {
+		return sideClient.New()
+	}
+	return sideServer.New()
 }
 
 func (e *engine) emit(s Step) {
 	if len(e.steps) >= maxSteps {
 		if !e.stepsCapped {
 			e.stepsCapped = true
-			e.note("more than %d steps; later messages are not listed", maxSteps)
+			e.note(noteStepsCapped.New("Count", maxSteps))
 		}
 		return
 	}
 	s.Seq = len(e.steps) + 1
+	s.Explain = msg.English(s.ExplainMsg)
 	e.steps = append(e.steps, s)
 	if e.deliver {
 		e.outbox = append(e.outbox, s)
@@ -181,14 +206,14 @@ func (e *engine) malformed(d *direction, rest []byte, at time.Duration) {
 	d.dead = true
 	head := rest[:min(len(rest), 16)]
 	s := Step{From: d.name, Message: "Malformed", At: at, Bytes: len(rest),
-		Summary: "not a TLS record; parsing of this direction stopped",
-		Explain: explain("Malformed", d.name, "")}
+		Summary:    "not a TLS record; parsing of this direction stopped",
+		ExplainMsg: explain("Malformed", d.name, "")}
 	if line := textLine(rest); line != "" {
 		s.Summary = fmt.Sprintf("not TLS: %q", line)
 	}
 	s.Fields.add("First bytes", fmt.Sprintf("% x", head))
 	e.emit(s)
-	e.note("%s stream is not TLS any more at record header % x", d.name, head)
+	e.note(noteNotTLS.New("Side", side(d.name), "Header", fmt.Sprintf("% x", head)))
 }
 
 // enqueue keeps records in order behind any record that waits for a key.
@@ -240,7 +265,7 @@ func (e *engine) process(d *direction, r record) {
 	}
 	if err != nil {
 		d.cipher, d.prev, d.noKey = nil, nil, "decryption failed: "+err.Error()
-		e.note("%s records could not be decrypted: %v", d.name, err)
+		e.note(noteDecryptFailed.New("Side", side(d.name), "Reason", err.Error()))
 		e.opaque(d, r)
 		return
 	}
@@ -263,7 +288,7 @@ func (e *engine) content(d *direction, typ uint8, data []byte, at time.Duration,
 			name = fmt.Sprintf("Unknown(%d)", typ)
 		}
 		s := Step{From: d.name, Message: name, At: at, Bytes: len(data), Encrypted: enc,
-			Summary: byteCount(len(data)) + ", not decoded", Explain: explain(name, d.name, "")}
+			Summary: byteCount(len(data)) + ", not decoded", ExplainMsg: explain(name, d.name, "")}
 		e.emit(s)
 	}
 }
@@ -306,7 +331,7 @@ func (e *engine) install(d *direction) {
 	c, err := e.newCipher(d, secret)
 	if err != nil {
 		d.noKey = err.Error()
-		e.note("cannot decrypt %s records: %v", d.name, err)
+		e.note(noteCannotDecrypt.New("Side", side(d.name), "Reason", err.Error()))
 		return
 	}
 	d.cipher = c
@@ -348,7 +373,7 @@ func (e *engine) flush() {
 			e.pump(d)
 		}
 		if len(d.hs) > 0 {
-			e.note("%s: %s of an unfinished handshake message", d.name, byteCount(len(d.hs)))
+			e.note(noteUnfinished.New("Side", side(d.name), "Count", len(d.hs)))
 		}
 	}
 }
@@ -366,7 +391,7 @@ func (e *engine) opaque(d *direction, r record) {
 		}
 	}
 	s := Step{From: d.name, Message: name, At: r.at, Bytes: len(r.payload), Encrypted: true,
-		Summary: "encrypted, not decrypted (" + d.noKey + ")", Explain: explain(name, d.name, "encrypted")}
+		Summary: "encrypted, not decrypted (" + d.noKey + ")", ExplainMsg: explain(name, d.name, "encrypted")}
 	s.Fields.add("Record type", recordTypeName(r.typ()))
 	s.Fields.add("Length", byteCount(len(r.payload)))
 	s.Fields.add("Not decrypted because", d.noKey)
@@ -416,12 +441,12 @@ func (e *engine) changeCipherSpec(d *direction, data []byte, at time.Duration, e
 	s.Fields.add("Payload", fmt.Sprintf("% x", data[:min(len(data), 8)]))
 	if e.version == versionTLS13 {
 		s.Summary = "compatibility record, no effect in TLS 1.3"
-		s.Explain = explain("ChangeCipherSpec", d.name, "tls13")
+		s.ExplainMsg = explain("ChangeCipherSpec", d.name, "tls13")
 		e.emit(s)
 		return
 	}
 	s.Summary = "from here on the " + d.name + " encrypts"
-	s.Explain = explain("ChangeCipherSpec", d.name, "")
+	s.ExplainMsg = explain("ChangeCipherSpec", d.name, "")
 	e.emit(s)
 	d.encHS = 0
 	e.expect(d, labelTLS12)
@@ -461,9 +486,9 @@ func (e *engine) handshake(d *direction, data []byte, at time.Duration, enc bool
 func (e *engine) tooBig(d *direction, typ uint8, n int, at time.Duration) {
 	name := handshakeName(typ)
 	s := Step{From: d.name, Message: name, At: at, Bytes: 4 + n, Encrypted: d.hsEnc,
-		Summary: byteCount(4+n) + ", too large to decode", Explain: explain(name, d.name, "")}
+		Summary: byteCount(4+n) + ", too large to decode", ExplainMsg: explain(name, d.name, "")}
 	e.emit(s)
-	e.note("%s %s of %s skipped (limit %d)", d.name, name, byteCount(n), maxHandshakeMsg)
+	e.note(noteSkipped.New("Side", side(d.name), "Message", name, "Count", n, "Limit", maxHandshakeMsg))
 }
 
 // message decodes one whole handshake message, reports it, then applies its
@@ -471,7 +496,7 @@ func (e *engine) tooBig(d *direction, typ uint8, n int, at time.Duration) {
 func (e *engine) message(d *direction, msg []byte, at time.Duration, enc bool) {
 	dec := e.decode(d, msg[0], msg[4:])
 	e.emit(Step{From: d.name, Message: dec.name, At: at, Bytes: len(msg), Encrypted: enc,
-		Summary: dec.summary, Fields: dec.fields, Explain: explain(dec.name, d.name, dec.variant)})
+		Summary: dec.summary, Fields: dec.fields, ExplainMsg: explain(dec.name, d.name, dec.variant)})
 	if dec.ok {
 		e.keySchedule(d, dec.name)
 	}
@@ -536,8 +561,8 @@ func (e *engine) alert(d *direction, data []byte, at time.Duration, enc bool) {
 		}
 		d.alertSteps++
 		s := Step{From: d.name, Message: "Alert", At: at, Bytes: 2, Encrypted: enc, Alert: &a,
-			Summary: fmt.Sprintf("%s alert %s (%d)", a.Level, a.Name, a.Code),
-			Explain: explain("Alert", d.name, fmt.Sprint(a.Code))}
+			Summary:    fmt.Sprintf("%s alert %s (%d)", a.Level, a.Name, a.Code),
+			ExplainMsg: explain("Alert", d.name, fmt.Sprint(a.Code))}
 		s.Fields.add("Level", fmt.Sprintf("%s (%d)", a.Level, level))
 		s.Fields.add("Description", fmt.Sprintf("%s (%d)", a.Name, a.Code))
 		e.emit(s)
@@ -546,7 +571,7 @@ func (e *engine) alert(d *direction, data []byte, at time.Duration, enc bool) {
 		e.mergedAlerts(d, first, merged, at, enc)
 	}
 	if len(data) == 1 {
-		e.note("%s sent a truncated alert", d.name)
+		e.note(noteTruncatedAlert.New("Side", side(d.name)))
 	}
 }
 
@@ -554,8 +579,8 @@ func (e *engine) alert(d *direction, data []byte, at time.Duration, enc bool) {
 // maxAlertSteps, first the first of them.
 func (e *engine) mergedAlerts(d *direction, first *Alert, n int, at time.Duration, enc bool) {
 	s := Step{From: d.name, Message: "Alert", At: at, Bytes: 2 * n, Encrypted: enc, Alert: first,
-		Summary: fmt.Sprintf("… and %s", count(n, "more alert", "more alerts")),
-		Explain: explain("Alert", d.name, fmt.Sprint(first.Code))}
+		Summary:    fmt.Sprintf("… and %s", count(n, "more alert", "more alerts")),
+		ExplainMsg: explain("Alert", d.name, fmt.Sprint(first.Code))}
 	s.Fields.add("Merged", fmt.Sprintf("%s in one record, not listed one by one (more than %d from the %s)",
 		count(n, "alert", "alerts"), maxAlertSteps, d.name))
 	s.Fields.add("First", fmt.Sprintf("%s %s (%d)", first.Level, first.Name, first.Code))
@@ -566,12 +591,12 @@ func (e *engine) mergedAlerts(d *direction, first *Alert, n int, at time.Duratio
 func (e *engine) appData(d *direction, data []byte, at time.Duration, enc bool) {
 	if d.appSteps++; d.appSteps > maxAppDataSteps {
 		if d.appSteps == maxAppDataSteps+1 {
-			e.note("%s: more than %d application data records; later ones are not listed", d.name, maxAppDataSteps)
+			e.note(noteAppDataCapped.New("Side", side(d.name), "Count", maxAppDataSteps))
 		}
 		return
 	}
 	s := Step{From: d.name, Message: "ApplicationData", At: at, Bytes: len(data), Encrypted: enc,
-		Summary: byteCount(len(data)), Explain: explain("ApplicationData", d.name, "")}
+		Summary: byteCount(len(data)), ExplainMsg: explain("ApplicationData", d.name, "")}
 	s.Fields.add("Length", byteCount(len(data)))
 	if line := httpFirstLine(data); line != "" {
 		s.Summary = line

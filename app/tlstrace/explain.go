@@ -1,25 +1,42 @@
 package tlstrace
 
+import (
+	"strings"
+
+	"github.com/cardcheck/cardcheck/app/msg"
+)
+
 // explain returns the plain-language paragraph for a step. Keys are tried
 // from the most specific to the least: "Message/from/variant",
 // "Message/*/variant", "Message/from", "Message". Variants: "tls13" (TLS 1.3
 // form), "empty" (Certificate without certificates), "encrypted" (record that
 // could not be decrypted), the alert code for Alert.
-func explain(message, from, variant string) string {
+func explain(message, from, variant string) msg.Msg {
 	keys := []string{message + "/" + from}
 	if variant != "" {
 		keys = []string{message + "/" + from + "/" + variant, message + "/*/" + variant, message + "/" + from}
 	}
 	for _, k := range append(keys, message) {
-		if s, ok := explanations[k]; ok {
-			return s
+		if d, ok := explanationDefs[k]; ok {
+			return d.New()
 		}
 	}
 	if message == "Alert" {
-		return explanations["Alert/*/other"]
+		return explanationDefs["Alert/*/other"].New()
 	}
-	return ""
+	return msg.Msg{}
 }
+
+// explanationDefs are the explanations as catalog entries, with IDs made
+// from the keys: "Alert/*/48" is tlstrace.explain.Alert.any.48.
+var explanationDefs = func() map[string]*msg.Def {
+	out := make(map[string]*msg.Def, len(explanations))
+	id := strings.NewReplacer("/", ".", "*", "any")
+	for k, text := range explanations {
+		out[k] = msg.Define("tlstrace.explain."+id.Replace(k), text)
+	}
+	return out
+}()
 
 // The texts are for trainees and helpdesk staff: what the message is for,
 // in everyday words. "You"/"your card" is the person testing their card.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // ---- building TLS bytes by hand ----
@@ -94,7 +96,7 @@ func TestTLS13SuitesAndKeyUpdate(t *testing.T) {
 				t.Errorf("KeyUpdate fields %v", s.Fields)
 			}
 			if len(e.notes) > 0 {
-				t.Errorf("notes %q", e.notes)
+				t.Errorf("notes %v", e.notes)
 			}
 		})
 	}
@@ -146,7 +148,7 @@ func TestOversizedHandshakeMessage(t *testing.T) {
 	}
 	wantSequence(t, e.steps, "server", "Certificate", "ServerHelloDone")
 	if !strings.Contains(e.steps[0].Summary, "too large") || len(e.notes) != 1 {
-		t.Errorf("summary %q notes %q", e.steps[0].Summary, e.notes)
+		t.Errorf("summary %q notes %v", e.steps[0].Summary, e.notes)
 	}
 }
 
@@ -215,7 +217,7 @@ func TestNames(t *testing.T) {
 }
 
 func TestExplanations(t *testing.T) {
-	for _, c := range []struct{ msg, from, variant, want string }{
+	for _, c := range []struct{ name, from, variant, want string }{
 		{"Alert", "server", "48", "does not trust the CA that issued your certificate"},
 		{"Alert", "server", "116", "requires a client certificate"},
 		{"Alert", "client", "0", "close_notify"},
@@ -226,8 +228,8 @@ func TestExplanations(t *testing.T) {
 		{"Finished", "server", "encrypted", "could not be decrypted"},
 		{"CertificateRequest", "server", "", "trusts"},
 	} {
-		if got := explain(c.msg, c.from, c.variant); !strings.Contains(got, c.want) {
-			t.Errorf("explain(%s,%s,%s) = %q", c.msg, c.from, c.variant, got)
+		if got := msg.English(explain(c.name, c.from, c.variant)); !strings.Contains(got, c.want) {
+			t.Errorf("explain(%s,%s,%s) = %q", c.name, c.from, c.variant, got)
 		}
 	}
 }

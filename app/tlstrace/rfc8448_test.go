@@ -158,7 +158,7 @@ func checkRFC8448(t *testing.T, e *engine) {
 	wantSequence(t, steps, "server", "ServerHello", "EncryptedExtensions", "Certificate", "CertificateVerify",
 		"Finished", "NewSessionTicket", "ApplicationData", "Alert")
 	if len(e.notes) > 0 {
-		t.Errorf("notes: %q", e.notes)
+		t.Errorf("notes: %v", e.notes)
 	}
 	ch := mustFind(t, steps, "client", "ClientHello")
 	if ch.Summary != "offers TLS 1.3; 3 cipher suites; SNI server; key share x25519" || ch.Fields.Get("Random") != rfc8448ClientRandom {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"math"
 	"time"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // Step is one decoded TLS message (or record, for ChangeCipherSpec, Alert and
@@ -18,8 +20,11 @@ type Step struct {
 	Encrypted bool          // was encrypted on the wire (decrypted by us, or not decryptable)
 	Summary   string        // one line
 	Fields    Fields        // decoded fields, in wire order
-	Explain   string        // one paragraph in plain language
-	Alert     *Alert        // set for Alert steps that could be read
+	Explain   string        // one paragraph in plain language: ExplainMsg in English
+	// ExplainMsg is the explanation as a message (its ID names the kind of
+	// message, the sender and the variant); the tracer sets Explain from it.
+	ExplainMsg msg.Msg
+	Alert      *Alert // set for Alert steps that could be read
 }
 
 // Field is one decoded name/value pair.
@@ -82,16 +87,17 @@ type CertRequest struct {
 // stepJSON is the §5 "steps" element of `cardcheck check --json`, plus the
 // explanation and the alert.
 type stepJSON struct {
-	Seq       int     `json:"seq"`
-	From      string  `json:"from"`
-	Message   string  `json:"message"`
-	TMs       float64 `json:"t_ms"`
-	Bytes     int     `json:"bytes"`
-	Encrypted bool    `json:"encrypted"`
-	Summary   string  `json:"summary"`
-	Fields    Fields  `json:"fields"`
-	Explain   string  `json:"explain,omitempty"`
-	Alert     *Alert  `json:"alert,omitempty"`
+	Seq        int     `json:"seq"`
+	From       string  `json:"from"`
+	Message    string  `json:"message"`
+	TMs        float64 `json:"t_ms"`
+	Bytes      int     `json:"bytes"`
+	Encrypted  bool    `json:"encrypted"`
+	Summary    string  `json:"summary"`
+	Fields     Fields  `json:"fields"`
+	Explain    string  `json:"explain,omitempty"`
+	ExplainMsg msg.Msg `json:"explain_msg,omitzero"`
+	Alert      *Alert  `json:"alert,omitempty"`
 }
 
 // MarshalJSON uses the names of SPEC §5: seq, from, message, t_ms (float,
@@ -106,7 +112,7 @@ func (s Step) MarshalJSON() ([]byte, error) {
 		Seq: s.Seq, From: s.From, Message: s.Message,
 		TMs:   math.Round(float64(s.At)/float64(time.Microsecond)) / 1000,
 		Bytes: s.Bytes, Encrypted: s.Encrypted, Summary: s.Summary,
-		Fields: fields, Explain: s.Explain, Alert: s.Alert,
+		Fields: fields, Explain: s.Explain, ExplainMsg: s.ExplainMsg, Alert: s.Alert,
 	})
 }
 

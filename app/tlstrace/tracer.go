@@ -6,6 +6,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // Tracer records the TLS messages of one connection. All methods are safe
@@ -203,9 +205,18 @@ func (t *Tracer) CertificateRequest() *CertRequest {
 }
 
 // Notes returns diagnostics that are not steps: why records were not
-// decrypted, skipped oversized messages, limits reached.
+// decrypted, skipped oversized messages, limits reached; in English.
 func (t *Tracer) Notes() []string {
+	var out []string
+	for _, m := range t.NoteMsgs() {
+		out = append(out, msg.English(m))
+	}
+	return out
+}
+
+// NoteMsgs returns the notes as messages.
+func (t *Tracer) NoteMsgs() []msg.Msg {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return append([]string(nil), t.e.notes...)
+	return append([]msg.Msg(nil), t.e.notes...)
 }
