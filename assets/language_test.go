@@ -60,7 +60,7 @@ func TestSetLanguageWithoutEnvironment(t *testing.T) {
 	setLocaleEnv = func(string) func() { return func() {} }
 	t.Cleanup(func() { setLocaleEnv = orig })
 	cases := []struct{ system, choice, one string }{
-		{"de_DE.UTF-8", "zh_Hans", "1 分钟"},
+		{"de_DE.UTF-8", "zh_Hans", "1分钟"},
 		{"en_US.UTF-8", "de", "1 Minute"},
 		{"zh_CN.UTF-8", "de", "2 Minuten"},
 	}
