@@ -50,7 +50,7 @@ func LoadLibrary(path string) (Backend, error) {
 	ctx := pkcs11.New(path)
 	if ctx == nil {
 		return nil, &Error{Kind: KindModule, Op: "load",
-			Msg: "The module could not be loaded (a library it needs is missing, or it was built for another system)."}
+			Text: mModuleNotLoadable.New()}
 	}
 	return ctx, nil
 }
@@ -62,25 +62,25 @@ func CheckLibraryFile(path string) error {
 	st, err := os.Stat(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return &Error{Kind: KindModule, Op: "load", Msg: "The module file does not exist."}
+		return &Error{Kind: KindModule, Op: "load", Text: mModuleNoFile.New()}
 	case err != nil:
-		return &Error{Kind: KindModule, Op: "load", Msg: "The module file cannot be read.", Err: err}
+		return &Error{Kind: KindModule, Op: "load", Text: mModuleUnreadable.New(), Err: err}
 	case st.IsDir():
-		return &Error{Kind: KindModule, Op: "load", Msg: "The module path is a folder, not a library file."}
+		return &Error{Kind: KindModule, Op: "load", Text: mModuleFolder.New()}
 	case !st.Mode().IsRegular():
 		// A FIFO or a device would block the reads below for ever.
-		return &Error{Kind: KindModule, Op: "load", Msg: "The module path is not a regular file (a pipe or a device), so it cannot be a library."}
+		return &Error{Kind: KindModule, Op: "load", Text: mModuleNotRegular.New()}
 	}
 	if runtime.GOOS != "linux" && runtime.GOOS != "freebsd" {
 		return nil // Mach-O and PE are left to the loader.
 	}
 	f, err := elf.Open(path)
 	if err != nil {
-		return &Error{Kind: KindModule, Op: "load", Msg: "The file is not a shared library, so it cannot be a PKCS#11 module."}
+		return &Error{Kind: KindModule, Op: "load", Text: mModuleNotLibrary.New()}
 	}
 	defer f.Close()
 	if f.Type != elf.ET_DYN {
-		return &Error{Kind: KindModule, Op: "load", Msg: "The file is a program, not a shared library, so it cannot be a PKCS#11 module."}
+		return &Error{Kind: KindModule, Op: "load", Text: mModuleProgram.New()}
 	}
 	syms, err := f.DynamicSymbols()
 	if err != nil {
@@ -92,5 +92,5 @@ func CheckLibraryFile(path string) error {
 		}
 	}
 	return &Error{Kind: KindModule, Op: "load",
-		Msg: "The library does not export C_GetFunctionList, so it is not a PKCS#11 module."}
+		Text: mModuleNotPkcs11.New()}
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/miekg/pkcs11"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // Kind classifies token errors for callers that must react differently
@@ -40,21 +42,47 @@ type Error struct {
 	Kind Kind
 	Op   string // what we were doing: "login", "sign", "list certificates"
 	Code uint   // the CKR_ value, or 0 when the error did not come from the module
-	Msg  string // one or two sentences for people
-	Err  error  // the underlying error, if any
+	Msg  string // one or two sentences for people, made outside this package (Text is this package's own)
+	// Text is the sentence as a message (catalog ID and arguments); the
+	// token layer always sets it, Msg is for callers' own errors.
+	Text msg.Msg
+	Err  error // the underlying error, if any
 	// Flags is the token's PIN state read right after a failed login, so that
 	// the PIN dialog can say "final try" without another round trip.
 	Flags *Flags
 }
 
-func (e *Error) Error() string {
-	s := e.Msg
-	if e.Code != 0 {
-		s += fmt.Sprintf(" (%s: %s)", e.Op, CodeName(e.Code))
-	} else if e.Err != nil {
-		s += fmt.Sprintf(" (%s: %v)", e.Op, e.Err)
+func (e *Error) Error() string { return msg.English(e.Message()) }
+
+// Words is the sentence for people without the technical detail: Text,
+// or Msg as it is.
+func (e *Error) Words() msg.Msg {
+	if !e.Text.IsZero() {
+		return e.Text
 	}
-	return s
+	return msg.Text(e.Msg)
+}
+
+// Message is the whole error as a message: the sentence, then the
+// operation and the CKR_ code (or the underlying error) in brackets.
+func (e *Error) Message() msg.Msg {
+	switch {
+	case e.Code != 0:
+		return mWithCode.New("Text", e.Words(), "Op", e.Op, "Code", CodeName(e.Code))
+	case e.Err != nil:
+		return mWithCode.New("Text", e.Words(), "Op", e.Op, "Code", e.Err.Error())
+	}
+	return e.Words()
+}
+
+// MessageOf is err as a message: a token error's own (Message), or the
+// text of any other error as it is.
+func MessageOf(err error) msg.Msg {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message()
+	}
+	return msg.Text(err.Error())
 }
 
 // Unwrap exposes the module's pkcs11.Error so that
@@ -89,27 +117,27 @@ func CodeName(code uint) string {
 // front of the card. Codes not listed fall back to a generic module error.
 var friendly = map[uint]struct {
 	kind Kind
-	msg  string
+	text *msg.Def
 }{
-	pkcs11.CKR_PIN_INCORRECT:              {KindPINIncorrect, "The PIN is wrong."},
-	pkcs11.CKR_PIN_INVALID:                {KindPINIncorrect, "The PIN contains characters the card does not accept."},
-	pkcs11.CKR_PIN_LEN_RANGE:              {KindPINIncorrect, "The PIN is too short or too long for this card."},
-	pkcs11.CKR_PIN_LOCKED:                 {KindPINLocked, "The PIN is locked after too many wrong attempts. Contact your helpdesk to unblock the card."},
-	pkcs11.CKR_PIN_EXPIRED:                {KindPINLocked, "The PIN has expired. Change it with your card's management tool first."},
-	pkcs11.CKR_USER_NOT_LOGGED_IN:         {KindPINRequired, "The card needs the PIN before it can do this."},
-	pkcs11.CKR_USER_PIN_NOT_INITIALIZED:   {KindPINLocked, "The card has no user PIN set. Contact your helpdesk."},
-	pkcs11.CKR_FUNCTION_CANCELED:          {KindCanceled, "The PIN entry on the reader was canceled."},
-	pkcs11.CKR_DEVICE_REMOVED:             {KindTokenRemoved, "The card was removed."},
-	pkcs11.CKR_TOKEN_NOT_PRESENT:          {KindTokenRemoved, "The card was removed."},
-	pkcs11.CKR_SESSION_HANDLE_INVALID:     {KindTokenRemoved, "The connection to the card was lost; it may have been removed."},
-	pkcs11.CKR_SESSION_CLOSED:             {KindTokenRemoved, "The connection to the card was lost; it may have been removed."},
-	pkcs11.CKR_TOKEN_NOT_RECOGNIZED:       {KindTokenNotFound, "The reader does not recognize the card."},
-	pkcs11.CKR_SLOT_ID_INVALID:            {KindTokenNotFound, "The card's reader is no longer there."},
-	pkcs11.CKR_DEVICE_ERROR:               {KindModule, "The card or reader reported a hardware error. Re-insert the card and try again."},
-	pkcs11.CKR_DEVICE_MEMORY:              {KindModule, "The card ran out of memory."},
-	pkcs11.CKR_MECHANISM_INVALID:          {KindModule, "The card cannot make this kind of signature."},
-	pkcs11.CKR_KEY_FUNCTION_NOT_PERMITTED: {KindCertificate, "The key on the card is not allowed to make signatures."},
-	pkcs11.CKR_KEY_TYPE_INCONSISTENT:      {KindCertificate, "The key on the card does not fit the requested signature type."},
+	pkcs11.CKR_PIN_INCORRECT:              {KindPINIncorrect, mPkcs11PinIncorrect},
+	pkcs11.CKR_PIN_INVALID:                {KindPINIncorrect, mPkcs11PinInvalid},
+	pkcs11.CKR_PIN_LEN_RANGE:              {KindPINIncorrect, mPkcs11PinLenRange},
+	pkcs11.CKR_PIN_LOCKED:                 {KindPINLocked, mPkcs11PinLocked},
+	pkcs11.CKR_PIN_EXPIRED:                {KindPINLocked, mPkcs11PinExpired},
+	pkcs11.CKR_USER_NOT_LOGGED_IN:         {KindPINRequired, mPkcs11UserNotLoggedIn},
+	pkcs11.CKR_USER_PIN_NOT_INITIALIZED:   {KindPINLocked, mPkcs11UserPinNotInitialized},
+	pkcs11.CKR_FUNCTION_CANCELED:          {KindCanceled, mPkcs11FunctionCanceled},
+	pkcs11.CKR_DEVICE_REMOVED:             {KindTokenRemoved, mRemovedCard},
+	pkcs11.CKR_TOKEN_NOT_PRESENT:          {KindTokenRemoved, mRemovedCard},
+	pkcs11.CKR_SESSION_HANDLE_INVALID:     {KindTokenRemoved, mRemovedConnectionLost},
+	pkcs11.CKR_SESSION_CLOSED:             {KindTokenRemoved, mRemovedConnectionLost},
+	pkcs11.CKR_TOKEN_NOT_RECOGNIZED:       {KindTokenNotFound, mPkcs11TokenNotRecognized},
+	pkcs11.CKR_SLOT_ID_INVALID:            {KindTokenNotFound, mPkcs11SlotIdInvalid},
+	pkcs11.CKR_DEVICE_ERROR:               {KindModule, mPkcs11DeviceError},
+	pkcs11.CKR_DEVICE_MEMORY:              {KindModule, mPkcs11DeviceMemory},
+	pkcs11.CKR_MECHANISM_INVALID:          {KindModule, mPkcs11MechanismInvalid},
+	pkcs11.CKR_KEY_FUNCTION_NOT_PERMITTED: {KindCertificate, mPkcs11KeyFunctionNotPermitted},
+	pkcs11.CKR_KEY_TYPE_INCONSISTENT:      {KindCertificate, mPkcs11KeyTypeInconsistent},
 }
 
 // fromPKCS11 converts an error returned by the module into an *Error.
@@ -123,13 +151,13 @@ func fromPKCS11(op string, err error) error {
 	}
 	var code pkcs11.Error
 	if !errors.As(err, &code) {
-		return &Error{Kind: KindModule, Op: op, Msg: "The card's software module failed.", Err: err}
+		return &Error{Kind: KindModule, Op: op, Text: mModuleFailed.New(), Err: err}
 	}
 	f, ok := friendly[uint(code)]
 	if !ok {
-		f.kind, f.msg = KindModule, "The card's software module reported an error."
+		f.kind, f.text = KindModule, mModuleError
 	}
-	return &Error{Kind: f.kind, Op: op, Code: uint(code), Msg: f.msg, Err: err}
+	return &Error{Kind: f.kind, Op: op, Code: uint(code), Text: f.text.New(), Err: err}
 }
 
 // isGone reports errors after which a session handle is useless and the

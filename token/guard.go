@@ -1,7 +1,6 @@
 package token
 
 import (
-	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -67,8 +66,7 @@ func callWithin[T any](g *guarded, fn string, timeout time.Duration, f func() (T
 	var zero T
 	if s := g.stuck.Load(); s != nil {
 		return zero, &Error{Kind: KindModuleTimeout, Op: fn,
-			Msg: fmt.Sprintf("The module is still busy with an earlier call (%s, %s ago); cardcheck does not call it again until it answers.",
-				s.fn, roundDuration(time.Since(s.since)))}
+			Text: mModuleBusy.New("Call", s.fn, "Since", roundDuration(time.Since(s.since)))}
 	}
 	type result struct {
 		v   T
@@ -95,7 +93,7 @@ func callWithin[T any](g *guarded, fn string, timeout time.Duration, f func() (T
 		close(s.done)
 	}()
 	return zero, &Error{Kind: KindModuleTimeout, Op: fn,
-		Msg: fmt.Sprintf("The module did not answer within %s (%s).", roundDuration(timeout), fn)}
+		Text: mModuleTimeout.New("Limit", roundDuration(timeout), "Call", fn)}
 }
 
 // roundDuration prints 3s, 1.5s or 250ms rather than 2.999812s.

@@ -109,7 +109,7 @@ func withOp(err error, op string) error {
 		}
 		return e
 	}
-	return &Error{Kind: KindModule, Op: op, Msg: "The module could not be loaded.", Err: err}
+	return &Error{Kind: KindModule, Op: op, Text: mModuleLoadFailed.New(), Err: err}
 }
 
 // initialize runs C_Initialize and C_GetInfo. A library already initialized
@@ -121,7 +121,7 @@ func (mod *Module) initialize() error {
 	}
 	if err != nil && !errors.Is(err, pkcs11.Error(pkcs11.CKR_CRYPTOKI_ALREADY_INITIALIZED)) {
 		e := fromPKCS11("initialize", err).(*Error)
-		e.Kind, e.Msg = KindModule, "The module failed to start (C_Initialize)."
+		e.Kind, e.Text = KindModule, mModuleInitializeFailed.New()
 		return e
 	}
 	info, err := mod.be.GetInfo()

@@ -5,6 +5,8 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"time"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // Problem is a short, stable code for something that makes a certificate
@@ -25,29 +27,33 @@ const (
 	ProblemUnsupportedKey Problem = "unsupported-key"
 )
 
-// Describe returns an English sentence for the problem (the UI translates it).
-func (p Problem) Describe() string {
+// Describe returns an English sentence for the problem.
+func (p Problem) Describe() string { return msg.English(p.Message()) }
+
+// Message is the sentence for the problem as a message (a GUI shows it
+// in its language).
+func (p Problem) Message() msg.Msg {
 	switch p {
 	case ProblemParseError:
-		return "The certificate data on the card cannot be read."
+		return mProblemUnreadable.New()
 	case ProblemExpired:
-		return "The certificate has expired."
+		return mProblemExpired.New()
 	case ProblemNotYetValid:
-		return "The certificate is not valid yet."
+		return mProblemNotYetValid.New()
 	case ProblemNoClientAuth:
-		return "The certificate is not meant for client authentication (no TLS client EKU)."
+		return mProblemNoClientAuth.New()
 	case ProblemNoDigitalSig:
-		return "The certificate's key usage does not allow digital signatures."
+		return mProblemNoDigitalSig.New()
 	case ProblemNoPrivateKey:
-		return "There is no private key for this certificate on the card."
+		return mProblemNoPrivateKey.New()
 	case ProblemKeyCannotSign:
-		return "The private key on the card is not allowed to sign."
+		return mProblemKeyCannotSign.New()
 	case ProblemCACertificate:
-		return "This is a CA certificate (for example an intermediate), not a personal certificate."
+		return mProblemCACertificate.New()
 	case ProblemUnsupportedKey:
-		return "The certificate's key type cannot be used by cardcheck (only RSA and ECDSA)."
+		return mProblemUnsupportedKey.New()
 	}
-	return string(p)
+	return msg.Text(string(p))
 }
 
 // problemsOf lists what stops c being used for client authentication at
@@ -112,7 +118,7 @@ func allowsClientAuth(x *x509.Certificate) bool {
 // LoginOptions.Certificate; front ends call it before asking for the PIN.
 func (c *Certificate) CheckUsable(clientAuth bool) error {
 	if c == nil {
-		return &Error{Kind: KindCertificate, Op: "check certificate", Msg: "No certificate was chosen."}
+		return &Error{Kind: KindCertificate, Op: "check certificate", Text: mCertificateNoneChosen.New()}
 	}
 	blocking := map[Problem]bool{ProblemParseError: true, ProblemNoPrivateKey: true,
 		ProblemKeyCannotSign: true, ProblemUnsupportedKey: true}
@@ -126,7 +132,7 @@ func (c *Certificate) CheckUsable(clientAuth bool) error {
 	for _, p := range ps {
 		if blocking[p] {
 			return &Error{Kind: KindCertificate, Op: "check certificate",
-				Msg: p.Describe() + " No PIN was asked for or sent."}
+				Text: mProblemNoPIN.New("Problem", p.Message())}
 		}
 	}
 	return nil

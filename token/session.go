@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"math"
 	"sync"
 
@@ -121,10 +120,10 @@ func (l pinLimits) check(pin string, f Flags) error {
 	switch n := uint(len(pin)); {
 	case n > max:
 		return &Error{Kind: KindPINIncorrect, Op: "login", Flags: &f,
-			Msg: fmt.Sprintf("The PIN is longer than this card accepts (at most %d characters); cardcheck did not send it.", max)}
+			Text: mPINTooLong.New("Max", int(max))}
 	case known(l.min) && n < l.min && (!known(l.max) || l.min <= l.max):
 		return &Error{Kind: KindPINIncorrect, Op: "login", Flags: &f,
-			Msg: fmt.Sprintf("The PIN is shorter than this card accepts (at least %d characters); cardcheck did not send it.", l.min)}
+			Text: mPINTooShort.New("Min", int(l.min))}
 	}
 	return nil
 }
@@ -140,7 +139,7 @@ func (s *Session) Login(opt LoginOptions) error {
 	s.mod.mu.Lock()
 	defer s.mod.mu.Unlock()
 	if s.dead {
-		return &Error{Kind: KindTokenRemoved, Op: "login", Msg: "The connection to the card was lost; it may have been removed."}
+		return &Error{Kind: KindTokenRemoved, Op: "login", Text: mRemovedConnectionLost.New()}
 	}
 	if c := opt.Certificate; c != nil {
 		if err := c.CheckUsable(opt.RequireClientAuth); err != nil {
@@ -162,7 +161,7 @@ func (s *Session) Login(opt LoginOptions) error {
 	}
 	if !pinPad && s.mod.pin.rejected(s.ref, opt.PIN) {
 		return &Error{Kind: KindPINIncorrect, Op: "login", Flags: &flags,
-			Msg: "The card already rejected this PIN; cardcheck did not send it again. Check the PIN and type it anew."}
+			Text: mPinAlreadyRejected.New()}
 	}
 	err = s.mod.be.Login(s.sh, pkcs11.CKU_USER, opt.PIN)
 	if errors.Is(err, pkcs11.Error(pkcs11.CKR_USER_ALREADY_LOGGED_IN)) {
@@ -182,12 +181,12 @@ func checkBeforeLogin(f Flags, opt LoginOptions) error {
 	switch {
 	case f.UserPINLocked:
 		return &Error{Kind: KindPINLocked, Op: "login", Flags: &f,
-			Msg: "The card's PIN is locked after too many wrong attempts. Contact your helpdesk to unblock it; cardcheck did not try the PIN."}
+			Text: mPinLockedNotTried.New()}
 	case f.UserPINFinalTry && !opt.ConfirmFinalTry:
 		return &Error{Kind: KindPINFinalTry, Op: "login", Flags: &f,
-			Msg: "The card has one PIN try left: one more wrong PIN locks it. Confirm explicitly to try this PIN."}
+			Text: mPinFinalTryConfirm.New()}
 	case opt.PIN == "" && !(f.ProtectedAuthPath && opt.UsePINPad):
-		return &Error{Kind: KindPINRequired, Op: "login", Flags: &f, Msg: "Enter the card's PIN."}
+		return &Error{Kind: KindPINRequired, Op: "login", Flags: &f, Text: mPinRequired.New()}
 	}
 	return nil
 }
@@ -204,11 +203,11 @@ func (s *Session) loginFailed(err error, pin string, pinPad bool) error {
 		if e.Kind == KindPINIncorrect {
 			switch f.PINState() {
 			case PINLocked:
-				e.Kind, e.Msg = KindPINLocked, "The PIN is wrong, and the card is now locked. Contact your helpdesk to unblock it."
+				e.Kind, e.Text = KindPINLocked, mPinWrongNowLocked.New()
 			case PINFinalTry:
-				e.Msg = "The PIN is wrong. One try is left: another wrong PIN locks the card."
+				e.Text = mPinWrongFinalTry.New()
 			case PINCountLow:
-				e.Msg = "The PIN is wrong. Few tries are left before the card locks."
+				e.Text = mPinWrongCountLow.New()
 			}
 		}
 	}
@@ -235,14 +234,14 @@ func (s *Session) Token() (*Token, error) {
 	s.mod.mu.Lock()
 	defer s.mod.mu.Unlock()
 	if s.dead {
-		return nil, &Error{Kind: KindTokenRemoved, Op: "read token", Msg: "The card was removed."}
+		return nil, &Error{Kind: KindTokenRemoved, Op: "read token", Text: mRemovedCard.New()}
 	}
 	tok, err := s.mod.readToken(s.slot, nil)
 	if err != nil {
 		return nil, err
 	}
 	if tok == nil || tok.Serial != s.ref.Serial {
-		return nil, &Error{Kind: KindTokenRemoved, Op: "read token", Msg: "The card was removed or replaced."}
+		return nil, &Error{Kind: KindTokenRemoved, Op: "read token", Text: mRemovedOrReplaced.New()}
 	}
 	return tok, tok.Err
 }

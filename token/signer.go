@@ -38,7 +38,7 @@ type Signer struct {
 // nothing is the whole token read again to pair by public key.
 func (s *Session) Signer(c *Certificate) (*Signer, error) {
 	if c.X509 == nil {
-		return nil, &Error{Kind: KindCertificate, Op: "find key", Msg: "The certificate cannot be read, so its key cannot be used."}
+		return nil, &Error{Kind: KindCertificate, Op: "find key", Text: mCertificateUnreadableKey.New()}
 	}
 	found, mechs, err := s.keyByID(c)
 	if err != nil {
@@ -51,7 +51,7 @@ func (s *Session) Signer(c *Certificate) (*Signer, error) {
 	}
 	if found == nil || found.Key == nil {
 		return nil, &Error{Kind: KindCertificate, Op: "find key",
-			Msg: "There is no private key for this certificate on the card."}
+			Text: mCertificateNoPrivateKey.New()}
 	}
 	set := map[uint]bool{}
 	for _, m := range mechs {
@@ -67,7 +67,7 @@ func (s *Session) keyByID(c *Certificate) (*Certificate, []Mechanism, error) {
 	s.mod.mu.Lock()
 	defer s.mod.mu.Unlock()
 	if s.dead {
-		return nil, nil, &Error{Kind: KindTokenRemoved, Op: "find key", Msg: "The card was removed."}
+		return nil, nil, &Error{Kind: KindTokenRemoved, Op: "find key", Text: mRemovedCard.New()}
 	}
 	mechs, err := s.mod.mechanisms(s.slot)
 	if err != nil {
@@ -267,7 +267,7 @@ func (k *Signer) signOnToken(mech *pkcs11.Mechanism, input []byte) ([]byte, erro
 	s.mod.mu.Lock()
 	defer s.mod.mu.Unlock()
 	if s.dead {
-		return nil, &Error{Kind: KindTokenRemoved, Op: "sign", Msg: "The card was removed."}
+		return nil, &Error{Kind: KindTokenRemoved, Op: "sign", Text: mRemovedCard.New()}
 	}
 	if err := s.mod.be.SignInit(s.sh, []*pkcs11.Mechanism{mech}, k.key.handle); err != nil {
 		return nil, s.fail("sign", err)
@@ -302,7 +302,7 @@ func (s *Session) signFailed(err error) error {
 		if te, ok := e.(*Error); ok {
 			code = te.Code
 		}
-		return &Error{Kind: KindTokenRemoved, Op: "sign", Code: code, Msg: "The card was removed during the signature.", Err: err}
+		return &Error{Kind: KindTokenRemoved, Op: "sign", Code: code, Text: mRemovedDuringSignature.New(), Err: err}
 	}
 	return e
 }

@@ -3,6 +3,7 @@ package token
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/miekg/pkcs11"
@@ -195,7 +196,7 @@ func (mod *Module) findToken(ref Ref) (uint, pkcs11.TokenInfo, error) {
 		}
 	}
 	return 0, pkcs11.TokenInfo{}, &Error{Kind: KindTokenNotFound, Op: "find token",
-		Msg: fmt.Sprintf("The token %q (serial %s) is not present. Insert the card and try again.", ref.Label, ref.Serial)}
+		Text: mTokenNotPresent.New("Label", strconv.Quote(ref.Label), "Serial", ref.Serial)}
 }
 
 // Token reads the token identified by ref again (slot list, info,
@@ -212,7 +213,7 @@ func (mod *Module) Token(ref Ref) (*Token, error) {
 		return nil, err
 	}
 	if tok == nil {
-		return nil, &Error{Kind: KindTokenNotFound, Op: "read token", Msg: "The token is not initialized."}
+		return nil, &Error{Kind: KindTokenNotFound, Op: "read token", Text: mNotFoundNotInitialized.New()}
 	}
 	return tok, nil
 }

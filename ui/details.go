@@ -180,7 +180,7 @@ func (d *certDetails) showCert(c *token.Certificate) {
 	}
 	var probs []string
 	for _, p := range c.Problems {
-		probs = append(probs, "• "+tr(p.Describe()))
+		probs = append(probs, "• "+text(p.Message()))
 	}
 	if c.ParseError != nil {
 		probs = append(probs, "• "+c.ParseError.Error())

@@ -409,8 +409,8 @@ func keyringProblem(err error) string {
 // plain words (never containing the PIN), translated.
 func loginProblem(err error) string {
 	var te *token.Error
-	if errors.As(err, &te) && te.Msg != "" {
-		return tr(te.Msg)
+	if errors.As(err, &te) && !te.Words().IsZero() {
+		return text(te.Words())
 	}
 	return err.Error()
 }

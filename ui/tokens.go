@@ -298,7 +298,7 @@ func problemShort(p token.Problem) string {
 	case token.ProblemUnsupportedKey:
 		return lang.L("key type not supported")
 	}
-	return tr(p.Describe())
+	return text(p.Message())
 }
 
 // sortedCerts lists usable certificates first, keeping the card's order

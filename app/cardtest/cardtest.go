@@ -154,7 +154,7 @@ func Failed(url string, cert *token.Certificate, err error) *probe.Result {
 	if kind == "" {
 		kind = string(probe.KindCertificate)
 	}
-	res := probe.Failure(url, kind, msg.Text(err.Error()))
+	res := probe.Failure(url, kind, token.MessageOf(err))
 	var tok *token.Token
 	if cert != nil {
 		res.ClientCertificate = report.FromCertificate(cert)
@@ -247,12 +247,14 @@ type Options struct {
 	Preflight *probe.Preflight
 }
 
+var caFileUnusable = msg.Define("cardtest.ca_file_unusable", "The CA file cannot be used: {{.Reason}}")
+
 // probeOptions turns the GUI's terms into the probe's.
 func (o Options) probeOptions() (probe.Options, error) {
 	roots, err := probe.LoadRoots(o.CAFile)
 	if err != nil {
 		return probe.Options{}, &token.Error{Kind: token.KindCertificate, Op: "load CA file",
-			Msg: "The CA file cannot be used: " + err.Error()}
+			Text: caFileUnusable.New("Reason", err.Error())}
 	}
 	return probe.Options{URL: o.URL, TLSVersion: o.TLSVersion, Roots: roots, ContinueUntrusted: o.ContinueUntrusted,
 		Timeout: o.Timeout, Deadline: o.Deadline, LateAlertWait: o.LateAlertWait, OnStep: o.OnStep, OnProgress: o.OnProgress, Preflight: o.Preflight}, nil

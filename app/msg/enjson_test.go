@@ -9,11 +9,7 @@ import (
 
 	"github.com/cardcheck/cardcheck/app/msg"
 
-	// The packages that define messages, so that their catalog entries
-	// are registered in this test binary.
-	_ "github.com/cardcheck/cardcheck/app/certcheck"
-	_ "github.com/cardcheck/cardcheck/app/probe"
-	_ "github.com/cardcheck/cardcheck/app/tlstrace"
+	_ "github.com/cardcheck/cardcheck/app/msg/catalog" // every package that defines messages
 )
 
 // TestEnglishFileHasTheCatalog checks that assets/translations/en.json

@@ -74,7 +74,7 @@ func (r *run) handshakeFailed(ctx context.Context, err error) {
 	case errors.Is(err, errServerUntrusted):
 		r.res.Verdict = ServerUntrusted
 	case token.KindOf(err) != "":
-		r.fail(ErrorKind(token.KindOf(err)), errCardSign.New("Reason", tokenMessage(err)))
+		r.fail(ErrorKind(token.KindOf(err)), errCardSign.New("Reason", token.MessageOf(err)))
 	case mismatch != nil:
 		r.fail(KindProtocol, errNoCommonScheme.New("Server", schemeList(mismatch), "Card", schemeList(r.cred.Card.SignatureSchemes())))
 	case alert != nil && requested:
@@ -92,14 +92,6 @@ func (r *run) handshakeFailed(ctx context.Context, err error) {
 	default:
 		r.fail(KindProtocol, errHandshake.New("Reason", err.Error()))
 	}
-}
-
-func tokenMessage(err error) string {
-	var e *token.Error
-	if errors.As(err, &e) {
-		return e.Error()
-	}
-	return err.Error()
 }
 
 func schemeList(s []tls.SignatureScheme) string {

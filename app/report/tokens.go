@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/token"
 )
 
@@ -30,6 +31,8 @@ type Module struct {
 	LibraryVersion  string  `json:"library_version"`
 	CryptokiVersion string  `json:"cryptoki_version"`
 	Error           *string `json:"error"`
+	ErrorKind       string  `json:"error_kind,omitempty"` // the token error kind of Error ("module", …)
+	ErrorMsg        msg.Msg `json:"error_msg,omitzero"`   // Error as a message
 }
 
 // Token is one token with its certificates.
@@ -48,6 +51,8 @@ type Token struct {
 	Certificates          []Certificate `json:"certificates"`
 	Keys                  []Key         `json:"keys"`
 	Error                 *string       `json:"error"`
+	ErrorKind             string        `json:"error_kind,omitempty"` // the token error kind of Error
+	ErrorMsg              msg.Msg       `json:"error_msg,omitzero"`   // Error as a message
 }
 
 // Certificate is a certificate on a token.
@@ -108,6 +113,7 @@ func FromInventory(inv *token.Inventory) Tokens {
 			Path: m.Path, Source: string(m.Source), Description: Bounded(m.Info.Description),
 			Manufacturer: Bounded(m.Info.Manufacturer), LibraryVersion: Bounded(m.Info.LibraryVersion),
 			CryptokiVersion: m.Info.CryptokiVersion, Error: errString(m.Err),
+			ErrorKind: string(token.KindOf(m.Err)), ErrorMsg: errMsg(m.Err),
 		})
 	}
 	for _, t := range inv.Tokens {
@@ -123,7 +129,7 @@ func FromToken(t *token.Token) Token {
 		Serial: Bounded(t.Serial), SlotDescription: Bounded(t.SlotDescription), HardwareVersion: t.HardwareVersion,
 		FirmwareVersion: t.FirmwareVersion, Flags: t.Flags, Mechanisms: []string{},
 		PrivateObjectsVisible: t.PrivateObjectsVisible, Certificates: []Certificate{}, Keys: []Key{},
-		Error: errString(t.Err),
+		Error: errString(t.Err), ErrorKind: string(token.KindOf(t.Err)), ErrorMsg: errMsg(t.Err),
 	}
 	for _, m := range t.Mechanisms {
 		tj.Mechanisms = append(tj.Mechanisms, m.Name)
@@ -164,6 +170,14 @@ func FromCertificate(c *token.Certificate) Certificate {
 	cj.NotBefore, cj.NotAfter = x.NotBefore.UTC().Format(time.RFC3339), x.NotAfter.UTC().Format(time.RFC3339)
 	cj.KeyUsage, cj.ExtKeyUsage = KeyUsageNames(x), ExtKeyUsageNames(x)
 	return cj
+}
+
+// errMsg is err as a message, the zero message for nil.
+func errMsg(err error) msg.Msg {
+	if err == nil {
+		return msg.Msg{}
+	}
+	return token.MessageOf(err)
 }
 
 func errString(err error) *string {

@@ -28,6 +28,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/token"
 )
 
@@ -98,36 +99,44 @@ func (r Result) Err() error {
 	if !r.Refused() {
 		return nil
 	}
-	const notLoaded = "; cardcheck did not load it."
 	when := phase(r.Step)
 	switch r.Verdict {
 	case Unloadable:
-		return &token.Error{Kind: token.KindModule, Op: "load", Msg: "The module could not be loaded: " + r.Detail + "."}
+		return &token.Error{Kind: token.KindModule, Op: "load", Text: mUnloadable.New("Detail", r.Detail)}
 	case Crashed:
-		return &token.Error{Kind: token.KindModule, Op: "load",
-			Msg: fmt.Sprintf("The module crashed (%s) %s%s", r.Signal, when, notLoaded)}
+		return &token.Error{Kind: token.KindModule, Op: "load", Text: mCrashed.New("Signal", r.Signal, "When", when)}
 	case Exited:
-		return &token.Error{Kind: token.KindModule, Op: "load",
-			Msg: fmt.Sprintf("The module ended the program (exit status %d) %s%s", r.Status, when, notLoaded)}
+		return &token.Error{Kind: token.KindModule, Op: "load", Text: mExited.New("Status", r.Status, "When", when)}
 	case Hung:
-		return &token.Error{Kind: token.KindModuleTimeout, Op: "load",
-			Msg: fmt.Sprintf("The module did not answer within %s %s%s", seconds(r.Timeout), when, notLoaded)}
+		return &token.Error{Kind: token.KindModuleTimeout, Op: "load", Text: mHung.New("Limit", seconds(r.Timeout), "When", when)}
 	}
-	return &token.Error{Kind: token.KindModule, Op: "load",
-		Msg: fmt.Sprintf("The module answered nonsense %s: %s%s", when, r.Detail, notLoaded)}
+	return &token.Error{Kind: token.KindModule, Op: "load", Text: mNonsense.New("When", when, "Detail", r.Detail)}
 }
 
+// The parent's words about a module it refused to load.
+var (
+	mUnloadable   = msg.Define("isolate.unloadable", "The module could not be loaded: {{.Detail}}.")
+	mCrashed      = msg.Define("isolate.crashed", "The module crashed ({{.Signal}}) {{.When}}; cardcheck did not load it.")
+	mExited       = msg.Define("isolate.exited", "The module ended the program (exit status {{.Status}}) {{.When}}; cardcheck did not load it.")
+	mHung         = msg.Define("isolate.hung", "The module did not answer within {{.Limit}} {{.When}}; cardcheck did not load it.")
+	mNonsense     = msg.Define("isolate.nonsense", "The module answered nonsense {{.When}}: {{.Detail}}; cardcheck did not load it.")
+	mWhileLoading = msg.Define("isolate.while_loading", "while loading")
+	mWhileStart   = msg.Define("isolate.while_starting", "while starting (in {{.Call}})")
+	mWhileStop    = msg.Define("isolate.while_stopping", "while stopping (in C_Finalize)")
+	mWhileSlots   = msg.Define("isolate.while_listing_slots", "while listing its slots (in {{.Call}})")
+)
+
 // phase says, in words, where the module was when it failed.
-func phase(step string) string {
+func phase(step string) msg.Msg {
 	switch step {
 	case "", "dlopen", "dlsym":
-		return "while loading"
+		return mWhileLoading.New()
 	case "C_GetFunctionList", "C_Initialize":
-		return "while starting (in " + step + ")"
+		return mWhileStart.New("Call", step)
 	case "C_Finalize":
-		return "while stopping (in C_Finalize)"
+		return mWhileStop.New()
 	}
-	return "while listing its slots (in " + step + ")"
+	return mWhileSlots.New("Call", step)
 }
 
 // seconds prints a deadline as "5 s" or "1.5 s".
