@@ -112,7 +112,12 @@ func TestWindowFitsInEveryLanguage(t *testing.T) {
 	for _, language := range assets.Languages {
 		t.Run(language, func(t *testing.T) {
 			harnessLanguage = language
-			t.Cleanup(func() { harnessLanguage = "en" })
+			t.Cleanup(func() {
+				harnessLanguage = "en"
+				if err := assets.SetLanguage("en"); err != nil {
+					t.Error(err)
+				}
+			})
 			h := newDemoHarness(t)
 			h.m.app.Settings().SetTheme(newReadableTheme()) // the sizes of the real window
 			checkFits(t, h, "at the start")
