@@ -1,11 +1,13 @@
 package ui
 
 import (
+	"cmp"
 	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cardcheck/cardcheck/assets"
@@ -48,6 +50,11 @@ func newLanguageSetting(p fyne.Preferences) *languageSetting {
 	s.restart = &widget.Label{Text: lang.L("The new language shows when you start cardcheck again."), Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance}
 	s.restart.Hide()
 	s.choice = widget.NewSelect(labels, nil)
+	// A Select is as wide as its placeholder, which never shows here (a
+	// choice is always made): the longest label makes every label fit.
+	s.choice.PlaceHolder = slices.MaxFunc(labels, func(a, b string) int {
+		return cmp.Compare(fyne.MeasureText(a, theme.TextSize(), fyne.TextStyle{}).Width, fyne.MeasureText(b, theme.TextSize(), fyne.TextStyle{}).Width)
+	})
 	current := p.String(keyLanguage)
 	if !slices.Contains(s.codes, current) {
 		current = ""

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/cardcheck/cardcheck/assets"
 )
@@ -33,6 +34,9 @@ func TestLanguageSetting(t *testing.T) {
 	}
 	if got := s.choice.Options; len(got) != 4 || got[0] != languageLabel("") || got[3] != "中文" {
 		t.Errorf("choices %q, want the system's language, English, Deutsch, 中文", got)
+	}
+	if w := s.choice.MinSize().Width; w < test.NewTempWindow(t, widget.NewLabel(languageLabel(""))).Content().MinSize().Width {
+		t.Errorf("the choice is %v wide, too narrow for %q", w, languageLabel(""))
 	}
 	s.choice.SetSelected("中文")
 	if p.String(keyLanguage) != "zh_Hans" || !s.restart.Visible() {
