@@ -252,7 +252,7 @@ func (d *certDetails) showToken(t *token.Token) {
 		rows = append(rows, [2]string{lang.L("Module"), t.Module.Path})
 	}
 	if t.Err != nil {
-		rows = append(rows, [2]string{lang.L("Problem reading the card"), t.Err.Error()})
+		rows = append(rows, [2]string{lang.L("Problem reading the card"), errorText(t.Err)})
 	}
 	d.tokForm.SetText(formText(rows))
 }
@@ -261,7 +261,7 @@ func (d *certDetails) showModule(m *token.ModuleStatus) {
 	d.module = m
 	d.modTitle.SetText(orDash(m.Info.Description))
 	if m.Err != nil {
-		d.modError.SetText(lang.L("This module cannot be used: {{.Error}}", map[string]any{"Error": m.Err.Error()}))
+		d.modError.SetText(lang.L("This module cannot be used: {{.Error}}", map[string]any{"Error": errorText(m.Err)}))
 		d.modError.Show()
 	} else {
 		d.modError.Hide()

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cardcheck/cardcheck/app/diagnose"
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/assets"
 	"github.com/cardcheck/cardcheck/token"
 )
@@ -109,7 +110,7 @@ func modulesText(inv *token.Inventory) string {
 			name += " (" + m.Path + ")"
 		}
 		if m.Err != nil {
-			name += " — " + lang.L("cannot be used: {{.Error}}", map[string]any{"Error": firstLine(m.Err.Error())})
+			name += " — " + lang.L("cannot be used: {{.Error}}", map[string]any{"Error": firstLine(errorText(m.Err))})
 		}
 		lines = append(lines, "• "+name)
 	}
@@ -147,9 +148,13 @@ func (e *emptyState) setFindings(fs []diagnose.Finding) {
 		if f.Code == diagnose.NoCard && len(fs) > 1 {
 			continue // another finding says more
 		}
-		line := tr(f.Message)
-		for _, a := range f.Advice {
-			line += "\n   • " + withoutFlags(tr(a))
+		line := sentence(f.MessageMsg, f.Message)
+		for i, a := range f.Advice {
+			m := msg.Msg{}
+			if len(f.AdviceMsgs) == len(f.Advice) {
+				m = f.AdviceMsgs[i]
+			}
+			line += "\n   • " + withoutFlags(sentence(m, a))
 		}
 		lines = append(lines, line)
 	}

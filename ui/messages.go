@@ -4,6 +4,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/cardcheck/cardcheck/app/msg"
+	"github.com/cardcheck/cardcheck/token"
 )
 
 // text renders a message made elsewhere (a verdict, a cause, advice, a
@@ -21,6 +22,10 @@ func sentence(m msg.Msg, english string) string {
 	}
 	return text(m)
 }
+
+// errorText is an error in the window's language: a token error's
+// message, any other error's text as it is.
+func errorText(err error) string { return text(token.MessageOf(err)) }
 
 func viaLang(d *msg.Def, args map[string]any) string {
 	if d.Plural() {

@@ -3,8 +3,10 @@ package ui
 // Rules for the words on screen (SPEC: end users, helpdesk, trainers):
 // say what happened and what to do, in everyday words, without blaming the
 // user; technical names (CKR_…, alert names) only after the plain words.
-// Every string goes through lang.L with the English text as the key, so a
-// translation is a new file in assets/translations and no code change.
+// Labels go through lang.L with the English text as the key; sentences
+// made in app/… and token arrive as messages (package msg) and are shown
+// with text(), their catalog ID as the key. Either way a translation is a
+// new file in assets/translations and no code change.
 
 import (
 	"crypto/x509"
@@ -21,10 +23,10 @@ import (
 	"github.com/cardcheck/cardcheck/token"
 )
 
-// tr translates a sentence made elsewhere (certificate problems, verdict
-// summaries, message explanations). Without a translation the English
-// sentence is shown. Text that looks like a template is shown as it is,
-// so that data from a server can never be run as one.
+// tr translates a fixed English sentence made elsewhere that is not a
+// message (the demo scenarios' descriptions), by the whole string.
+// Without a translation the English sentence is shown. Text that looks
+// like a template is shown as it is, so that data can never be run as one.
 func tr(s string) string {
 	if s == "" || strings.Contains(s, "{{") {
 		return s

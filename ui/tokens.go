@@ -227,7 +227,7 @@ func moduleNode(ms *token.ModuleStatus) *treeNode {
 	n.icon = theme.NewThemedResource(theme.ComputerIcon())
 	if ms.Err != nil {
 		n.icon = theme.NewErrorThemedResource(theme.ErrorIcon())
-		n.detail = lang.L("cannot be used: {{.Error}}", map[string]any{"Error": firstLine(ms.Err.Error())})
+		n.detail = lang.L("cannot be used: {{.Error}}", map[string]any{"Error": firstLine(errorText(ms.Err))})
 	}
 	return n
 }

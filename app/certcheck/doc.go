@@ -22,5 +22,7 @@
 // server says "unknown", it never hangs the test.
 //
 // Details are one plain-language sentence for end users; they name
-// certificates by their common name.
+// certificates by their common name. Each is a message of the catalog
+// (messages.go, package msg): Check.Detail is its English, Check.DetailMsg
+// the message a GUI shows in its language.
 package certcheck

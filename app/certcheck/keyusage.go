@@ -3,7 +3,8 @@ package certcheck
 import (
 	"crypto/x509"
 	"slices"
-	"strings"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // KeyUsage checks that the certificate may be used for TLS client
@@ -38,42 +39,52 @@ func allowsClientAuth(c *x509.Certificate) bool {
 }
 
 // ekuWords are the usages people meet on certificates, in words.
-var ekuWords = map[x509.ExtKeyUsage]string{
-	x509.ExtKeyUsageServerAuth:      "server authentication",
-	x509.ExtKeyUsageCodeSigning:     "code signing",
-	x509.ExtKeyUsageEmailProtection: "email protection",
-	x509.ExtKeyUsageIPSECEndSystem:  "IPsec",
-	x509.ExtKeyUsageIPSECTunnel:     "IPsec",
-	x509.ExtKeyUsageIPSECUser:       "IPsec",
-	x509.ExtKeyUsageTimeStamping:    "time stamping",
-	x509.ExtKeyUsageOCSPSigning:     "OCSP signing",
+var ekuWords = map[x509.ExtKeyUsage]*msg.Def{
+	x509.ExtKeyUsageServerAuth:      msg.Define("certcheck.eku.server_auth", "server authentication"),
+	x509.ExtKeyUsageCodeSigning:     msg.Define("certcheck.eku.code_signing", "code signing"),
+	x509.ExtKeyUsageEmailProtection: msg.Define("certcheck.eku.email_protection", "email protection"),
+	x509.ExtKeyUsageIPSECEndSystem:  ekuIPsec,
+	x509.ExtKeyUsageIPSECTunnel:     ekuIPsec,
+	x509.ExtKeyUsageIPSECUser:       ekuIPsec,
+	x509.ExtKeyUsageTimeStamping:    msg.Define("certcheck.eku.time_stamping", "time stamping"),
+	x509.ExtKeyUsageOCSPSigning:     msg.Define("certcheck.eku.ocsp_signing", "OCSP signing"),
 }
 
 // oidWords name extended key usages that crypto/x509 does not know but
 // smart card certificates often carry.
-var oidWords = map[string]string{
-	"1.3.6.1.4.1.311.20.2.2":  "Windows smart card logon",
-	"1.3.6.1.5.2.3.4":         "Kerberos PKINIT client",
-	"1.3.6.1.4.1.311.10.3.12": "document signing",
+var oidWords = map[string]*msg.Def{
+	"1.3.6.1.4.1.311.20.2.2":  msg.Define("certcheck.eku.smart_card_logon", "Windows smart card logon"),
+	"1.3.6.1.5.2.3.4":         msg.Define("certcheck.eku.pkinit_client", "Kerberos PKINIT client"),
+	"1.3.6.1.4.1.311.10.3.12": msg.Define("certcheck.eku.document_signing", "document signing"),
 }
 
-func ekuNames(c *x509.Certificate) string {
-	var out []string
+var (
+	ekuIPsec = msg.Define("certcheck.eku.ipsec", "IPsec")
+	ekuOther = msg.Define("certcheck.eku.other", "other purposes")
+	ekuOID   = msg.Define("certcheck.eku.oid", "usage {{.OID}}")
+)
+
+// ekuNames lists the certificate's extended key usages in words, each
+// once (a list of messages is rendered joined by ", ").
+func ekuNames(c *x509.Certificate) []msg.Msg {
+	var out []msg.Msg
+	var seen []*msg.Def
 	for _, u := range c.ExtKeyUsage {
-		w, ok := ekuWords[u]
+		d, ok := ekuWords[u]
 		if !ok {
-			w = "other purposes"
+			d = ekuOther
 		}
-		if !slices.Contains(out, w) {
-			out = append(out, w)
+		if !slices.Contains(seen, d) {
+			seen = append(seen, d)
+			out = append(out, d.New())
 		}
 	}
 	for _, oid := range c.UnknownExtKeyUsage {
-		w, ok := oidWords[oid.String()]
-		if !ok {
-			w = "usage " + oid.String()
+		if d, ok := oidWords[oid.String()]; ok {
+			out = append(out, d.New())
+		} else {
+			out = append(out, ekuOID.New("OID", oid.String()))
 		}
-		out = append(out, w)
 	}
-	return strings.Join(out, ", ")
+	return out
 }

@@ -32,8 +32,22 @@ func Validity(leaf *x509.Certificate, now time.Time) Check {
 
 // date formats a certificate time the way people read it; certificates
 // count in UTC.
-func date(t time.Time) string {
-	return t.UTC().Format("2 January 2006, 15:04 UTC")
+func date(t time.Time) msg.Msg {
+	t = t.UTC()
+	return dateTime.New("Day", t.Day(), "Month", months[t.Month()-1].New(), "Year", t.Year(), "Time", t.Format("15:04"))
+}
+
+// dateTime is "2 January 2006, 15:04 UTC" in English; each language
+// orders day, month and year its own way.
+var dateTime = msg.Define("certcheck.date", "{{.Day}} {{.Month}} {{.Year}}, {{.Time}} UTC")
+
+var months = [12]*msg.Def{
+	msg.Define("certcheck.month.1", "January"), msg.Define("certcheck.month.2", "February"),
+	msg.Define("certcheck.month.3", "March"), msg.Define("certcheck.month.4", "April"),
+	msg.Define("certcheck.month.5", "May"), msg.Define("certcheck.month.6", "June"),
+	msg.Define("certcheck.month.7", "July"), msg.Define("certcheck.month.8", "August"),
+	msg.Define("certcheck.month.9", "September"), msg.Define("certcheck.month.10", "October"),
+	msg.Define("certcheck.month.11", "November"), msg.Define("certcheck.month.12", "December"),
 }
 
 // span says how long d is in whole days, or hours and minutes below a day.

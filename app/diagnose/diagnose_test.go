@@ -250,3 +250,26 @@ func TestRedaction(t *testing.T) {
 		t.Error("redaction changed the report itself")
 	}
 }
+
+// Redaction reaches the values inside the messages (message_msg,
+// advice_msgs, a module's error_msg), not only the English texts.
+func TestRedactionReachesMessages(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	path := filepath.Join(home, "mari-liis", "module.so")
+	inv := &token.Inventory{Modules: []token.ModuleStatus{{Path: path, Err: &token.Error{Kind: token.KindModule, Op: "load", Msg: "missing"}}}}
+	r := run(t, &fakePCSC{readers: []pcsc.RawState{{Reader: reader, State: pcsc.StateEmpty}}}, inv)
+	var full, red bytes.Buffer
+	if err := r.WriteJSON(&full, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteJSON(&red, true); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(full.String(), `"message_msg"`) || !strings.Contains(full.String(), home) {
+		t.Fatalf("the full report has no message with the module path:\n%s", full.String())
+	}
+	if strings.Contains(red.String(), home) {
+		t.Errorf("the redacted report still names the home directory:\n%s", red.String())
+	}
+}

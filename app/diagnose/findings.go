@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/token"
 	"github.com/cardcheck/cardcheck/token/pcsc"
 )
@@ -50,6 +51,10 @@ type Finding struct {
 	Detail  string       `json:"detail,omitempty"` // an error, as the layer gave it
 	Message string       `json:"message"`
 	Advice  []string     `json:"advice"`
+	// MessageMsg and AdviceMsgs are Message and Advice as messages, for a
+	// GUI that shows them in its language.
+	MessageMsg msg.Msg   `json:"message_msg"`
+	AdviceMsgs []msg.Msg `json:"advice_msgs"`
 }
 
 // ModuleHint is a PKCS#11 module that usually serves a card type.

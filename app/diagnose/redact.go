@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/token"
 )
 
@@ -199,8 +200,13 @@ func (r *Report) Redact() *Report {
 // are a whole field, not inside other text, which they would garble.
 const minRedactLen = 3
 
-// walkStrings applies f to every string reachable from v.
+// walkStrings applies f to every string reachable from v, the arguments
+// of messages included.
 func walkStrings(v reflect.Value, f func(string) string) {
+	if m, ok := v.Interface().(msg.Msg); ok && v.CanSet() {
+		v.Set(reflect.ValueOf(m.MapStrings(f)))
+		return
+	}
 	switch v.Kind() {
 	case reflect.String:
 		if v.CanSet() {

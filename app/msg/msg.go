@@ -15,6 +15,7 @@
 package msg
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -306,4 +307,78 @@ func Text(s string) Msg {
 		return Msg{}
 	}
 	return plain.New("Text", s)
+}
+
+// MapStrings returns a copy of m whose string arguments, in m and in
+// every message among them, are f of what they were: a report's
+// redaction reaches the values a sentence was said with.
+func (m Msg) MapStrings(f func(string) string) Msg {
+	if m.Args == nil {
+		return m
+	}
+	out := Msg{ID: m.ID, Args: make(map[string]any, len(m.Args))}
+	for k, v := range m.Args {
+		switch v := v.(type) {
+		case string:
+			out.Args[k] = f(v)
+		case Msg:
+			out.Args[k] = v.MapStrings(f)
+		case []Msg:
+			list := make([]Msg, len(v))
+			for i, s := range v {
+				list[i] = s.MapStrings(f)
+			}
+			out.Args[k] = list
+		default:
+			out.Args[k] = v
+		}
+	}
+	return out
+}
+
+// UnmarshalJSON reads a message back from a report: arguments that are
+// messages (objects with an "id") become Msg again, lists of them []Msg,
+// whole numbers int, so that the message renders as it did.
+func (m *Msg) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		ID   string                     `json:"id"`
+		Args map[string]json.RawMessage `json:"args"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*m = Msg{ID: raw.ID}
+	if raw.Args != nil {
+		m.Args = make(map[string]any, len(raw.Args))
+	}
+	for k, v := range raw.Args {
+		a, err := argFromJSON(v)
+		if err != nil {
+			return fmt.Errorf("msg %s: argument %s: %w", raw.ID, k, err)
+		}
+		m.Args[k] = a
+	}
+	return nil
+}
+
+func argFromJSON(v json.RawMessage) (any, error) {
+	var s string
+	var n json.Number
+	var sub Msg
+	var list []Msg
+	switch t := strings.TrimSpace(string(v)); {
+	case strings.HasPrefix(t, `"`):
+		return s, json.Unmarshal(v, &s)
+	case strings.HasPrefix(t, "{"):
+		return sub, json.Unmarshal(v, &sub)
+	case strings.HasPrefix(t, "["):
+		return list, json.Unmarshal(v, &list)
+	}
+	if err := json.Unmarshal(v, &n); err != nil {
+		return nil, err
+	}
+	if i, err := n.Int64(); err == nil {
+		return int(i), nil
+	}
+	return n.Float64()
 }

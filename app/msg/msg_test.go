@@ -102,3 +102,38 @@ func TestCatalogSortedWithNames(t *testing.T) {
 		t.Errorf("catalog %v", ids)
 	}
 }
+
+// A message read back from a report renders as it did, nested messages,
+// lists and counts included.
+func TestJSONRoundTrip(t *testing.T) {
+	for _, m := range []Msg{
+		testAdvice.New("Cause", testCause.New("Alert", "x"), "Who", "y"),
+		testDays.New("Count", 1),
+		testList.New("Items", []Msg{testCause.New("Alert", "a"), testCause.New("Alert", "b")}),
+		{},
+	} {
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Msg
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if English(back) != English(m) || Check(back) != nil {
+			t.Errorf("%s: back %q, was %q (%v)", b, English(back), English(m), Check(back))
+		}
+	}
+}
+
+func TestMapStringsReachesNestedArguments(t *testing.T) {
+	m := testList.New("Items", []Msg{testCause.New("Alert", "secret")})
+	m = testAdvice.New("Cause", m, "Who", "secret")
+	got := English(m.MapStrings(func(s string) string { return strings.ReplaceAll(s, "secret", "<x>") }))
+	if strings.Contains(got, "secret") || !strings.Contains(got, "<x>") {
+		t.Errorf("%q", got)
+	}
+	if !strings.Contains(English(m), "secret") {
+		t.Error("MapStrings changed the message itself")
+	}
+}

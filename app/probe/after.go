@@ -90,12 +90,12 @@ func (r *run) httpExchange(ctx context.Context, conn *tls.Conn, pending []byte) 
 // headTooLarge ends a test whose server sent an answer beyond the bounds:
 // no verdict on the card can be read from it.
 func (r *run) headTooLarge(he *headError) {
-	r.fail(KindProtocol, errHTTPHeadTooLarge.New("Limit", he.Error()))
+	r.fail(KindProtocol, errHTTPHeadTooLarge.New("Limit", he.words()))
 	r.res.CauseCode = CauseHTTPHeadTooLarge
 	if he.lines {
 		r.res.CauseCode = CauseHTTPTooManyHeaders
 	}
-	r.cause(causeHTTPHeadLimits.New("Limit", he.Error()))
+	r.cause(causeHTTPHeadLimits.New("Limit", he.words()))
 }
 
 // serviceWait follows a tls:// handshake. A TLS 1.3 server reports a

@@ -22,8 +22,9 @@ const (
 	CauseCheckPrefix = "check-"
 )
 
-// Rules for these words as in texts.go: what happened, then what to do.
+// Rules for these words as in messages.go: what happened, then what to do.
 
+// phaCause is the cause of CausePostHandshakeAuth (causePHA).
 const phaCause = "Over TLS 1.3 this server asks for a client certificate only after it has seen the request, for this address alone (TLS 1.3 post-handshake authentication). " +
 	"Firefox and curl support that; Chrome, Edge, Safari and Go programs such as cardcheck do not, and get a refusal instead."
 

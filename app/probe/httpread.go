@@ -4,13 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // Bounds on what a server (or a proxy) may make the test read. A hostile
@@ -48,12 +49,20 @@ type headError struct {
 	lines bool // the count of lines, not the size, was exceeded
 }
 
-func (e *headError) Error() string {
+func (e *headError) Error() string { return msg.English(e.words()) }
+
+// words says which limit the answer broke, as a message.
+func (e *headError) words() msg.Msg {
 	if e.lines {
-		return fmt.Sprintf("more than %d HTTP header lines", maxHeadLines)
+		return headLines.New("Count", maxHeadLines)
 	}
-	return fmt.Sprintf("more than %d KB of HTTP headers", maxHeadBytes>>10)
+	return headBytes.New("KB", maxHeadBytes>>10)
 }
+
+var (
+	headLines = msg.Define("probe.limit.header_lines", "more than {{.Count}} HTTP header lines")
+	headBytes = msg.Define("probe.limit.header_bytes", "more than {{.KB}} KB of HTTP headers")
+)
 
 // readHead reads the status line and headers of an HTTP answer, up to and
 // including the empty line, within maxHeadBytes and maxHeadLines. Errors

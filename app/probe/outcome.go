@@ -26,12 +26,12 @@ func (r *run) dialFailed(ctx context.Context, err error) {
 	var pe *proxyHeadError
 	switch {
 	case errors.As(err, &pe):
-		r.fail(KindNetwork, errNotReached.New("Reason", pe.Error()))
+		r.fail(KindNetwork, errNotReached.New("Reason", pe.words()))
 		r.res.CauseCode = CauseProxyHeadTooLarge
 		if pe.head.lines {
 			r.res.CauseCode = CauseProxyTooManyLines
 		}
-		r.cause(causeProxyLimits.New("Limit", pe.head.Error()))
+		r.cause(causeProxyLimits.New("Limit", pe.head.words()))
 	case errors.As(err, &dnsErr):
 		r.dialFinding = FindingUnknownHost
 		r.fail(KindNetwork, errUnknownHost.New("Host", strconv.Quote(r.target.Host)))

@@ -20,6 +20,7 @@ import (
 
 	"github.com/cardcheck/cardcheck/app/cardtest"
 	"github.com/cardcheck/cardcheck/app/certcheck"
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/serve"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
@@ -137,9 +138,11 @@ func check(t *testing.T, p *cardtest.Prepared, opt probe.Options) *probe.Result 
 	return res
 }
 
-// adviceCoded asserts that every piece of advice has its code beside it.
+// adviceCoded asserts that every piece of advice has its code beside it,
+// and that every English text is its message rendered.
 func adviceCoded(t *testing.T, res *probe.Result) {
 	t.Helper()
+	messagesMatch(t, res)
 	if res.AdviceCodes == nil || len(res.AdviceCodes) != len(res.Advice) {
 		t.Errorf("%s: advice codes %q for advice %q", res.URL, res.AdviceCodes, res.Advice)
 	}
@@ -623,5 +626,52 @@ func TestIntermediateFromAIA(t *testing.T) {
 	res := probe.Run(context.Background(), c.options(srv.URL), probe.Credential{Leaf: e.Cert, Card: card})
 	if res.Verdict != probe.Accepted || !strings.Contains(strings.Join(res.Notes, " "), "AIA") {
 		t.Fatalf("leaf without intermediate: %s %+v, notes %v", res.Verdict, res.Error, res.Notes)
+	}
+}
+
+// messagesMatch asserts that every sentence of res is the English of the
+// message beside it, and that each message is in the catalog with the
+// arguments its template uses.
+func messagesMatch(t *testing.T, res *probe.Result) {
+	t.Helper()
+	same := func(what, english string, m msg.Msg) {
+		t.Helper()
+		if err := msg.Check(m); err != nil {
+			t.Errorf("%s: %v", what, err)
+		}
+		if got := msg.English(m); got != english {
+			t.Errorf("%s: text %q, its message renders %q", what, english, got)
+		}
+	}
+	same("summary", res.Summary, res.SummaryMsg)
+	same("cause", res.Cause, res.CauseMsg)
+	same("fallback reason", res.TLS.FallbackReason, res.TLS.FallbackReasonMsg)
+	if len(res.AdviceMsgs) != len(res.Advice) || len(res.NoteMsgs) != len(res.Notes) {
+		t.Errorf("%d advice with %d messages, %d notes with %d", len(res.Advice), len(res.AdviceMsgs), len(res.Notes), len(res.NoteMsgs))
+		return
+	}
+	for i := range res.Advice {
+		same("advice", res.Advice[i], res.AdviceMsgs[i])
+	}
+	for i := range res.Notes {
+		same("note", res.Notes[i], res.NoteMsgs[i])
+	}
+	if res.Error != nil {
+		same("error", res.Error.Message, res.Error.MessageMsg)
+	}
+	if res.Server.Error != nil {
+		same("server error", *res.Server.Error, res.Server.ErrorMsg)
+	}
+	for _, c := range res.Checks {
+		same("check "+c.Name, c.Detail, c.DetailMsg)
+	}
+	for _, s := range res.Steps {
+		same("explanation of "+s.Message, s.Explain, s.ExplainMsg)
+	}
+	if pf := res.Preflight; pf != nil {
+		same("pre-flight summary", pf.Summary, pf.SummaryMsg)
+		for _, c := range pf.Fit {
+			same("fit "+c.Name, c.Detail, c.DetailMsg)
+		}
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/http/httpproxy"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // Target is a parsed test URL.
@@ -193,6 +195,11 @@ type proxyHeadError struct {
 	head  *headError
 }
 
-func (e *proxyHeadError) Error() string {
-	return fmt.Sprintf("the proxy %s sent %s in its answer to CONNECT; cardcheck stopped reading", e.proxy, e.head.Error())
+func (e *proxyHeadError) Error() string { return msg.English(e.words()) }
+
+// words says what the proxy did, as a message.
+func (e *proxyHeadError) words() msg.Msg {
+	return proxyHead.New("Proxy", e.proxy, "Limit", e.head.words())
 }
+
+var proxyHead = msg.Define("probe.limit.proxy_head", "the proxy {{.Proxy}} sent {{.Limit}} in its answer to CONNECT; cardcheck stopped reading")

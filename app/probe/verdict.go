@@ -30,9 +30,8 @@ func challengeOpts(c Card) crypto.SignerOpts {
 	return crypto.SHA256
 }
 
-// Rules for the words in this file: one sentence a person can act on;
-// say what happened, then what to do; name the server's own words (alert
-// names, HTTP codes) so helpdesk staff can search for them.
+// The words are catalog entries (messages.go, texts.go, causes.go): the
+// functions here pick which message, with which arguments.
 
 // finish gathers the trace, runs the local certificate checks and writes
 // summary and advice for the verdict.

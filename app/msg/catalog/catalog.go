@@ -8,6 +8,7 @@ package catalog
 import (
 	_ "github.com/cardcheck/cardcheck/app/cardtest"
 	_ "github.com/cardcheck/cardcheck/app/certcheck"
+	_ "github.com/cardcheck/cardcheck/app/diagnose"
 	_ "github.com/cardcheck/cardcheck/app/probe"
 	_ "github.com/cardcheck/cardcheck/app/tlstrace"
 	_ "github.com/cardcheck/cardcheck/token"
