@@ -22,7 +22,7 @@ func TestMessagesRenderThroughLangAsInEnglish(t *testing.T) {
 	for _, d := range msg.Catalog() {
 		for _, n := range []int{1, 2} {
 			args := map[string]any{}
-			for _, name := range d.Names {
+			for _, name := range d.Names() {
 				args[name] = inner
 			}
 			if d.Plural() {

@@ -39,3 +39,17 @@ func TestEnglishFileHasTheCatalog(t *testing.T) {
 	}
 	t.Logf("%d catalog entries", n)
 }
+
+// TestCatalogParses parses every template of the catalog (the program
+// parses each only when it first says it) and checks that plural entries
+// use their count.
+func TestCatalogParses(t *testing.T) {
+	for _, d := range msg.Catalog() {
+		if strings.HasPrefix(d.ID, "test.") {
+			continue // this package's own tests, some broken on purpose
+		}
+		if err := d.Err(); err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -1,7 +1,7 @@
 // Package msg holds the words cardcheck says to people as data: a message
 // is a stable ID and named arguments, and one catalog maps each ID to its
 // English template. app/…, token and tlstrace build messages; the CLI and
-// the report writer render them in English (English), the GUI through
+// the report writer render them in English (func English), the GUI through
 // Fyne's lang with the same IDs (assets/translations/*.json), so one
 // sentence is translated once, whatever values it carries.
 //
@@ -37,13 +37,19 @@ type Msg struct {
 func (m Msg) IsZero() bool { return m.ID == "" }
 
 // Def is a catalog entry: an ID with its English template, or its two
-// English plural forms (then the message needs a Count argument).
+// English plural forms (then the message needs a Count argument). The
+// templates are parsed when first used, not at start-up: a command that
+// says three sentences does not parse four hundred (TestCatalogParses
+// parses them all).
 type Def struct {
 	ID    string
 	One   string // the singular form; "" unless the entry is plural
 	Other string // the template (the plural form of plural entries)
-	Names []string
+
+	once  sync.Once
 	tmpl  map[string]*template.Template
+	names []string
+	err   error
 }
 
 // Plural reports whether the entry has one and other forms.
@@ -56,42 +62,16 @@ var (
 
 // Define adds an English template to the catalog under id. IDs are
 // stable: reports carry them and translations are keyed by them. Define
-// panics on a duplicate ID or a template that does not parse, at start-up.
+// panics on a duplicate ID, at start-up; Err reports a template that does
+// not parse.
 func Define(id, english string) *Def { return define(id, "", english) }
 
 // DefinePlural adds a message whose words depend on its Count argument
 // (lang.N's form: one and other).
-func DefinePlural(id, one, other string) *Def {
-	d := define(id, one, other)
-	if !slices.Contains(d.Names, "Count") {
-		panic("msg: plural " + id + " has no {{.Count}}")
-	}
-	return d
-}
+func DefinePlural(id, one, other string) *Def { return define(id, one, other) }
 
 func define(id, one, other string) *Def {
-	d := &Def{ID: id, One: one, Other: other, tmpl: map[string]*template.Template{}}
-	names := map[string]bool{}
-	for form, text := range map[string]string{"one": one, "other": other} {
-		if form == "one" && one == "" {
-			continue
-		}
-		t, err := template.New(id).Option("missingkey=error").Parse(text)
-		if err != nil {
-			panic("msg: " + id + ": " + err.Error())
-		}
-		d.tmpl[form] = t
-		for _, n := range Placeholders(t.Tree) {
-			names[n] = true
-		}
-	}
-	if d.Plural() {
-		names["Count"] = true // the count picks the form even where "one" does not show it
-	}
-	for n := range names {
-		d.Names = append(d.Names, n)
-	}
-	sort.Strings(d.Names)
+	d := &Def{ID: id, One: one, Other: other}
 	mu.Lock()
 	defer mu.Unlock()
 	if _, dup := catalog[id]; dup {
@@ -99,6 +79,51 @@ func define(id, one, other string) *Def {
 	}
 	catalog[id] = d
 	return d
+}
+
+// parse parses the templates and collects their argument names, once.
+func (d *Def) parse() {
+	d.once.Do(func() {
+		d.tmpl = map[string]*template.Template{}
+		names := map[string]bool{}
+		for form, text := range map[string]string{"one": d.One, "other": d.Other} {
+			if form == "one" && !d.Plural() {
+				continue
+			}
+			t, err := template.New(d.ID).Option("missingkey=error").Parse(text)
+			if err != nil {
+				d.err = fmt.Errorf("msg %s: %w", d.ID, err)
+				return
+			}
+			d.tmpl[form] = t
+			for _, n := range Placeholders(t.Tree) {
+				names[n] = true
+			}
+		}
+		if d.Plural() && !names["Count"] {
+			d.err = fmt.Errorf("msg %s: a plural without {{.Count}}", d.ID)
+		}
+		if d.Plural() {
+			names["Count"] = true // the count picks the form, shown or not
+		}
+		for n := range names {
+			d.names = append(d.names, n)
+		}
+		sort.Strings(d.names)
+	})
+}
+
+// Names are the arguments the entry's templates use, sorted.
+func (d *Def) Names() []string {
+	d.parse()
+	return d.names
+}
+
+// Err reports a template that does not parse, or a plural entry whose
+// templates do not use Count.
+func (d *Def) Err() error {
+	d.parse()
+	return d.err
 }
 
 // Placeholders lists the field names ({{.Name}}) a parsed template uses.
@@ -138,7 +163,9 @@ func Placeholders(tree *parse.Tree) []string {
 // New makes a message from pairs of argument name and value:
 // d.New("Status", 403, "Reason", "Forbidden"). Under `go test` a name
 // the template does not use, or a missing one, panics, so every test that
-// builds a message checks its arguments against the catalog.
+// builds a message checks its arguments against the catalog (a program
+// never pays for the check, and a wrong argument there renders as the
+// template's own words rather than stopping anything).
 func (d *Def) New(pairs ...any) Msg {
 	m := Msg{ID: d.ID}
 	if len(pairs) > 0 {
@@ -168,8 +195,11 @@ func (d *Def) check(m Msg, npairs int) error {
 		got = append(got, k)
 	}
 	sort.Strings(got)
-	if !slices.Equal(got, d.Names) {
-		return fmt.Errorf("msg %s: arguments %v, template uses %v", d.ID, got, d.Names)
+	if err := d.Err(); err != nil {
+		return err
+	}
+	if !slices.Equal(got, d.Names()) {
+		return fmt.Errorf("msg %s: arguments %v, template uses %v", d.ID, got, d.Names())
 	}
 	return nil
 }
@@ -263,6 +293,9 @@ func Render(m Msg, r Renderer, sep string) string {
 func English(m Msg) string { return Render(m, english, ", ") }
 
 func english(d *Def, args map[string]any) string {
+	if d.Err() != nil {
+		return d.Other
+	}
 	t := d.tmpl["other"]
 	if d.Plural() && Count(args) == 1 {
 		t = d.tmpl["one"]

@@ -11,6 +11,8 @@ var (
 	testAdvice = Define("test.advice", "Because {{.Cause}}: ask {{.Who}}.")
 	testDays   = DefinePlural("test.days", "{{.Count}} day left", "{{.Count}} days left")
 	testList   = Define("test.list", "Checks: {{.Items}}")
+	bad        = Define("test.broken", "{{.Open")
+	noCount    = DefinePlural("test.no_count", "one thing", "things")
 )
 
 func TestEnglishRendersNestedMessages(t *testing.T) {
@@ -94,11 +96,11 @@ func TestCatalogSortedWithNames(t *testing.T) {
 			continue // the external test links the packages that define the rest
 		}
 		ids = append(ids, d.ID)
-		if d.ID == testDays.ID && strings.Join(d.Names, ",") != "Count" {
-			t.Errorf("names %v", d.Names)
+		if d.ID == testDays.ID && strings.Join(d.Names(), ",") != "Count" {
+			t.Errorf("names %v", d.Names())
 		}
 	}
-	if strings.Join(ids, " ") != "test.advice test.cause test.days test.list" {
+	if strings.Join(ids, " ") != "test.advice test.broken test.cause test.days test.list test.no_count" {
 		t.Errorf("catalog %v", ids)
 	}
 }
@@ -135,5 +137,19 @@ func TestMapStringsReachesNestedArguments(t *testing.T) {
 	}
 	if !strings.Contains(English(m), "secret") {
 		t.Error("MapStrings changed the message itself")
+	}
+}
+
+// A template that does not parse, or a plural without its count, is
+// reported by Err (TestCatalogParses runs it over the whole catalog) and
+// renders as its own words.
+func TestBrokenTemplatesAreReported(t *testing.T) {
+	for _, d := range []*Def{bad, noCount} {
+		if d.Err() == nil {
+			t.Errorf("%s: no error", d.ID)
+		}
+	}
+	if got := English(Msg{ID: bad.ID}); got != "{{.Open" {
+		t.Errorf("broken template rendered %q", got)
 	}
 }
