@@ -166,3 +166,23 @@ func checkFits(t *testing.T, h *harness, when string) {
 		t.Logf("%s: %v", name, o.MinSize())
 	}
 }
+
+// cjkSpaceRE finds a space next to a Chinese character or punctuation.
+var cjkSpaceRE = regexp.MustCompile(`[\p{Han}\x{3000}-\x{303f}\x{ff00}-\x{ffef}] | [\p{Han}\x{3000}-\x{303f}\x{ff00}-\x{ffef}]`)
+
+// TestChineseHasNoSpacesAroundCJK: Fyne breaks lines only at spaces, so
+// a space before a long run of Chinese text ends a line early (a line
+// with just "2." was the result); without spaces the Chinese wraps by
+// character as it should. A date keeps the space before its time.
+func TestChineseHasNoSpacesAroundCJK(t *testing.T) {
+	for key, v := range readTranslation(t, "zh_Hans.json") {
+		if key == "certcheck.date" {
+			continue
+		}
+		for form, s := range forms(v) {
+			if m := cjkSpaceRE.FindString(s); m != "" {
+				t.Errorf("zh_Hans.json: %q (%s) has a space next to Chinese text (%q): %s", key, form, m, s)
+			}
+		}
+	}
+}
