@@ -29,6 +29,7 @@ type connectionBar struct {
 	options    *widget.Button // shows the options form (onShowOptions)
 	summary    *note          // the options in a line, cut to the width
 	form       fyne.CanvasObject
+	fields     *fyne.Container // the form's rows (label, control)
 	tlsVersion *widget.RadioGroup
 	caFile     *escEntry
 	caBrowse   *widget.Button
@@ -73,7 +74,7 @@ func newConnectionBar(onTest, onLogout, onBrowseCA func(), onOptions func(testOp
 	b.timeout = widget.NewSelect(nil, b.changed)
 	b.setTimeoutChoices(timeouts)
 
-	form := container.New(layout.NewFormLayout(),
+	b.fields = container.New(layout.NewFormLayout(),
 		keyLabel(lang.L("TLS version")), b.tlsVersion,
 		keyLabel(lang.L("Server CA file")), container.NewBorder(nil, nil, nil, container.NewHBox(b.caBrowse, b.caClear), b.caFile),
 		keyLabel(lang.L("Untrusted server")), b.cont,
@@ -84,7 +85,7 @@ func newConnectionBar(onTest, onLogout, onBrowseCA func(), onOptions func(testOp
 	// screen. Not inline under the address either: the open form made
 	// the window taller than a small screen. The form is a tab of its
 	// own (the window puts b.form there); the button shows it.
-	b.form = container.NewVScroll(container.NewPadded(form))
+	b.form = container.NewVScroll(container.NewPadded(b.fields))
 	b.options = &widget.Button{Text: lang.L("Options…"), Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: b.showOptions}
 	b.summary = newNote("", theme.SizeNameText).truncated()
 	// Test connection stays at the right edge: Log out comes and goes
@@ -160,6 +161,13 @@ func (b *connectionBar) setOptions(o testOptions) {
 	}
 	b.timeout.SetSelectedIndex(slices.Index(b.choices, o.Timeout))
 	b.summary.SetText(optionsSummary(o))
+}
+
+// addRow adds a row to the options form, for a setting that is not a
+// connection option (the language).
+func (b *connectionBar) addRow(label string, control fyne.CanvasObject) {
+	b.fields.Add(keyLabel(label))
+	b.fields.Add(control)
 }
 
 // showOptions shows the options form (its tab).

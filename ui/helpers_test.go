@@ -548,6 +548,11 @@ func newHarness(t *testing.T, be Backend, pins PINMemory, tryDemo func() error) 
 // renderings): a common laptop window, larger than minWindowSize.
 var testWindowSize = fyne.NewSize(1000, 680)
 
+// harnessLanguage is the language of the windows tests open: English,
+// whatever LANG says, as the golden files are (the translation tests
+// change it for a moment).
+var harnessLanguage = "en"
+
 // openHarness opens the window (in demo mode with d) and waits for the
 // first scan to be shown.
 func openHarness(t *testing.T, deps Deps, d *demo.Demo) *harness {
@@ -555,6 +560,9 @@ func openHarness(t *testing.T, deps Deps, d *demo.Demo) *harness {
 	be := deps.Backend
 	a := test.NewTempApp(t)
 	if err := assets.LoadTranslations(); err != nil {
+		t.Fatal(err)
+	}
+	if err := assets.SetLanguage(harnessLanguage); err != nil {
 		t.Fatal(err)
 	}
 	w := test.NewTempWindow(t, nil)

@@ -41,6 +41,7 @@ func run(a fyne.App, w fyne.Window, deps Deps, d *demo.Demo) int {
 	if err := assets.LoadTranslations(); err != nil {
 		fyne.LogError("loading translations", err)
 	}
+	applyLanguage(a.Preferences())
 	title := lang.L("cardcheck")
 	if d != nil {
 		title = lang.L("cardcheck demo")

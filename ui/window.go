@@ -163,6 +163,7 @@ func (m *mainWindow) build() {
 	m.conn.onShowOptions = m.showOptions
 	m.conn.onEdited = m.checkStale
 	m.conn.setOptions(m.prefs.options())
+	m.conn.addRow(lang.L("Language"), newLanguageSetting(m.app.Preferences()).content)
 	m.conn.setHistory(m.prefs.history())
 	m.conn.url.SetText(m.prefs.lastURL())
 	m.banner = newVerdictBanner(m.cancelTest, m.copyReport, m.saveReport)
