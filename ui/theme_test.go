@@ -79,6 +79,12 @@ func TestTextsNeedNoEmojiFont(t *testing.T) {
 		if strings.HasSuffix(name, "_test.go") {
 			continue // test data holds other scripts on purpose
 		}
+		if name == "language.go" {
+			// Each language is named in its own script ("中文"), as
+			// language menus do: shown only in the Options tab's menu,
+			// through the system's font for that script.
+			continue
+		}
 		b, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
