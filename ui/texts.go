@@ -1,6 +1,6 @@
 package ui
 
-// Rules for the words on screen (SPEC: end users, helpdesk, trainers):
+// Rules for the words on screen (for end users, helpdesks and trainers):
 // say what happened and what to do, in everyday words, without blaming the
 // user; technical names (CKR_…, alert names) only after the plain words.
 // Labels go through lang.L with the English text as the key; sentences

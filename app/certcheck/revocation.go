@@ -86,12 +86,15 @@ func best(answers []Check) Check {
 			return a
 		}
 	}
-	first := answers[0]
+	m := answers[0].DetailMessage()
 	for _, a := range answers[1:] {
-		first.Detail += "; " + a.Detail
+		m = unclearToo.New("First", m, "Then", a.DetailMessage())
 	}
-	return first
+	return NewCheck(NameRevocation, answers[0].Status, m)
 }
+
+// unclearToo joins the reasons of several unclear revocation answers.
+var unclearToo = msg.Define("certcheck.revocation.unclear_too", "{{.First}}; {{.Then}}")
 
 // reasonWords are the CRLReason codes of RFC 5280 §5.3.1, which OCSP
 // shares (RFC 6960 §4.2.1).
