@@ -3,6 +3,8 @@ package ui
 import (
 	"cmp"
 	"slices"
+	"strings"
+	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -20,7 +22,8 @@ import (
 const keyLanguage = "language"
 
 // languageNames are the languages as the setting offers them, each in its
-// own language so that it can be found whatever the GUI shows now.
+// own language so that it can be found whatever the GUI shows now
+// (Chinese in Latin letters unless the GUI shows Chinese: languageLabel).
 var languageNames = map[string]string{"en": "English", "de": "Deutsch", "zh_Hans": "中文"}
 
 // applyLanguage shows the GUI in the language the user chose, if any.
@@ -72,8 +75,20 @@ func newLanguageSetting(p fyne.Preferences) *languageSetting {
 
 // languageLabel names a language code in the setting.
 func languageLabel(code string) string {
-	if code == "" {
+	switch {
+	case code == "":
 		return lang.L("As the system")
+	case code == "zh_Hans" && !showsHan():
+		// "中文" needs a font Fyne does not bundle: measuring it loads a
+		// system CJK font, about 17 MB that a window in another language
+		// never needs otherwise (measured under Xvfb, at start).
+		return "Chinese (Simplified)"
 	}
 	return languageNames[code]
+}
+
+// showsHan reports whether the GUI is in a language written in Chinese
+// characters, whose font is loaded anyway.
+func showsHan() bool {
+	return strings.ContainsFunc(lang.L("Test connection"), func(r rune) bool { return unicode.Is(unicode.Han, r) })
 }

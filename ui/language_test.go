@@ -32,15 +32,15 @@ func TestLanguageSetting(t *testing.T) {
 	if s.choice.Selected != "Deutsch" || s.restart.Visible() {
 		t.Fatalf("stored de: shows %q, restart note %v", s.choice.Selected, s.restart.Visible())
 	}
-	if got := s.choice.Options; len(got) != 4 || got[0] != languageLabel("") || got[3] != "中文" {
-		t.Errorf("choices %q, want the system's language, English, Deutsch, 中文", got)
+	if got := s.choice.Options; len(got) != 4 || got[0] != languageLabel("") || got[3] != "Chinese (Simplified)" {
+		t.Errorf("choices %q, want the system's language, English, Deutsch, Chinese (Simplified)", got)
 	}
 	if w := s.choice.MinSize().Width; w < test.NewTempWindow(t, widget.NewLabel(languageLabel(""))).Content().MinSize().Width {
 		t.Errorf("the choice is %v wide, too narrow for %q", w, languageLabel(""))
 	}
-	s.choice.SetSelected("中文")
+	s.choice.SetSelected("Chinese (Simplified)")
 	if p.String(keyLanguage) != "zh_Hans" || !s.restart.Visible() {
-		t.Errorf("chose 中文: stored %q, restart note %v", p.String(keyLanguage), s.restart.Visible())
+		t.Errorf("chose Chinese: stored %q, restart note %v", p.String(keyLanguage), s.restart.Visible())
 	}
 	s.choice.SetSelectedIndex(0)
 	if p.String(keyLanguage) != "" {

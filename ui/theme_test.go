@@ -80,9 +80,9 @@ func TestTextsNeedNoEmojiFont(t *testing.T) {
 			continue // test data holds other scripts on purpose
 		}
 		if name == "language.go" {
-			// Each language is named in its own script ("中文"), as
-			// language menus do: shown only in the Options tab's menu,
-			// through the system's font for that script.
+			// "中文" names Chinese in the language menu only while the
+			// GUI shows Chinese, whose font is loaded then anyway
+			// (languageLabel).
 			continue
 		}
 		b, err := os.ReadFile(name)
