@@ -50,10 +50,16 @@ type figure struct {
 // addresses of its servers, and the figures they collect.
 type shared struct {
 	bin, baseline, data string
-	scenarios           map[string]string // scenario name → URL
-	mu                  sync.Mutex
-	figures             []figure
-	starts              []string
+	// cache is XDG_CACHE_HOME for every start: one machine, one user, so
+	// the answers of the module vetting (token/isolate) persist between
+	// starts as they do for a person. The first start of the run (no
+	// card, 1920×1080 light) is the cold one, vetting every module in a
+	// child process.
+	cache     string
+	scenarios map[string]string // scenario name → URL
+	mu        sync.Mutex
+	figures   []figure
+	starts    []string
 }
 
 func (s *shared) add(f figure) {
@@ -79,6 +85,7 @@ func TestExerciser(t *testing.T) {
 		bin:      buildPackage(t, dir, ".", "cardcheck"),
 		baseline: buildPackage(t, dir, "./build/exerciser/baseline", "baseline"),
 		data:     filepath.Join(dir, "data"),
+		cache:    filepath.Join(dir, "cache"),
 	}
 	s.scenarios = startDemoServers(t, s.bin, s.data)
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
@@ -232,6 +239,9 @@ func (r *run) start(name, title string, args, env []string, prefs map[string]any
 	env = append(env, "DISPLAY="+r.x.name, "HOME="+home, "XDG_DATA_HOME="+r.s.data,
 		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_RUNTIME_DIR="+dir,
 		"FYNE_THEME="+r.c.theme, ui.EventLogEnv+"="+fifo)
+	if r.s.cache != "" {
+		env = append(env, "XDG_CACHE_HOME="+r.s.cache)
+	}
 	cmd := exec.Command(r.s.bin, args...)
 	cmd.Dir = home
 	p := launch(t, name, cmd, env)
