@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"fmt"
+	"maps"
 	"math/big"
 	"sort"
 
@@ -231,8 +232,7 @@ func (mod *Module) readKeys(sh pkcs11.SessionHandle, tmpl ...*pkcs11.Attribute) 
 }
 
 func (mod *Module) readKey(sh pkcs11.SessionHandle, h pkcs11.ObjectHandle) (*KeyInfo, error) {
-	a, err := mod.attrs(sh, h, pkcs11.CKA_ID, pkcs11.CKA_LABEL, pkcs11.CKA_KEY_TYPE, pkcs11.CKA_MODULUS,
-		pkcs11.CKA_EC_PARAMS, pkcs11.CKA_EC_POINT, pkcs11.CKA_ALWAYS_AUTHENTICATE, pkcs11.CKA_SIGN)
+	a, err := mod.keyAttrs(sh, h, pkcs11.CKA_ID, pkcs11.CKA_LABEL, pkcs11.CKA_ALWAYS_AUTHENTICATE, pkcs11.CKA_SIGN)
 	if err != nil {
 		return nil, err
 	}
@@ -260,13 +260,39 @@ func (mod *Module) readPublicKeys(sh pkcs11.SessionHandle) ([]pubKey, error) {
 	}
 	out := make([]pubKey, 0, len(hs))
 	for _, h := range hs {
-		a, err := mod.attrs(sh, h, pkcs11.CKA_ID, pkcs11.CKA_MODULUS, pkcs11.CKA_EC_POINT)
+		a, err := mod.keyAttrs(sh, h, pkcs11.CKA_ID)
 		if err != nil {
 			return out, err
 		}
 		out = append(out, pubKey{id: a[pkcs11.CKA_ID], modulus: trimZeros(a[pkcs11.CKA_MODULUS]), ecPoint: unwrapECPoint(a[pkcs11.CKA_EC_POINT])})
 	}
 	return out, nil
+}
+
+// keyAttrs reads the attributes types of a key, its CKA_KEY_TYPE and then
+// the public values of that type (CKA_MODULUS, or CKA_EC_PARAMS and
+// CKA_EC_POINT). Asking for all at once fails on every key, as no key has
+// both kinds, and the one-by-one retry costs a call per attribute.
+func (mod *Module) keyAttrs(sh pkcs11.SessionHandle, h pkcs11.ObjectHandle, types ...uint) (map[uint][]byte, error) {
+	a, err := mod.attrs(sh, h, append(types, pkcs11.CKA_KEY_TYPE)...)
+	if err != nil {
+		return nil, err
+	}
+	var public []uint
+	switch ulong(a[pkcs11.CKA_KEY_TYPE]) {
+	case pkcs11.CKK_RSA:
+		public = []uint{pkcs11.CKA_MODULUS}
+	case pkcs11.CKK_EC:
+		public = []uint{pkcs11.CKA_EC_PARAMS, pkcs11.CKA_EC_POINT}
+	default:
+		return a, nil
+	}
+	b, err := mod.attrs(sh, h, public...)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(a, b)
+	return a, nil
 }
 
 // curveByOID names the curve of CKA_EC_PARAMS (RFC 5480), or nil. A

