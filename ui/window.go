@@ -534,6 +534,7 @@ func (m *mainWindow) preflight(run *testRun) {
 func (m *mainWindow) preflightDone(run *testRun, pf *probe.Preflight) {
 	run.pfCancel()
 	if m.run != run || run.login == nil || run.login.stopped {
+		pf.Close() // no test follows: stop the certificate checks it started
 		return
 	}
 	run.pf = pf
@@ -643,6 +644,7 @@ func (m *mainWindow) cancelTest() {
 }
 
 func (m *mainWindow) loginCanceled(run *testRun) {
+	run.pf.Close() // no test follows: stop the certificate checks it started
 	if m.run != run {
 		return
 	}
@@ -694,6 +696,7 @@ func (m *mainWindow) checkStale() {
 
 // finished shows a result.
 func (m *mainWindow) finished(run *testRun, res *probe.Result) {
+	run.pf.Close() // checks the test did not take over (a failed login, Compare)
 	if m.run != run {
 		return
 	}

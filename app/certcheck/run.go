@@ -43,6 +43,10 @@ type Input struct {
 	// Timeout bounds all network fetches together; zero means
 	// DefaultTimeout.
 	Timeout time.Duration
+	// Early are the chain and revocation checks started before the
+	// handshake (StartEarly); Run uses them when they are For this input,
+	// and runs both itself otherwise.
+	Early *Early
 }
 
 func (in Input) withDefaults() Input {
@@ -80,15 +84,27 @@ func Run(ctx context.Context, in Input) []Check {
 	ctx, cancel := context.WithTimeout(withBudget(ctx, budget), budget)
 	defer cancel()
 	possession := KeyPossession(in.Leaf, in.Signatures, in.Challenge)
-	chainCheck, path := Chain(ctx, in.Leaf, in.Intermediates, in.Roots, in.HTTPClient, in.Now)
+	chainCheck, path, revocation := networkChecks(ctx, in)
 	return []Check{
 		possession,
 		Validity(in.Leaf, in.Now),
 		chainCheck,
-		Revocation(ctx, in.Leaf, issuerIn(in.Leaf, path), in.HTTPClient, in.Now),
+		revocation,
 		KeyUsage(in.Leaf),
 		AcceptableCA(in.Requested, in.AcceptableCAs, path),
 	}
+}
+
+// networkChecks are the chain and the revocation checks: the early ones
+// when they check the same input, else run here.
+func networkChecks(ctx context.Context, in Input) (Check, []*x509.Certificate, Check) {
+	if in.Early.For(in) {
+		if chain, path, rev, ok := in.Early.wait(ctx); ok {
+			return chain, path, rev
+		}
+	}
+	chain, path := Chain(ctx, in.Leaf, in.Intermediates, in.Roots, in.HTTPClient, in.Now)
+	return chain, path, Revocation(ctx, in.Leaf, issuerIn(in.Leaf, path), in.HTTPClient, in.Now)
 }
 
 func skippedAll(why msg.Msg) []Check {

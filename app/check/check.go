@@ -165,6 +165,34 @@ func CandidateOf(cert *token.Certificate) probe.Candidate {
 	return probe.Candidate{Leaf: cert.X509, Intermediates: IssuersOnToken(cert), Schemes: cert.SignatureSchemes()}
 }
 
+// PreflightAhead is Preflight started before the certificate is chosen
+// (probe.RunPreflightAhead): choose finds it while the pre-flight connects.
+// When choose fails the pre-flight is abandoned and the result is nil.
+func PreflightAhead(ctx context.Context, opt probe.Options, choose func() (*token.Certificate, bool)) *probe.Preflight {
+	var cert *token.Certificate
+	now := time.Now() // the test's time is its start
+	pf := probe.RunPreflightAhead(ctx, opt, func() (probe.Candidate, bool) {
+		c, ok := choose()
+		if !ok {
+			return probe.Candidate{}, false
+		}
+		cert = c
+		if c == nil || c.X509 == nil {
+			return probe.Candidate{}, true
+		}
+		return CandidateOf(c), true
+	})
+	if pf != nil && pf.Result != nil {
+		var tok *token.Token
+		if cert != nil {
+			tok = cert.Token
+			pf.Result.ClientCertificate = listing.ClientCertificate(cert)
+		}
+		pf.Result.Environment = Environment(now, tok)
+	}
+	return pf
+}
+
 // Preflight runs the handshake without the card for cert (no PIN, no
 // login; cert may be nil). When the finding ends the test (NeedsCard
 // false), its Result is the complete result to show. Otherwise ask the

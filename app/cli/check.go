@@ -88,14 +88,9 @@ func checkCmd(args []string, io IO) exitCode {
 	defer closeKeylog()
 	mgr := newManager(f.timeout)
 	defer mgr.Close()
-	cert, inv, err := f.selectCertificate(mgr)
-	if err != nil {
-		return exitCode{ExitUsage, err}
-	}
-	// The pre-flight runs before anyone types a PIN (docs/contract.md, The test): a typo, a
-	// dead or untrusted server, or one that never asks ends the test here.
 	// A PIN piped to --pin-stdin is read first (no prompt, and a usage
-	// error before any connection); the terminal asks only afterwards.
+	// error before any connection); the terminal asks only after the
+	// pre-flight (docs/contract.md, The test).
 	pins := pinSource{stdin: f.pinStdin, finalTry: f.finalTry, io: io}
 	_, onTTY := terminal(io.Stdin)
 	var (
@@ -104,7 +99,7 @@ func checkCmd(args []string, io IO) exitCode {
 		pinErr  error
 	)
 	if !onTTY {
-		if pin, havePIN, pinErr = pins.forToken(cert.Token); pinErr != nil && token.KindOf(pinErr) == "" {
+		if pin, havePIN, pinErr = pins.piped(); pinErr != nil {
 			return exitCode{ExitUsage, pinErr} // no PIN on standard input
 		}
 	}
@@ -112,7 +107,22 @@ func checkCmd(args []string, io IO) exitCode {
 	// handshake, HTTP and the local checks share one deadline. Time spent
 	// typing the PIN at the prompt is not the server's and is added back.
 	opt.Deadline = start.Add(f.timeout)
-	pf := preflight(cert, opt)
+	// The pre-flight connects while the module loads and the token is
+	// read; a certificate that cannot be chosen ends it before anything
+	// of the card is sent.
+	var (
+		cert   *token.Certificate
+		inv    *token.Inventory
+		selErr error
+	)
+	pf := preflight(opt, func() (*token.Certificate, bool) {
+		cert, inv, selErr = f.selectCertificate(mgr)
+		return cert, selErr == nil
+	})
+	if selErr != nil {
+		return exitCode{ExitUsage, selErr}
+	}
+	defer pf.Close() // the certificate checks it started, when no test takes them over
 	var res *probe.Result
 	if !pf.NeedsCard {
 		res = pf.Result // no PIN spent, none asked for
@@ -217,11 +227,12 @@ func (f *checkFlags) selectCertificate(mgr *token.Manager) (*token.Certificate, 
 	return cert, inv, nil
 }
 
-// preflight runs the handshake without the card; Ctrl+C cancels it.
-func preflight(cert *token.Certificate, opt probe.Options) *probe.Preflight {
+// preflight runs the handshake without the card while choose finds the
+// certificate; Ctrl+C cancels it.
+func preflight(opt probe.Options, choose func() (*token.Certificate, bool)) *probe.Preflight {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	return check.Preflight(ctx, cert, opt)
+	return check.PreflightAhead(ctx, opt, choose)
 }
 
 // runCheck logs in (PIN from stdin or the terminal, or the reader's PIN

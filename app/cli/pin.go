@@ -73,11 +73,18 @@ func (p pinSource) forToken(t *token.Token) (string, bool, error) {
 		prompt := fmt.Sprintf("PIN for %q (PIN state: %s): ", t.Label, report.PINStateText(t.Flags))
 		pin, err := promptPIN(tty, p.io.Stderr, prompt)
 		return pin, err == nil, err
-	case p.stdin:
-		pin, err := readPIN(p.io.Stdin)
-		return pin, err == nil, err
 	}
-	return "", false, nil
+	return p.piped()
+}
+
+// piped reads the PIN piped to --pin-stdin (standard input is not a
+// terminal); none without the flag.
+func (p pinSource) piped() (string, bool, error) {
+	if !p.stdin {
+		return "", false, nil
+	}
+	pin, err := readPIN(p.io.Stdin)
+	return pin, err == nil, err
 }
 
 // readPIN reads one line from standard input as the PIN (--pin-stdin when

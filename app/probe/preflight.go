@@ -76,6 +76,18 @@ type Preflight struct {
 	// Result is the test's result when the test ends here (NeedsCard
 	// false): show it as the verdict, no PIN was needed.
 	Result *Result `json:"-"`
+	// early are the certificate checks started with the pre-flight, for
+	// Run to take over (see Close).
+	early *certcheck.Early
+}
+
+// Close stops the certificate checks the pre-flight started for the test,
+// when no test follows (the PIN was not given, the login failed). Run
+// takes them over otherwise. Safe on nil.
+func (pf *Preflight) Close() {
+	if pf != nil {
+		pf.early.Stop()
+	}
 }
 
 // NameSignatureScheme is the fit check of the key's signature schemes.
@@ -88,26 +100,91 @@ func RunPreflight(ctx context.Context, opt Options, cand Candidate) *Preflight {
 	opt.defaults()
 	start := time.Now()
 	deadline := opt.deadline(start)
-	parent := ctx
-	ctx, cancel := context.WithDeadline(ctx, deadline.Add(-checksShare(opt.Timeout)))
-	defer cancel()
-	var card Card
-	if cand.Leaf != nil {
-		card = schemesOnly{pub: cand.Leaf.PublicKey, schemes: cand.Schemes}
-	}
-	r := newRun(opt, Credential{Leaf: cand.Leaf, Intermediates: cand.Intermediates, Card: card}, start, ConnPreflight)
+	r := newRun(opt, cand.credential(), start, ConnPreflight)
 	r.preflight = true
-	r.execute(ctx)
-	pf := r.preflightFinding(ctx)
+	// The certificate's own checks need no card: they start now and run
+	// beside the pre-flight, the PIN and the handshake (Run takes them over).
+	r.early = startChecks(ctx, opt, r.cred, deadline)
+	pctx, cancel := context.WithDeadline(ctx, deadline.Add(-checksShare(opt.Timeout)))
+	defer cancel()
+	r.execute(pctx)
+	return r.preflightEnd(ctx, pctx, deadline)
+}
+
+// RunPreflightAhead is RunPreflight started before the certificate is
+// chosen, so that connecting and the server's flight overlap with loading
+// the module and reading the token: the pre-flight needs the certificate
+// only once its handshake is over. chosen returns the candidate (false: none
+// could be chosen; the pre-flight is then abandoned and the result is
+// nil). The handshake assumes a key that can sign in TLS 1.3; when in TLS
+// auto the chosen one cannot (RSA without PSS), the pre-flight is run again
+// as RunPreflight runs it, over TLS 1.2.
+func RunPreflightAhead(ctx context.Context, opt Options, chosen func() (Candidate, bool)) *Preflight {
+	opt.defaults()
+	start := time.Now()
+	deadline := opt.deadline(start)
+	pctx, cancel := context.WithDeadline(ctx, deadline.Add(-checksShare(opt.Timeout)))
+	defer cancel()
+	type choice struct {
+		cand  Candidate
+		ok    bool
+		early *certcheck.Early
+	}
+	got := make(chan choice, 1)
+	go func() {
+		cand, ok := chosen()
+		c := choice{cand: cand, ok: ok}
+		if ok {
+			c.early = startChecks(ctx, opt, cand.credential(), deadline)
+		} else {
+			cancel() // nothing to test: end the handshake now
+		}
+		got <- c
+	}()
+	r := newRun(opt, Credential{}, start, ConnPreflight)
+	r.preflight = true
+	r.execute(pctx)
+	c := <-got
+	if !c.ok {
+		return nil
+	}
+	cred := c.cand.credential()
+	if opt.TLSVersion != TLS12 && cred.Card != nil && !cred.Card.TLS13Capable() {
+		c.early.Stop()
+		return RunPreflight(ctx, opt, c.cand)
+	}
+	r.cred, r.early = cred, c.early
+	return r.preflightEnd(ctx, pctx, deadline)
+}
+
+// credential is the candidate as the pre-flight's stand-in for the card.
+func (c Candidate) credential() Credential {
+	cred := Credential{Leaf: c.Leaf, Intermediates: c.Intermediates}
+	if c.Leaf != nil {
+		cred.Card = schemesOnly{pub: c.Leaf.PublicKey, schemes: c.Schemes}
+	}
+	return cred
+}
+
+// preflightEnd turns the pre-flight's handshake into its finding and, when
+// the test ends here, its result. ctx is the caller's, pctx the
+// handshake's.
+func (r *run) preflightEnd(ctx, pctx context.Context, deadline time.Time) *Preflight {
+	r.matchSchemes()
+	pf := r.preflightFinding(pctx)
 	if !pf.NeedsCard {
 		if r.res.Verdict == "" {
 			r.res.Verdict = NotRequested
 		}
-		r.finish(parent, deadline)
+		r.finish(ctx, deadline)
+		r.early.Stop()
 		r.res.Preflight = pf
 		pf.Result = r.res
-	} else if r.tracer != nil {
-		r.tracer.Flush()
+	} else {
+		pf.early = r.early
+		if r.tracer != nil {
+			r.tracer.Flush()
+		}
 	}
 	if r.tracer != nil {
 		pf.Steps = r.tracer.Steps()
@@ -115,7 +192,7 @@ func RunPreflight(ctx context.Context, opt Options, cand Candidate) *Preflight {
 			pf.Alert = r.serverAlertOnly()
 		}
 	}
-	pf.DurationMs = ms(time.Since(start))
+	pf.DurationMs = ms(time.Since(r.start))
 	return pf
 }
 
@@ -277,10 +354,18 @@ func (r *run) preflightCertificate(cri *tls.CertificateRequestInfo) (*tls.Certif
 	if r.handshakeDone {
 		r.requestedAt = "renegotiation"
 	}
-	if c := r.cred.Card; c != nil && len(c.SignatureSchemes()) > 0 && !overlap(c.SignatureSchemes(), cri.SignatureSchemes) {
-		r.schemeMismatch = cri.SignatureSchemes
-	}
 	return nil, errPreflightStop
+}
+
+// matchSchemes notes the server's schemes when none fits the card's, once
+// the pre-flight's handshake is over (the candidate may have been chosen
+// only then).
+func (r *run) matchSchemes() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c := r.cred.Card; c != nil && r.cri != nil && len(c.SignatureSchemes()) > 0 && !overlap(c.SignatureSchemes(), r.cri.SignatureSchemes) {
+		r.schemeMismatch = r.cri.SignatureSchemes
+	}
 }
 
 // serverAlertOnly is the server's first alert other than close_notify.

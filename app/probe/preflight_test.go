@@ -103,6 +103,18 @@ func tls13Server(t *testing.T, rig *testrig.Rig, tickets bool, verify func() err
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13, ClientAuth: tls.RequireAnyClientCert,
 		SessionTicketsDisabled: !tickets,
 		VerifyPeerCertificate:  func([][]byte, [][]*x509.Certificate) error { return verify() }}
+	return listenTLS(t, cfg, func(tc *tls.Conn) {
+		if err := tc.Handshake(); err != nil {
+			tc.Close()
+			return
+		}
+		after(tc)
+	})
+}
+
+// listenTLS serves each connection with handle (15 s deadline) until the
+// test ends, and returns the tls:// URL.
+func listenTLS(t *testing.T, cfg *tls.Config, handle func(*tls.Conn)) string {
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -122,11 +134,7 @@ func tls13Server(t *testing.T, rig *testrig.Rig, tickets bool, verify func() err
 				defer wg.Done()
 				tc := c.(*tls.Conn)
 				tc.SetDeadline(time.Now().Add(15 * time.Second))
-				if err := tc.Handshake(); err != nil {
-					tc.Close()
-					return
-				}
-				after(tc)
+				handle(tc)
 			}()
 		}
 	}()

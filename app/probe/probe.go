@@ -184,6 +184,9 @@ type run struct {
 	// flattens it into a string in TLS 1.3, and no second signature is
 	// tried after it.
 	signErr error
+	// early are the chain and revocation checks running beside the
+	// handshake (certcheck.StartEarly); finish takes their results.
+	early *certcheck.Early
 }
 
 // Run performs the test. It always returns a Result; failures are in its
@@ -200,13 +203,19 @@ func Run(ctx context.Context, opt Options, cred Credential) *Result {
 		r = newRun(opt, cred, start, "test-tls12")
 		r.pha = true
 	}
+	if _, m := r.tlsConfig(); m.IsZero() {
+		r.completeChain(netCtx) // before the handshake: the chain sent depends on it
+	}
+	early := r.takeEarly(ctx, deadline)
+	defer early.Stop()
+	r.early = early
 	r.execute(netCtx)
 	if !r.pha && opt.TLSVersion == TLSAuto && r.postHandshakePattern() {
 		// RFC 8446 §4.6.2: the server wanted post-handshake authentication,
 		// which Go never offers. TLS 1.2 renegotiation asks the same way.
 		notes, noteMsgs := r.res.Notes, r.res.NoteMsgs
-		r = newRun(opt, cred, start, "test-tls12")
-		r.pha = true
+		r = newRun(opt, r.cred, start, "test-tls12") // the chain completed above
+		r.pha, r.early = true, early
 		r.res.Notes, r.res.NoteMsgs = notes, noteMsgs
 		r.note(noteRepeatedTLS12.New())
 		r.execute(netCtx)
@@ -238,9 +247,6 @@ func (r *run) execute(ctx context.Context) {
 	if !m.IsZero() {
 		r.fail(KindProtocol, m)
 		return
-	}
-	if !r.preflight {
-		r.completeChain(ctx)
 	}
 	r.progress(Progress{Stage: StageConnect})
 	r.tracer = tlstrace.New(r.watchStep)

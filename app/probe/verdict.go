@@ -84,10 +84,8 @@ func (r *run) runChecks(ctx context.Context, deadline time.Time) {
 		return
 	}
 	sigs, _ := r.signStats()
-	in := certcheck.Input{
-		Leaf: r.cred.Leaf, Intermediates: r.cred.Intermediates, Roots: r.opt.Roots,
-		Signatures: sigs, Now: r.opt.Now(), HTTPClient: r.opt.HTTPClient,
-	}
+	in := r.checksInput()
+	in.Signatures = sigs
 	if r.res.CertificateRequest != nil {
 		in.Requested, in.AcceptableCAs = true, r.res.CertificateRequest.rawCAs
 		if in.AcceptableCAs == nil {
@@ -100,17 +98,55 @@ func (r *run) runChecks(ctx context.Context, deadline time.Time) {
 	if r.cred.Card != nil && len(sigs) == 0 && !r.preflight && r.signError() == nil { // never a second signature after a failed one
 		in.Challenge = r.challenge
 	}
-	// The checks run until the test's deadline (the network part left them
-	// checksShare at least) and at most checksMax: a test that timed out
-	// on the server still deserves its local checks.
-	end := time.Now().Add(checksMax)
-	if deadline.Before(end) {
-		end = deadline
-	}
+	end := checksEnd(deadline)
 	cctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), end)
 	defer cancel()
 	in.Timeout = max(time.Until(end), time.Millisecond)
+	in.Early = r.early
 	r.res.Checks = certcheck.Run(cctx, in)
+}
+
+// checksEnd is when the local checks must end: at the test's deadline
+// (the network part left them checksShare at least) and at most
+// checksMax from now: a test that timed out on the server still deserves
+// its local checks.
+func checksEnd(deadline time.Time) time.Time {
+	if end := time.Now().Add(checksMax); end.Before(deadline) {
+		return end
+	}
+	return deadline
+}
+
+// checksInput is the certificate part of the checks' input.
+func (r *run) checksInput() certcheck.Input {
+	return certcheck.Input{Leaf: r.cred.Leaf, Intermediates: r.cred.Intermediates, Roots: r.opt.Roots,
+		Now: r.opt.Now(), HTTPClient: r.opt.HTTPClient}
+}
+
+// startChecks starts the chain and revocation checks (AIA, OCSP, CRL) of
+// cred so that they run beside the handshake instead of after it; nil
+// without a certificate.
+func startChecks(ctx context.Context, opt Options, cred Credential, deadline time.Time) *certcheck.Early {
+	if cred.Leaf == nil {
+		return nil
+	}
+	end := checksEnd(deadline)
+	cctx, cancel := context.WithDeadline(ctx, end)
+	defer cancel() // StartEarly keeps only the deadline
+	return certcheck.StartEarly(cctx, certcheck.Input{Leaf: cred.Leaf, Intermediates: cred.Intermediates,
+		Roots: opt.Roots, Now: opt.Now(), HTTPClient: opt.HTTPClient, Timeout: max(time.Until(end), time.Millisecond)})
+}
+
+// takeEarly takes over the checks the pre-flight started when they check
+// the same chain, and otherwise stops them and starts its own.
+func (r *run) takeEarly(ctx context.Context, deadline time.Time) *certcheck.Early {
+	if pf := r.opt.Preflight; pf != nil && pf.early != nil {
+		if pf.early.For(r.checksInput()) {
+			return pf.early
+		}
+		pf.early.Stop()
+	}
+	return startChecks(ctx, r.opt, r.cred, deadline)
 }
 
 // challenge signs a random SHA-256 digest on the card.
