@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -55,8 +56,12 @@ func (r *Report) WriteTextNaming(w io.Writer, redact bool, name func(Control) st
 	if redact {
 		r = r.Redact()
 	}
-	ew := &errWriter{w: termsafe.Writer(w)} // names and labels come from cards and modules
+	bw := bufio.NewWriter(w)                 // one write, not one per line
+	ew := &errWriter{w: termsafe.Writer(bw)} // names and labels come from cards and modules
 	r.writeText(ew, name)
+	if err := bw.Flush(); ew.err == nil {
+		ew.err = err
+	}
 	return ew.err
 }
 

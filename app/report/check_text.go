@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -22,7 +23,9 @@ var safe = termsafe.String
 // server asked for, and the local checks. The GUI's "Copy report" uses the
 // same text.
 func WriteCheckText(w io.Writer, res *probe.Result) {
-	w = termsafe.Writer(w)
+	bw := bufio.NewWriter(w) // one write, not one per line (400 system calls on a terminal)
+	defer bw.Flush()
+	w = termsafe.Writer(bw)
 	if res.Environment != nil {
 		WriteEnvironmentText(w, res.Environment)
 		fmt.Fprintln(w)

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -14,7 +15,9 @@ import (
 // WriteTokensText prints the inventory as a readable listing: modules, then
 // each token with its PIN state and a table of certificates.
 func WriteTokensText(w io.Writer, inv *token.Inventory, now time.Time) {
-	w = termsafe.Writer(w)
+	bw := bufio.NewWriter(w) // one write, not one per line
+	defer bw.Flush()
+	w = termsafe.Writer(bw)
 	for _, m := range inv.Modules {
 		if m.Err != nil {
 			fmt.Fprintf(w, "Module %s\n  cannot be used: %s\n\n", safe(m.Path), safe(m.Err.Error()))
