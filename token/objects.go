@@ -148,9 +148,13 @@ func (mod *Module) readObjects(tok *Token) error {
 	if tok.Keys, err = mod.readKeys(sh); err != nil {
 		return err
 	}
-	pubs, err := mod.readPublicKeys(sh)
-	if err != nil {
-		return err
+	// Public keys only help to pair a certificate with a private key: with
+	// none visible (before login, on tokens that hide them) they are not read.
+	var pubs []pubKey
+	if len(tok.Keys) > 0 {
+		if pubs, err = mod.readPublicKeys(sh); err != nil {
+			return err
+		}
 	}
 	if tok.Certificates, err = mod.readCerts(sh, tok); err != nil {
 		return err

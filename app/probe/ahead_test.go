@@ -256,3 +256,28 @@ func TestPreflightAheadAbandoned(t *testing.T) {
 		t.Error("the abandoned pre-flight left its connection open")
 	}
 }
+
+// TestServerVerifiedOnceStillChecksAnotherChain: the test does not verify
+// again the chain its pre-flight verified, but a server that answers the
+// test with another chain is verified, and refused.
+func TestServerVerifiedOnceStillChecksAnotherChain(t *testing.T) {
+	rig := testrig.Shared(t)
+	roots, _ := probe.LoadRoots(rig.ChainFile)
+	trusted := testservers.Serve(t, serve.Config{CertFile: rig.ServerCertFile, KeyFile: rig.ServerKeyFile, ClientCAFile: rig.CAFile})
+	untrusted := testservers.Serve(t, serve.Config{CertFile: rig.UntrustedServerCertFile, KeyFile: rig.UntrustedServerKeyFile, ClientCAFile: rig.CAFile})
+	e := rig.Entries[testrig.EC256]
+	cred := probe.Credential{Leaf: e.Cert, Intermediates: e.Chain, Card: memoryCard{e.Key, []tls.SignatureScheme{tls.ECDSAWithP256AndSHA256}}}
+	opt := probe.Options{URL: trusted.URL, Roots: roots, Timeout: 20 * time.Second}
+	pf := probe.RunPreflight(context.Background(), opt, candidate(rig, testrig.EC256))
+	if !pf.NeedsCard || !pf.Server.Verified {
+		t.Fatalf("pre-flight: %s, server %+v", pf.Finding, pf.Server)
+	}
+	opt.Preflight = pf
+	if res := probe.Run(context.Background(), opt, cred); res.Verdict != probe.Accepted || !res.Server.Verified {
+		t.Errorf("same server: %s, server %+v", res.Verdict, res.Server)
+	}
+	opt.URL = untrusted.URL // the same host, another chain
+	if res := probe.Run(context.Background(), opt, cred); res.Verdict != probe.ServerUntrusted || res.Server.Verified {
+		t.Errorf("another chain after a trusted pre-flight: %s, server %+v", res.Verdict, res.Server)
+	}
+}

@@ -24,9 +24,15 @@ var errServerUntrusted = errors.New("server certificate not trusted")
 // system roots plus --ca. Go calls it while processing the server's
 // Certificate, before the client's Certificate is sent in TLS 1.2 and 1.3.
 func (r *run) verifyServer(cs tls.ConnectionState) error {
-	err := verifyChain(cs.PeerCertificates, r.target.Host, r.opt.Roots, r.opt.Now())
+	var err error
+	if pf := r.opt.Preflight; pf == nil || !pf.trusts(cs.PeerCertificates, r.target.Host, r.opt.Roots) {
+		err = verifyChain(cs.PeerCertificates, r.target.Host, r.opt.Roots, r.opt.Now())
+	}
 	r.mu.Lock()
 	r.serverErr = err
+	if err == nil {
+		r.trusted = cs.PeerCertificates
+	}
 	r.mu.Unlock()
 	if err != nil && !r.opt.ContinueUntrusted {
 		return fmt.Errorf("%w: %v", errServerUntrusted, err)

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,6 +80,17 @@ type Preflight struct {
 	// early are the certificate checks started with the pre-flight, for
 	// Run to take over (see Close).
 	early *certcheck.Early
+	// trusted is the server's chain the pre-flight verified for host with
+	// roots: the test's handshake does not verify the same chain again.
+	trusted []*x509.Certificate
+	host    string
+	roots   *x509.CertPool
+}
+
+// trusts reports whether the pre-flight verified this very chain for host.
+func (pf *Preflight) trusts(chain []*x509.Certificate, host string, roots *x509.CertPool) bool {
+	return len(pf.trusted) > 0 && host == pf.host && roots == pf.roots &&
+		slices.EqualFunc(chain, pf.trusted, (*x509.Certificate).Equal)
 }
 
 // Close stops the certificate checks the pre-flight started for the test,
@@ -182,6 +194,9 @@ func (r *run) preflightEnd(ctx, pctx context.Context, deadline time.Time) *Prefl
 		pf.Result = r.res
 	} else {
 		pf.early = r.early
+		r.mu.Lock()
+		pf.trusted, pf.host, pf.roots = r.trusted, r.target.Host, r.opt.Roots
+		r.mu.Unlock()
 		if r.tracer != nil {
 			r.tracer.Flush()
 		}

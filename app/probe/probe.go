@@ -177,6 +177,7 @@ type run struct {
 	sentCert            bool // we answered with a certificate
 	cri                 *tls.CertificateRequestInfo
 	serverErr           error                 // server verification failure
+	trusted             []*x509.Certificate   // the server's chain, verified
 	schemeMismatch      []tls.SignatureScheme // the server's schemes when none fits the card
 	sigs                []certcheck.SignatureRecord
 	signTime            time.Duration

@@ -193,12 +193,9 @@ func (v *Vetter) Vet(path string) error { return v.Check(context.Background(), p
 // Check vets the module at path: from this process's memory, the cache,
 // or a child process.
 func (v *Vetter) Check(ctx context.Context, path string) Result {
-	if token.CheckLibraryFile(path) != nil {
-		return Result{} // the token layer explains a missing file, a FIFO, a text file
-	}
 	st, err := os.Stat(path)
-	if err != nil {
-		return Result{}
+	if err != nil || !st.Mode().IsRegular() {
+		return Result{} // the token layer explains a missing file, a folder, a FIFO
 	}
 	id := identify(path, st)
 	v.mu.Lock()
@@ -207,10 +204,16 @@ func (v *Vetter) Check(ctx context.Context, path string) Result {
 		return r
 	}
 	v.mu.Unlock()
+	// A cached answer is for this very file (device, inode, size, time),
+	// which was a library when it was vetted: the loader reads its symbols
+	// once more anyway.
 	if r, ok := v.cache.lookup(id, time.Now()); ok {
 		r.Cached = true
 		v.remember(id, r)
 		return r
+	}
+	if token.CheckLibraryFile(path) != nil {
+		return Result{} // the token layer explains a text file, a program, a non-PKCS#11 library
 	}
 	r := v.spawn(ctx, path)
 	v.remember(id, r)
