@@ -428,7 +428,7 @@ func (m *messageView) show(s *tlstrace.Step) {
 		meta += " · " + lang.L("encrypted on the wire")
 	}
 	m.meta.SetText(meta)
-	m.summary.SetText(s.Summary)
+	m.summary.SetText(sentence(s.SummaryMsg, s.Summary))
 	explain := sentence(s.ExplainMsg, s.Explain)
 	if explain == "" {
 		explain = lang.L("No explanation for this message.")
@@ -437,9 +437,9 @@ func (m *messageView) show(s *tlstrace.Step) {
 	var objs []fyne.CanvasObject
 	m.names = nil
 	for _, f := range s.Fields {
-		name := keyLabel(f.Name)
+		name := keyLabel(sentence(f.NameMsg, f.Name))
 		m.names = append(m.names, name)
-		value := &widget.Label{Text: f.Value, Wrapping: fyne.TextWrapWord, Selectable: true}
+		value := &widget.Label{Text: sentence(f.ValueMsg, f.Value), Wrapping: fyne.TextWrapWord, Selectable: true}
 		objs = append(objs, container.New(&tightVBox{}, name, value))
 	}
 	m.fields.Objects = objs

@@ -74,7 +74,7 @@ type direction struct {
 	phase     keyPhase     // TLS 1.3 only
 	cipher    recordCipher // nil: cannot decrypt (see noKey)
 	prev      recordCipher // TLS 1.3: previous key, tried when the current one fails
-	noKey     string       // why protected records are not decrypted
+	noKey     msg.Msg      // why protected records are not decrypted
 
 	await        string // key log label we are waiting for, "" if none
 	awaitCR      []byte // client random the awaited secret is logged under
@@ -157,6 +157,9 @@ func (e *engine) emit(s Step) {
 		return
 	}
 	s.Seq = len(e.steps) + 1
+	if !s.SummaryMsg.IsZero() {
+		s.Summary = msg.English(s.SummaryMsg)
+	}
 	s.Explain = msg.English(s.ExplainMsg)
 	e.steps = append(e.steps, s)
 	if e.deliver {
@@ -207,12 +210,11 @@ func (e *engine) malformed(d *direction, rest []byte, at time.Duration) {
 	d.dead = true
 	head := rest[:min(len(rest), 16)]
 	s := Step{From: d.name, Message: "Malformed", At: at, Bytes: len(rest),
-		Summary:    "not a TLS record; parsing of this direction stopped",
-		ExplainMsg: explain("Malformed", d.name, "")}
+		SummaryMsg: sumNotTLSRecord.New(), ExplainMsg: explain("Malformed", d.name, "")}
 	if line := textLine(rest); line != "" {
-		s.Summary = fmt.Sprintf("not TLS: %q", line)
+		s.SummaryMsg = sumNotTLS.New("Line", fmt.Sprintf("%q", line))
 	}
-	s.Fields.add("First bytes", fmt.Sprintf("% x", head))
+	s.Fields.add(fFirstBytes, fmt.Sprintf("% x", head))
 	e.emit(s)
 	e.note(noteNotTLS.New("Side", side(d.name), "Header", fmt.Sprintf("% x", head)))
 }
@@ -222,7 +224,7 @@ func (e *engine) enqueue(d *direction, r record) {
 	d.pending = append(d.pending, r)
 	d.pendingBytes += len(r.payload)
 	if d.await != "" && d.pendingBytes > maxPendingBytes {
-		d.await, d.noKey = "", "too much data while waiting for the key"
+		d.await, d.noKey = "", whyTooMuchData.New()
 	}
 	e.pump(d)
 }
@@ -265,7 +267,7 @@ func (e *engine) process(d *direction, r record) {
 		typ, pt, err = d.prev.Open(r.hdr, r.payload)
 	}
 	if err != nil {
-		d.cipher, d.prev, d.noKey = nil, nil, "decryption failed: "+err.Error()
+		d.cipher, d.prev, d.noKey = nil, nil, whyDecryptError.New("Error", err.Error())
 		e.note(noteDecryptFailed.New("Side", side(d.name), "Reason", err.Error()))
 		e.opaque(d, r)
 		return
@@ -289,7 +291,7 @@ func (e *engine) content(d *direction, typ uint8, data []byte, at time.Duration,
 			name = fmt.Sprintf("Unknown(%d)", typ)
 		}
 		s := Step{From: d.name, Message: name, At: at, Bytes: len(data), Encrypted: enc,
-			Summary: byteCount(len(data)) + ", not decoded", ExplainMsg: explain(name, d.name, "")}
+			SummaryMsg: sumNotDecoded.New("Count", len(data)), ExplainMsg: explain(name, d.name, "")}
 		e.emit(s)
 	}
 }
@@ -303,14 +305,14 @@ func (e *engine) expect(d *direction, label string) {
 		d.prev = d.cipher
 	}
 	d.cipher = nil
-	d.await, d.noKey = label, ""
+	d.await, d.noKey = label, msg.Msg{}
 	d.awaitCR, d.awaitSR = e.clientRandom, e.serverRandom
 	d.awaitSuite, d.awaitVersion = e.suite, e.version
 	switch {
 	case !e.keylogUsed:
-		d.await, d.noKey = "", "no key log"
+		d.await, d.noKey = "", whyNoKeyLog.New()
 	case e.clientRandom == nil:
-		d.await, d.noKey = "", "no ClientHello seen"
+		d.await, d.noKey = "", whyNoHello.New()
 	default:
 		e.install(d)
 	}
@@ -318,7 +320,7 @@ func (e *engine) expect(d *direction, label string) {
 		// crypto/tls logs CLIENT_RANDOM before it sends its own
 		// ChangeCipherSpec, which precedes the server's in a full handshake;
 		// a line missing now never comes (it logs none for resumed sessions).
-		d.await, d.noKey = "", "no CLIENT_RANDOM line for this handshake in the key log (none is written for a resumed TLS 1.2 session)"
+		d.await, d.noKey = "", whyNoRandom.New()
 	}
 }
 
@@ -331,7 +333,7 @@ func (e *engine) install(d *direction) {
 	d.await = ""
 	c, err := e.newCipher(d, secret)
 	if err != nil {
-		d.noKey = err.Error()
+		d.noKey = cipherError(err)
 		e.note(noteCannotDecrypt.New("Side", side(d.name), "Reason", err.Error()))
 		return
 	}
@@ -352,7 +354,21 @@ func (e *engine) newCipher(d *direction, secret []byte) (recordCipher, error) {
 	case versionTLS12:
 		return newCipher12(d.awaitSuite, secret, d.awaitCR, d.awaitSR, d == &e.client)
 	}
-	return nil, errors.New("only TLS 1.2 and 1.3 records can be decrypted")
+	return nil, errOldVersion
+}
+
+// errOldVersion: records of SSL 3.0 to TLS 1.1 are not decrypted.
+var errOldVersion = errors.New("only TLS 1.2 and 1.3 records can be decrypted")
+
+// cipherError says why no cipher could be made, as a message.
+func cipherError(err error) msg.Msg {
+	switch {
+	case errors.Is(err, errUnsupportedSuite):
+		return whyUnsupported.New()
+	case errors.Is(err, errOldVersion):
+		return whyOldVersion.New()
+	}
+	return msg.Text(err.Error())
 }
 
 // keyLog receives key log bytes and releases records that waited for them.
@@ -373,7 +389,7 @@ func (e *engine) keyLog(p []byte) {
 func (e *engine) flush() {
 	for _, d := range e.dirs() {
 		if d.await != "" {
-			d.await, d.noKey = "", "the key never appeared in the key log"
+			d.await, d.noKey = "", whyNeverLogged.New()
 			e.pump(d)
 		}
 		if len(d.hs) > 0 {
@@ -395,10 +411,10 @@ func (e *engine) opaque(d *direction, r record) {
 		}
 	}
 	s := Step{From: d.name, Message: name, At: r.at, Bytes: len(r.payload), Encrypted: true,
-		Summary: "encrypted, not decrypted (" + d.noKey + ")", ExplainMsg: explain(name, d.name, "encrypted")}
-	s.Fields.add("Record type", recordTypeName(r.typ()))
-	s.Fields.add("Length", byteCount(len(r.payload)))
-	s.Fields.add("Not decrypted because", d.noKey)
+		SummaryMsg: sumNotDecrypted.New("Reason", d.noKey), ExplainMsg: explain(name, d.name, "encrypted")}
+	s.Fields.addMsg(fRecordType, recordTypeName(r.typ()))
+	s.Fields.addMsg(fLength, bytesMsg(len(r.payload)))
+	s.Fields.addMsg(fNotDecrypted, d.noKey)
 	e.emit(s)
 }
 
@@ -422,34 +438,31 @@ func (e *engine) opaqueName12(d *direction, typ uint8) string {
 	return fmt.Sprintf("Unknown(%d)", typ)
 }
 
-func recordTypeName(t uint8) string {
-	switch t {
-	case ctChangeCipherSpec:
-		return "change_cipher_spec (20)"
-	case ctAlert:
-		return "alert (21)"
-	case ctHandshake:
-		return "handshake (22)"
-	case ctApplicationData:
-		return "application_data (23)"
-	case ctHeartbeat:
-		return "heartbeat (24)"
+// recordTypeName is the protocol's name of a content type, or "unknown (N)".
+func recordTypeName(t uint8) msg.Msg {
+	name, ok := map[uint8]string{ctChangeCipherSpec: "change_cipher_spec", ctAlert: "alert", ctHandshake: "handshake",
+		ctApplicationData: "application_data", ctHeartbeat: "heartbeat"}[t]
+	if !ok {
+		return unknownCode(int(t))
 	}
-	return fmt.Sprintf("unknown (%d)", t)
+	return msg.Text(fmt.Sprintf("%s (%d)", name, t))
 }
 
 // changeCipherSpec: in TLS 1.2 the sender encrypts everything after it
 // (RFC 5246 §7.1); in TLS 1.3 it is a dummy for middleboxes (RFC 8446 §D.4).
 func (e *engine) changeCipherSpec(d *direction, data []byte, at time.Duration, enc bool) {
 	s := Step{From: d.name, Message: "ChangeCipherSpec", At: at, Bytes: len(data), Encrypted: enc}
-	s.Fields.add("Payload", fmt.Sprintf("% x", data[:min(len(data), 8)]))
+	s.Fields.add(fPayload, fmt.Sprintf("% x", data[:min(len(data), 8)]))
 	if e.version == versionTLS13 {
-		s.Summary = "compatibility record, no effect in TLS 1.3"
+		s.SummaryMsg = sumCCS13.New()
 		s.ExplainMsg = explain("ChangeCipherSpec", d.name, "tls13")
 		e.emit(s)
 		return
 	}
-	s.Summary = "from here on the " + d.name + " encrypts"
+	s.SummaryMsg = sumCCSServer.New()
+	if d.name == "client" {
+		s.SummaryMsg = sumCCSClient.New()
+	}
 	s.ExplainMsg = explain("ChangeCipherSpec", d.name, "")
 	e.emit(s)
 	d.encHS = 0
@@ -490,7 +503,7 @@ func (e *engine) handshake(d *direction, data []byte, at time.Duration, enc bool
 func (e *engine) tooBig(d *direction, typ uint8, n int, at time.Duration) {
 	name := handshakeName(typ)
 	s := Step{From: d.name, Message: name, At: at, Bytes: 4 + n, Encrypted: d.hsEnc,
-		Summary: byteCount(4+n) + ", too large to decode", ExplainMsg: explain(name, d.name, "")}
+		SummaryMsg: sumTooLarge.New("Count", 4+n), ExplainMsg: explain(name, d.name, "")}
 	e.emit(s)
 	e.note(noteSkipped.New("Side", side(d.name), "Message", name, "Count", n, "Limit", maxHandshakeMsg))
 }
@@ -500,7 +513,7 @@ func (e *engine) tooBig(d *direction, typ uint8, n int, at time.Duration) {
 func (e *engine) message(d *direction, msg []byte, at time.Duration, enc bool) {
 	dec := e.decode(d, msg[0], msg[4:])
 	e.emit(Step{From: d.name, Message: dec.name, At: at, Bytes: len(msg), Encrypted: enc,
-		Summary: dec.summary, Fields: dec.fields, ExplainMsg: explain(dec.name, d.name, dec.variant)})
+		SummaryMsg: dec.summary, Fields: dec.fields, ExplainMsg: explain(dec.name, d.name, dec.variant)})
 	if dec.ok {
 		e.keySchedule(d, dec.name)
 	}
@@ -538,7 +551,7 @@ func (e *engine) keyUpdate(d *direction) {
 	}
 	n, err := c.Next()
 	if err != nil {
-		d.cipher, d.noKey = nil, "key update failed: "+err.Error()
+		d.cipher, d.noKey = nil, whyKeyUpdateFailed.New("Error", err.Error())
 		return
 	}
 	d.cipher, d.prev = n, nil
@@ -565,10 +578,10 @@ func (e *engine) alert(d *direction, data []byte, at time.Duration, enc bool) {
 		}
 		d.alertSteps++
 		s := Step{From: d.name, Message: "Alert", At: at, Bytes: 2, Encrypted: enc, Alert: &a,
-			Summary:    fmt.Sprintf("%s alert %s (%d)", a.Level, a.Name, a.Code),
+			SummaryMsg: sumAlert.New("Level", alertLevel(a.Level), "Name", a.Name, "Code", a.Code),
 			ExplainMsg: explain("Alert", d.name, fmt.Sprint(a.Code))}
-		s.Fields.add("Level", fmt.Sprintf("%s (%d)", a.Level, level))
-		s.Fields.add("Description", fmt.Sprintf("%s (%d)", a.Name, a.Code))
+		s.Fields.addMsg(fLevel, valLevel.New("Level", alertLevel(a.Level), "Code", int(level)))
+		s.Fields.add(fDescription, fmt.Sprintf("%s (%d)", a.Name, a.Code))
 		e.emit(s)
 	}
 	if first != nil {
@@ -583,11 +596,10 @@ func (e *engine) alert(d *direction, data []byte, at time.Duration, enc bool) {
 // maxAlertSteps, first the first of them.
 func (e *engine) mergedAlerts(d *direction, first *Alert, n int, at time.Duration, enc bool) {
 	s := Step{From: d.name, Message: "Alert", At: at, Bytes: 2 * n, Encrypted: enc, Alert: first,
-		Summary:    fmt.Sprintf("… and %s", count(n, "more alert", "more alerts")),
+		SummaryMsg: sumMoreAlerts.New("Count", n),
 		ExplainMsg: explain("Alert", d.name, fmt.Sprint(first.Code))}
-	s.Fields.add("Merged", fmt.Sprintf("%s in one record, not listed one by one (more than %d from the %s)",
-		count(n, "alert", "alerts"), maxAlertSteps, d.name))
-	s.Fields.add("First", fmt.Sprintf("%s %s (%d)", first.Level, first.Name, first.Code))
+	s.Fields.addMsg(fMerged, valMerged.New("Count", n, "Limit", maxAlertSteps, "Side", side(d.name)))
+	s.Fields.addMsg(fFirst, valFirstAlert.New("Level", alertLevel(first.Level), "Name", first.Name, "Code", first.Code))
 	e.emit(s)
 }
 
@@ -600,11 +612,11 @@ func (e *engine) appData(d *direction, data []byte, at time.Duration, enc bool) 
 		return
 	}
 	s := Step{From: d.name, Message: "ApplicationData", At: at, Bytes: len(data), Encrypted: enc,
-		Summary: byteCount(len(data)), ExplainMsg: explain("ApplicationData", d.name, "")}
-	s.Fields.add("Length", byteCount(len(data)))
+		SummaryMsg: bytesMsg(len(data)), ExplainMsg: explain("ApplicationData", d.name, "")}
+	s.Fields.addMsg(fLength, bytesMsg(len(data)))
 	if line := httpFirstLine(data); line != "" {
-		s.Summary = line
-		s.Fields.add("First line", line)
+		s.SummaryMsg = msg.Text(line)
+		s.Fields.add(fFirstLine, line)
 	}
 	e.emit(s)
 }

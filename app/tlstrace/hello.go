@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/app/pki"
 	"golang.org/x/crypto/cryptobyte"
 )
@@ -44,15 +45,15 @@ func readExtensions(s *cryptobyte.String) ([]extension, bool) {
 	return out, true
 }
 
-func extensionList(exts []extension) string {
+func extensionList(exts []extension) msg.Msg {
 	if len(exts) == 0 {
-		return "none"
+		return valNone.New()
 	}
 	out := make([]string, len(exts))
 	for i, x := range exts {
 		out[i] = ExtensionName(x.typ)
 	}
-	return strings.Join(out, ", ")
+	return msg.Text(strings.Join(out, ", "))
 }
 
 // Message contexts an extension can appear in; some extensions have a
@@ -86,60 +87,60 @@ type helloInfo struct {
 func (h *helloInfo) readKnown(f *Fields, exts []extension) {
 	for _, x := range exts {
 		label, value, ok := h.extension(x.typ, x.data)
-		if label == "" {
+		if label == nil {
 			continue
 		}
 		if !ok {
-			value = "malformed"
+			value = valMalformed.New()
 		}
-		f.add(label, value)
+		f.addMsg(label, value)
 	}
 }
 
-func (h *helloInfo) extension(typ uint16, data cryptobyte.String) (label, value string, ok bool) {
+func (h *helloInfo) extension(typ uint16, data cryptobyte.String) (label *msg.Def, value msg.Msg, ok bool) {
 	switch typ {
 	case 0:
-		return "Server name (SNI)", h.serverName(data), true
+		return fServerName, h.serverName(data), true
 	case 10:
 		v, ok := readU16Prefixed(data)
-		return "Supported groups", names16(v, GroupName), ok
+		return fSupportedGroups, msg.Text(names16(v, GroupName)), ok
 	case 13:
 		v, ok := readU16Prefixed(data)
 		h.sigs = v
-		return "Signature algorithms", names16(v, SignatureSchemeName), ok
+		return fSignatureAlgs, msg.Text(names16(v, SignatureSchemeName)), ok
 	case 50:
 		v, ok := readU16Prefixed(data)
 		h.sigsCert = v
-		return "Signature algorithms (certificates)", names16(v, SignatureSchemeName), ok
+		return fSignatureAlgsCert, msg.Text(names16(v, SignatureSchemeName)), ok
 	case 16:
 		v, ok := h.readALPN(data)
-		return "ALPN", v, ok
+		return fALPN, msg.Text(v), ok
 	case 43:
 		v, ok := h.supportedVersions(data)
 		if h.where != inClientHello {
-			return "Selected version", v, ok
+			return fSelectedVersion, msg.Text(v), ok
 		}
-		return "Supported versions", v, ok
+		return fSupportedVersions, msg.Text(v), ok
 	case 51:
 		v, ok := h.keyShare(data)
 		if h.where == inClientHello {
-			return "Key shares", v, ok
+			return fKeyShares, v, ok
 		}
-		return "Key share", v, ok
+		return fKeyShare, v, ok
 	case 47:
 		v, ok := h.certificateAuthorities(data)
-		return "Certificate authorities", v, ok
+		return fCAs, v, ok
 	case 0xff01:
 		var rc []byte
 		ok := data.ReadUint8LengthPrefixed((*cryptobyte.String)(&rc)) && data.Empty()
 		h.renegotiation = len(rc) > 0
-		return "Renegotiation info", renegotiationInfo(rc), ok
+		return fRenegotiationInfo, renegotiationInfo(rc), ok
 	case 28:
 		var v uint16
 		ok := data.ReadUint16(&v) && data.Empty()
-		return "Record size limit", fmt.Sprint(v), ok
+		return fRecordSizeLimit, msg.Text(fmt.Sprint(v)), ok
 	}
-	return "", "", true
+	return nil, msg.Msg{}, true
 }
 
 func readU16Prefixed(data cryptobyte.String) ([]uint16, bool) {
@@ -150,36 +151,36 @@ func readU16Prefixed(data cryptobyte.String) ([]uint16, bool) {
 	return readU16List(list)
 }
 
-func renegotiationInfo(rc []byte) string {
+func renegotiationInfo(rc []byte) msg.Msg {
 	if len(rc) == 0 {
-		return "empty (first handshake, secure renegotiation supported)"
+		return valRenegEmpty.New()
 	}
-	return "renegotiation, " + byteCount(len(rc)) + " of verify data"
+	return valRenegotiation.New("Count", len(rc))
 }
 
 // serverName: a ServerNameList in ClientHello (RFC 6066 §3), empty when a
 // server acknowledges it.
-func (h *helloInfo) serverName(data cryptobyte.String) string {
+func (h *helloInfo) serverName(data cryptobyte.String) msg.Msg {
 	if data.Empty() {
-		return "acknowledged"
+		return valAcknowledged.New()
 	}
 	var list cryptobyte.String
 	if !data.ReadUint16LengthPrefixed(&list) {
-		return "malformed"
+		return valMalformed.New()
 	}
 	var names []string
 	for !list.Empty() {
 		var t uint8
 		var name []byte
 		if !list.ReadUint8(&t) || !list.ReadUint16LengthPrefixed((*cryptobyte.String)(&name)) {
-			return "malformed"
+			return valMalformed.New()
 		}
 		if t == 0 {
 			names = append(names, printable(name))
 		}
 	}
 	h.sni = strings.Join(names, ", ")
-	return h.sni
+	return msg.Text(h.sni)
 }
 
 func (h *helloInfo) readALPN(data cryptobyte.String) (string, bool) {
@@ -219,38 +220,38 @@ func (h *helloInfo) supportedVersions(data cryptobyte.String) (string, bool) {
 
 // keyShare: client_shares in ClientHello, one KeyShareEntry in ServerHello,
 // the selected_group in HelloRetryRequest (RFC 8446 §4.2.8).
-func (h *helloInfo) keyShare(data cryptobyte.String) (string, bool) {
+func (h *helloInfo) keyShare(data cryptobyte.String) (msg.Msg, bool) {
 	if h.where == inHRR {
 		var g uint16
 		if !data.ReadUint16(&g) || !data.Empty() {
-			return "", false
+			return msg.Msg{}, false
 		}
 		h.keyShares = []string{GroupName(g)}
-		return GroupName(g) + " (requested)", true
+		return valRequested.New("Group", GroupName(g)), true
 	}
 	list := data
 	if h.where == inClientHello && !data.ReadUint16LengthPrefixed(&list) {
-		return "", false
+		return msg.Msg{}, false
 	}
-	var out []string
+	var out []msg.Msg
 	for !list.Empty() {
 		var g uint16
 		var key []byte
 		if !list.ReadUint16(&g) || !list.ReadUint16LengthPrefixed((*cryptobyte.String)(&key)) {
-			return strings.Join(out, ", "), false
+			return listMsg(out), false
 		}
 		h.keyShares = append(h.keyShares, GroupName(g))
-		out = append(out, fmt.Sprintf("%s (%s)", GroupName(g), byteCount(len(key))))
+		out = append(out, valKeyShare.New("Group", GroupName(g), "Count", len(key)))
 	}
-	return strings.Join(out, ", "), true
+	return listMsg(out), true
 }
 
 // certificateAuthorities reads DistinguishedName<1..2^16-1> entries
 // (RFC 8446 §4.2.4, same layout as the TLS 1.2 CertificateRequest list).
-func (h *helloInfo) certificateAuthorities(data cryptobyte.String) (string, bool) {
+func (h *helloInfo) certificateAuthorities(data cryptobyte.String) (msg.Msg, bool) {
 	var list cryptobyte.String
 	if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
-		return "", false
+		return msg.Msg{}, false
 	}
 	cas, ok := readDNs(list)
 	h.cas = cas
@@ -269,15 +270,15 @@ func readDNs(list cryptobyte.String) ([][]byte, bool) {
 	return out, true
 }
 
-func dnList(dns [][]byte) string {
+func dnList(dns [][]byte) msg.Msg {
 	if len(dns) == 0 {
-		return "none named (any CA)"
+		return valNoCAsNamed.New()
 	}
 	out := make([]string, len(dns))
 	for i, dn := range dns {
 		out[i] = pki.DNString(dn)
 	}
-	return strings.Join(out, "; ")
+	return msg.Text(strings.Join(out, "; "))
 }
 
 // printable keeps names readable and harmless in a UI.
@@ -306,35 +307,29 @@ func (e *engine) clientHello(d *direction, dec *decoded, s cryptobyte.String) bo
 	}
 	ids, ok := readU16List(cryptobyte.String(suites))
 	f := &dec.fields
-	f.add("Legacy version", versionField(vers))
-	f.add("Random", hex.EncodeToString(random))
-	f.add("Session ID", hexOrEmpty(sid))
-	f.add("Cipher suites", names16(ids, CipherSuiteName))
-	f.add("Compression methods", fmt.Sprintf("% x", comp))
+	f.add(fLegacyVersion, versionField(vers))
+	f.add(fRandom, hex.EncodeToString(random))
+	f.addMsg(fSessionID, hexOrEmpty(sid))
+	f.add(fCipherSuites, names16(ids, CipherSuiteName))
+	f.add(fCompressions, fmt.Sprintf("% x", comp))
 	exts, extOK := readExtensions(&s)
 	h := helloInfo{where: inClientHello}
 	h.readKnown(f, exts)
-	f.add("Extensions", extensionList(exts))
+	f.addMsg(fExtensions, extensionList(exts))
 	dec.summary = clientHelloSummary(vers, len(ids), h)
 	if h.renegotiation {
-		dec.summary, dec.variant = "renegotiation: "+dec.summary, "renegotiation"
+		dec.summary, dec.variant = sumRenegotiation.New("Summary", dec.summary), "renegotiation"
 	}
 	return ok && extOK
 }
 
-func clientHelloSummary(legacy uint16, nSuites int, h helloInfo) string {
+func clientHelloSummary(legacy uint16, nSuites int, h helloInfo) msg.Msg {
 	versions := VersionName(legacy)
 	if len(h.versions) > 0 {
 		versions = names16(h.versions, VersionName)
 	}
-	parts := []string{"offers " + versions, fmt.Sprintf("%d cipher suites", nSuites)}
-	if h.sni != "" {
-		parts = append(parts, "SNI "+h.sni)
-	}
-	if len(h.keyShares) > 0 {
-		parts = append(parts, "key share "+strings.Join(h.keyShares, ", "))
-	}
-	return strings.Join(parts, "; ")
+	return sumClientHello.New("Versions", versions, "Suites", nSuites, "SNI", h.sni,
+		"KeyShares", strings.Join(h.keyShares, ", "))
 }
 
 // serverHello: RFC 8446 §4.1.3. The negotiated version is in
@@ -366,7 +361,7 @@ func (e *engine) serverHello(d *direction, dec *decoded, s cryptobyte.String) bo
 	}
 	e.serverHelloFields(dec, chosen, vers, suite, random, sid, comp)
 	dec.fields = append(dec.fields, ext...)
-	dec.fields.add("Extensions", extensionList(exts))
+	dec.fields.addMsg(fExtensions, extensionList(exts))
 	dec.summary = serverHelloSummary(chosen, suite, h)
 	if chosen == versionTLS13 {
 		dec.variant = "tls13"
@@ -376,35 +371,37 @@ func (e *engine) serverHello(d *direction, dec *decoded, s cryptobyte.String) bo
 
 func (e *engine) serverHelloFields(dec *decoded, chosen, legacy, suite uint16, random, sid []byte, comp uint8) {
 	f := &dec.fields
-	f.add("Version", versionField(chosen))
-	f.add("Legacy version", versionField(legacy))
-	f.add("Random", hex.EncodeToString(random))
-	f.add("Session ID", hexOrEmpty(sid))
-	f.add("Cipher suite", fmt.Sprintf("%s (0x%04x)", CipherSuiteName(suite), suite))
-	f.add("Compression method", fmt.Sprint(comp))
+	f.add(fVersion, versionField(chosen))
+	f.add(fLegacyVersion, versionField(legacy))
+	f.add(fRandom, hex.EncodeToString(random))
+	f.addMsg(fSessionID, hexOrEmpty(sid))
+	f.add(fCipherSuite, fmt.Sprintf("%s (0x%04x)", CipherSuiteName(suite), suite))
+	f.add(fCompression, fmt.Sprint(comp))
 	// RFC 8446 §4.1.3: a TLS 1.3 server that negotiates an older version
 	// says so in the last 8 bytes of its random.
 	switch tail := string(random[24:]); tail {
 	case "DOWNGRD\x01", "DOWNGRD\x00":
-		f.add("Downgrade marker", "the server supports TLS 1.3 but chose an older version")
+		f.addMsg(fDowngrade, valDowngrade.New())
 	}
 }
 
-func serverHelloSummary(version, suite uint16, h helloInfo) string {
+func serverHelloSummary(version, suite uint16, h helloInfo) msg.Msg {
 	if h.where == inHRR {
 		if len(h.keyShares) > 0 {
-			return "asks the client to retry with key share " + h.keyShares[0]
+			return sumRetryShare.New("Group", h.keyShares[0])
 		}
-		return "asks the client to send its hello again"
+		return sumRetry.New()
 	}
-	parts := []string{VersionName(version), CipherSuiteName(suite)}
-	if len(h.keyShares) > 0 {
-		parts = append(parts, "key share "+h.keyShares[0])
+	return sumServerHello.New("Version", VersionName(version), "Suite", CipherSuiteName(suite),
+		"KeyShare", first(h.keyShares), "ALPN", first(h.alpn))
+}
+
+// first is the first of a list, or "".
+func first(list []string) string {
+	if len(list) == 0 {
+		return ""
 	}
-	if len(h.alpn) > 0 {
-		parts = append(parts, "ALPN "+h.alpn[0])
-	}
-	return strings.Join(parts, ", ")
+	return list[0]
 }
 
 // encryptedExtensions: RFC 8446 §4.3.1.
@@ -412,10 +409,7 @@ func encryptedExtensions(dec *decoded, s cryptobyte.String) bool {
 	exts, ok := readExtensions(&s)
 	h := helloInfo{where: inEncryptedExtensions}
 	h.readKnown(&dec.fields, exts)
-	dec.fields.add("Extensions", extensionList(exts))
-	dec.summary = "extensions: " + extensionList(exts)
-	if len(h.alpn) > 0 {
-		dec.summary = "ALPN " + h.alpn[0] + "; " + dec.summary
-	}
+	dec.fields.addMsg(fExtensions, extensionList(exts))
+	dec.summary = sumEncryptedExtensions.New("ALPN", first(h.alpn), "Extensions", extensionList(exts))
 	return ok
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/app/pki"
 	"golang.org/x/crypto/cryptobyte"
 )
@@ -18,7 +19,7 @@ import (
 // decoded is what a message decoder found.
 type decoded struct {
 	name    string
-	summary string
+	summary msg.Msg
 	variant string // selects a more specific explanation
 	fields  Fields
 	ok      bool
@@ -29,7 +30,7 @@ func (e *engine) decode(d *direction, typ uint8, body []byte) decoded {
 	s := cryptobyte.String(body)
 	switch typ {
 	case 0:
-		dec.ok, dec.summary = s.Empty(), "the server asks to renegotiate"
+		dec.ok, dec.summary = s.Empty(), sumHelloRequest.New()
 	case 1:
 		dec.ok = e.clientHello(d, &dec, s)
 	case 2:
@@ -45,7 +46,7 @@ func (e *engine) decode(d *direction, typ uint8, body []byte) decoded {
 	case 13:
 		dec.ok = e.certificateRequest(d, &dec, s)
 	case 14:
-		dec.ok, dec.summary = s.Empty(), "the server has sent all its hello messages"
+		dec.ok, dec.summary = s.Empty(), sumHelloDone.New()
 	case 15:
 		dec.ok = certificateVerify(&dec, s)
 	case 16:
@@ -57,11 +58,11 @@ func (e *engine) decode(d *direction, typ uint8, body []byte) decoded {
 	case 24:
 		dec.ok = keyUpdate(&dec, s)
 	default:
-		dec.ok, dec.summary = true, byteCount(len(body))+", not decoded"
+		dec.ok, dec.summary = true, sumNotDecoded.New("Count", len(body))
 	}
 	if !dec.ok {
-		dec.fields.add("Decode error", "the message is malformed or truncated")
-		dec.summary = "malformed " + dec.name
+		dec.fields.addMsg(fDecodeError, valDecodeError.New())
+		dec.summary = sumMalformed.New("Message", dec.name)
 	}
 	return dec
 }
@@ -96,23 +97,13 @@ func names16(vals []uint16, name func(uint16) string) string {
 	return strings.Join(out, ", ")
 }
 
-func byteCount(n int) string { return count(n, "byte", "bytes") }
-
-// count is "1 certificate", "2 certificates": English plurals in summaries.
-func count(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
 func versionField(v uint16) string { return fmt.Sprintf("%s (0x%04x)", VersionName(v), v) }
 
-func hexOrEmpty(b []byte) string {
+func hexOrEmpty(b []byte) msg.Msg {
 	if len(b) == 0 {
-		return "empty"
+		return valEmpty.New()
 	}
-	return hex.EncodeToString(b)
+	return msg.Text(hex.EncodeToString(b))
 }
 
 // ---- certificates ----
@@ -126,7 +117,7 @@ func (e *engine) certificate(d *direction, dec *decoded, s cryptobyte.String) bo
 		if !readU8Bytes(&s, &ctx) {
 			return false
 		}
-		dec.fields.add("Request context", hexOrEmpty(ctx))
+		dec.fields.addMsg(fRequestContext, hexOrEmpty(ctx))
 	}
 	certs, ok := readCertList(&s, tls13)
 	if d == &e.server && ok {
@@ -157,35 +148,36 @@ func readCertList(s *cryptobyte.String, tls13 bool) ([][]byte, bool) {
 }
 
 func describeCerts(dec *decoded, certs [][]byte) {
-	dec.fields.add("Certificates", fmt.Sprint(len(certs)))
+	dec.fields.add(fCertificates, fmt.Sprint(len(certs)))
 	if len(certs) == 0 {
-		dec.summary, dec.variant = "no certificate sent", "empty"
+		dec.summary, dec.variant = sumNoCertificate.New(), "empty"
 		return
 	}
 	for i, der := range certs[:min(len(certs), maxCertsListed)] {
-		dec.fields.add(fmt.Sprintf("Certificate %d", i+1), certLine(der))
+		line := certLine(der)
+		dec.fields.addNamed(fCertificateN.New("N", i+1), msg.English(line), line)
 	}
-	dec.summary = count(len(certs), "certificate", "certificates") + ": " + certLine(certs[0])
+	dec.summary = sumCertificates.New("Count", len(certs), "First", certLine(certs[0]))
 }
 
 // certLine describes a certificate in one line for a helpdesk.
-func certLine(der []byte) string {
+func certLine(der []byte) msg.Msg {
 	c, err := x509.ParseCertificate(der)
 	if err != nil {
-		return fmt.Sprintf("%s, not readable: %v", byteCount(len(der)), err)
+		return valCertUnreadable.New("Count", len(der), "Error", err.Error())
 	}
-	return fmt.Sprintf("%s, issued by %s, %s, valid until %s",
-		shortName(c.Subject), shortName(c.Issuer), keyDesc(c), c.NotAfter.UTC().Format("2006-01-02"))
+	return valCertLine.New("Subject", shortName(c.Subject), "Issuer", shortName(c.Issuer), "Key", keyDesc(c),
+		"Date", c.NotAfter.UTC().Format("2006-01-02"))
 }
 
-func shortName(n pkix.Name) string {
+func shortName(n pkix.Name) msg.Msg {
 	if n.CommonName != "" {
-		return "CN=" + n.CommonName
+		return msg.Text("CN=" + n.CommonName)
 	}
 	if s := n.String(); s != "" {
-		return s
+		return msg.Text(s)
 	}
-	return "(empty name)"
+	return valEmptyName.New()
 }
 
 func keyDesc(c *x509.Certificate) string {
@@ -215,12 +207,12 @@ func (e *engine) certificateRequest(d *direction, dec *decoded, s cryptobyte.Str
 	for i, dn := range cr.RawCAs {
 		cr.AcceptableCAs[i] = pki.DNString(dn)
 	}
-	dec.fields.add("Acceptable CAs", dnList(cr.RawCAs))
-	dec.summary = "asks for a client certificate; " + caSummary(cr.AcceptableCAs)
+	dec.fields.addMsg(fAcceptableCAs, dnList(cr.RawCAs))
+	dec.summary = caSummary(cr.AcceptableCAs)
 	if e.version == versionTLS13 && d.phase == phaseApplication {
 		// RFC 8446 §4.6.2 post-handshake authentication, which crypto/tls
 		// does not implement (it never offers post_handshake_auth).
-		dec.summary, dec.variant = "after the handshake: "+dec.summary, "posthandshake"
+		dec.summary, dec.variant = sumPostHandshake.New("Summary", dec.summary), "posthandshake"
 	}
 	if d == &e.server && ok {
 		e.certReq = cr
@@ -228,14 +220,14 @@ func (e *engine) certificateRequest(d *direction, dec *decoded, s cryptobyte.Str
 	return ok
 }
 
-func caSummary(cas []string) string {
+func caSummary(cas []string) msg.Msg {
 	switch len(cas) {
 	case 0:
-		return "any CA"
+		return sumCertReqAnyCA.New()
 	case 1:
-		return "CA " + cas[0]
+		return sumCertReqOneCA.New("CA", cas[0])
 	}
-	return fmt.Sprintf("%d acceptable CAs", len(cas))
+	return sumCertReqCAs.New("Count", len(cas))
 }
 
 func certificateRequest12(dec *decoded, cr *CertRequest, s cryptobyte.String, version uint16) bool {
@@ -246,7 +238,7 @@ func certificateRequest12(dec *decoded, cr *CertRequest, s cryptobyte.String, ve
 	for _, t := range types {
 		cr.CertificateTypes = append(cr.CertificateTypes, certTypeName(t))
 	}
-	dec.fields.add("Certificate types", strings.Join(cr.CertificateTypes, ", "))
+	dec.fields.add(fCertificateTypes, strings.Join(cr.CertificateTypes, ", "))
 	// supported_signature_algorithms exists from TLS 1.2 on.
 	if version == 0 || version >= versionTLS12 {
 		var sigs cryptobyte.String
@@ -255,7 +247,7 @@ func certificateRequest12(dec *decoded, cr *CertRequest, s cryptobyte.String, ve
 		}
 		ids, ok := readU16List(sigs)
 		setSchemes(cr, ids)
-		dec.fields.add("Signature algorithms", strings.Join(cr.SignatureSchemes, ", "))
+		dec.fields.add(fSignatureAlgs, strings.Join(cr.SignatureSchemes, ", "))
 		if !ok {
 			return false
 		}
@@ -274,7 +266,7 @@ func certificateRequest13(dec *decoded, cr *CertRequest, s cryptobyte.String) bo
 		return false
 	}
 	cr.Context = bytes.Clone(cr.Context)
-	dec.fields.add("Request context", hexOrEmpty(cr.Context))
+	dec.fields.addMsg(fRequestContext, hexOrEmpty(cr.Context))
 	exts, ok := readExtensions(&s)
 	h := helloInfo{where: inCertificateRequest}
 	var ext Fields
@@ -282,11 +274,11 @@ func certificateRequest13(dec *decoded, cr *CertRequest, s cryptobyte.String) bo
 	setSchemes(cr, h.sigs)
 	cr.RawCAs = h.cas
 	for _, f := range ext {
-		if f.Name != "Certificate authorities" { // shown as "Acceptable CAs"
+		if f.NameMsg.ID != fCAs.ID { // shown as "Acceptable CAs"
 			dec.fields = append(dec.fields, f)
 		}
 	}
-	dec.fields.add("Extensions", extensionList(exts))
+	dec.fields.addMsg(fExtensions, extensionList(exts))
 	return ok
 }
 
@@ -319,7 +311,8 @@ func keyExchange(suite uint16) string {
 func (e *engine) serverKeyExchange(dec *decoded, s cryptobyte.String) bool {
 	kx := keyExchange(e.suite)
 	f := &dec.fields
-	f.add("Key exchange", kx)
+	f.add(fKeyExchange, kx)
+	var summary msg.Msg
 	switch kx {
 	case "ECDHE":
 		var curveType uint8
@@ -328,66 +321,74 @@ func (e *engine) serverKeyExchange(dec *decoded, s cryptobyte.String) bool {
 		if !s.ReadUint8(&curveType) || curveType != 3 || !s.ReadUint16(&curve) || !readU8Bytes(&s, &point) {
 			return false
 		}
-		f.add("Curve", GroupName(curve))
-		f.add("Public key", byteCount(len(point)))
-		dec.summary = "ECDHE " + GroupName(curve)
+		f.add(fCurve, GroupName(curve))
+		f.addMsg(fPublicKey, bytesMsg(len(point)))
+		summary = msg.Text("ECDHE " + GroupName(curve))
 	case "DHE":
 		var p, g, y []byte
 		if !readU16Bytes(&s, &p) || !readU16Bytes(&s, &g) || !readU16Bytes(&s, &y) {
 			return false
 		}
-		f.add("DH prime", fmt.Sprintf("%d bits", 8*len(bytes.TrimLeft(p, "\x00"))))
-		dec.summary = fmt.Sprintf("DHE %d bits", 8*len(bytes.TrimLeft(p, "\x00")))
+		bits := 8 * len(bytes.TrimLeft(p, "\x00"))
+		f.addMsg(fDHPrime, valBits.New("Count", bits))
+		summary = sumKeyExchangeBits.New("Count", bits)
 	default:
-		f.add("Length", byteCount(len(s)))
-		dec.summary = byteCount(len(s)) + ", not decoded"
+		f.addMsg(fLength, bytesMsg(len(s)))
+		dec.summary = sumNotDecoded.New("Count", len(s))
 		return true
 	}
-	return e.signature(dec, &s, ", signed with ")
+	alg, ok := e.signature(dec, &s)
+	dec.summary = summary
+	if alg != "" {
+		dec.summary = sumSignedWith.New("KeyExchange", summary, "Algorithm", alg)
+	}
+	return ok
 }
 
-// signature reads SignatureAndHashAlgorithm + signature (RFC 5246 §4.7);
-// TLS 1.0/1.1 have no algorithm field.
-func (e *engine) signature(dec *decoded, s *cryptobyte.String, sep string) bool {
+// signature reads SignatureAndHashAlgorithm + signature (RFC 5246 §4.7)
+// and returns the algorithm's name; TLS 1.0/1.1 have no algorithm field.
+func (e *engine) signature(dec *decoded, s *cryptobyte.String) (string, bool) {
 	var alg uint16
 	if e.version != 0 && e.version < versionTLS12 {
 		var sig []byte
 		ok := readU16Bytes(s, &sig) && s.Empty()
-		dec.fields.add("Signature", byteCount(len(sig)))
-		return ok
+		dec.fields.addMsg(fSignature, bytesMsg(len(sig)))
+		return "", ok
 	}
 	var sig []byte
 	if !s.ReadUint16(&alg) || !readU16Bytes(s, &sig) || !s.Empty() {
-		return false
+		return "", false
 	}
-	dec.fields.add("Signature algorithm", SignatureSchemeName(alg))
-	dec.fields.add("Signature", byteCount(len(sig)))
-	dec.summary += sep + SignatureSchemeName(alg)
-	return true
+	dec.fields.add(fSignatureAlg, SignatureSchemeName(alg))
+	dec.fields.addMsg(fSignature, bytesMsg(len(sig)))
+	return SignatureSchemeName(alg), true
 }
 
 // clientKeyExchange: ECDHE public point (RFC 8422 §5.7), RSA-encrypted
 // premaster secret or DH public value (RFC 5246 §7.4.7).
 func (e *engine) clientKeyExchange(dec *decoded, s cryptobyte.String) bool {
 	kx := keyExchange(e.suite)
-	dec.fields.add("Key exchange", kx)
+	dec.fields.add(fKeyExchange, kx)
 	var v []byte
 	var ok bool
 	switch kx {
 	case "ECDHE":
 		ok = readU8Bytes(&s, &v) && s.Empty()
-		dec.fields.add("Public key", byteCount(len(v)))
+		dec.fields.addMsg(fPublicKey, bytesMsg(len(v)))
 	case "RSA":
 		ok = readU16Bytes(&s, &v) && s.Empty()
-		dec.fields.add("Encrypted premaster secret", byteCount(len(v)))
+		dec.fields.addMsg(fPremaster, bytesMsg(len(v)))
 	case "DHE":
 		ok = readU16Bytes(&s, &v) && s.Empty()
-		dec.fields.add("Public value", byteCount(len(v)))
+		dec.fields.addMsg(fPublicValue, bytesMsg(len(v)))
 	default:
 		ok, v = true, s
-		dec.fields.add("Length", byteCount(len(s)))
+		dec.fields.addMsg(fLength, bytesMsg(len(s)))
 	}
-	dec.summary = strings.TrimSpace(kx + " " + byteCount(len(v)))
+	dec.summary = bytesMsg(len(v))
+	if kx != "" {
+		dec.summary = sumKeyExchange.New("KeyExchange", kx, "Count", len(v))
+	}
 	return ok
 }
 
@@ -399,17 +400,17 @@ func certificateVerify(dec *decoded, s cryptobyte.String) bool {
 	if !s.ReadUint16(&alg) || !readU16Bytes(&s, &sig) || !s.Empty() {
 		return false
 	}
-	dec.fields.add("Signature algorithm", SignatureSchemeName(alg))
-	dec.fields.add("Signature", byteCount(len(sig)))
-	dec.summary = fmt.Sprintf("signed with %s (%s)", SignatureSchemeName(alg), byteCount(len(sig)))
+	dec.fields.add(fSignatureAlg, SignatureSchemeName(alg))
+	dec.fields.addMsg(fSignature, bytesMsg(len(sig)))
+	dec.summary = sumSignature.New("Algorithm", SignatureSchemeName(alg), "Count", len(sig))
 	return true
 }
 
 // finished: verify_data is the rest of the message (RFC 8446 §4.4.4,
 // RFC 5246 §7.4.9).
 func finished(dec *decoded, s cryptobyte.String) bool {
-	dec.fields.add("Verify data", byteCount(len(s)))
-	dec.summary = "verify data " + byteCount(len(s))
+	dec.fields.addMsg(fVerifyData, bytesMsg(len(s)))
+	dec.summary = sumVerifyData.New("Count", len(s))
 	return len(s) > 0
 }
 
@@ -423,36 +424,36 @@ func (e *engine) newSessionTicket(dec *decoded, s cryptobyte.String) bool {
 	if !s.ReadUint32(&lifetime) {
 		return false
 	}
-	f.add("Lifetime", lifetimeField(lifetime))
+	f.addMsg(fLifetime, lifetimeField(lifetime))
 	if e.version == versionTLS13 {
 		if !s.ReadUint32(&ageAdd) || !readU8Bytes(&s, &nonce) {
 			return false
 		}
-		f.add("Nonce", byteCount(len(nonce)))
+		f.addMsg(fNonce, bytesMsg(len(nonce)))
 	}
 	if !readU16Bytes(&s, &ticket) {
 		return false
 	}
-	f.add("Ticket", byteCount(len(ticket)))
-	dec.summary = "session ticket, lifetime " + lifetimeField(lifetime)
+	f.addMsg(fTicket, bytesMsg(len(ticket)))
+	dec.summary = sumSessionTicket.New("Lifetime", lifetimeField(lifetime))
 	if e.version == versionTLS13 {
 		exts, ok := readExtensions(&s)
-		f.add("Extensions", extensionList(exts))
+		f.addMsg(fExtensions, extensionList(exts))
 		return ok
 	}
 	return s.Empty()
 }
 
-func lifetimeField(secs uint32) string {
+func lifetimeField(secs uint32) msg.Msg {
 	switch {
 	case secs == 0:
-		return "0 s"
+		return valSeconds.New("Seconds", 0)
 	case secs%86400 == 0:
-		return fmt.Sprintf("%d s (%s)", secs, count(int(secs/86400), "day", "days"))
+		return valSecondsDays.New("Seconds", int(secs), "Count", int(secs/86400))
 	case secs%3600 == 0:
-		return fmt.Sprintf("%d s (%s)", secs, count(int(secs/3600), "hour", "hours"))
+		return valSecondsHours.New("Seconds", int(secs), "Count", int(secs/3600))
 	}
-	return fmt.Sprintf("%d s", secs)
+	return valSeconds.New("Seconds", int(secs))
 }
 
 // keyUpdate: RFC 8446 §4.6.3.
@@ -461,12 +462,12 @@ func keyUpdate(dec *decoded, s cryptobyte.String) bool {
 	if !s.ReadUint8(&req) || !s.Empty() {
 		return false
 	}
-	v := map[uint8]string{0: "update_not_requested", 1: "update_requested"}[req]
-	if v == "" {
-		v = fmt.Sprintf("unknown (%d)", req)
+	v := msg.Text(map[uint8]string{0: "update_not_requested", 1: "update_requested"}[req])
+	if v.IsZero() {
+		v = unknownCode(int(req))
 	}
-	dec.fields.add("Request update", v)
-	dec.summary = "new keys from here on; " + v
+	dec.fields.addMsg(fRequestUpdate, v)
+	dec.summary = sumKeyUpdate.New("Request", v)
 	return true
 }
 
@@ -477,9 +478,9 @@ func certificateStatus(dec *decoded, s cryptobyte.String) bool {
 	if !s.ReadUint8(&typ) || !s.ReadUint24LengthPrefixed((*cryptobyte.String)(&resp)) || !s.Empty() {
 		return false
 	}
-	dec.fields.add("Status type", map[bool]string{true: "ocsp", false: fmt.Sprint(typ)}[typ == 1])
-	dec.fields.add("OCSP response", byteCount(len(resp)))
-	dec.summary = "stapled OCSP response, " + byteCount(len(resp))
+	dec.fields.add(fStatusType, map[bool]string{true: "ocsp", false: fmt.Sprint(typ)}[typ == 1])
+	dec.fields.addMsg(fOCSPResponse, bytesMsg(len(resp)))
+	dec.summary = sumStapledOCSP.New("Count", len(resp))
 	return true
 }
 

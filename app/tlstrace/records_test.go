@@ -165,7 +165,7 @@ func TestLimits(t *testing.T) {
 	for i := 0; i < 150; i++ { // over 1 MiB, and over maxAppDataSteps records
 		e.feed(&e.server, big)
 	}
-	if e.server.await != "" || len(e.server.pending) != 0 || !strings.Contains(e.server.noKey, "too much data") {
+	if e.server.await != "" || len(e.server.pending) != 0 || e.server.noKey.ID != whyTooMuchData.ID {
 		t.Errorf("await %q pending %d noKey %q", e.server.await, len(e.server.pending), e.server.noKey)
 	}
 	if got := len(sequence(e.steps, "server")); got != 1+maxAppDataSteps {
@@ -178,7 +178,7 @@ func TestLimits(t *testing.T) {
 
 func TestStepJSON(t *testing.T) {
 	s := Step{Seq: 3, From: "server", Message: "Alert", At: 1500 * time.Microsecond, Bytes: 2, Encrypted: true,
-		Summary: "fatal alert unknown_ca (48)", Fields: Fields{{"Level", "fatal (2)"}, {"Description", "unknown_ca (48)"}},
+		Summary: "fatal alert unknown_ca (48)", Fields: Fields{{Name: "Level", Value: "fatal (2)"}, {Name: "Description", Value: "unknown_ca (48)"}},
 		Alert: &Alert{From: "server", Level: "fatal", Code: 48, Name: "unknown_ca"}}
 	b, err := json.Marshal(s)
 	if err != nil {

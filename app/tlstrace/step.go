@@ -18,17 +18,28 @@ type Step struct {
 	At        time.Duration // when the record carrying it was seen, since New
 	Bytes     int           // handshake message size incl. 4-byte header; record payload otherwise
 	Encrypted bool          // was encrypted on the wire (decrypted by us, or not decryptable)
-	Summary   string        // one line
+	Summary   string        // one line: SummaryMsg in English
 	Fields    Fields        // decoded fields, in wire order
-	Explain   string        // one paragraph in plain language: ExplainMsg in English
+	// SummaryMsg is the summary as a message; the tracer sets Summary
+	// from it.
+	SummaryMsg msg.Msg
+	Explain    string // one paragraph in plain language: ExplainMsg in English
 	// ExplainMsg is the explanation as a message (its ID names the kind of
 	// message, the sender and the variant); the tracer sets Explain from it.
 	ExplainMsg msg.Msg
 	Alert      *Alert // set for Alert steps that could be read
 }
 
-// Field is one decoded name/value pair.
-type Field struct{ Name, Value string }
+// Field is one decoded name/value pair. Name and Value are English (the
+// JSON object of fields); NameMsg and ValueMsg say the same as messages,
+// for a reader in another language. NameMsg's ID is the field's code
+// (tlstrace.field.cipher_suite). ValueMsg is zero when the value is
+// protocol names, numbers or hex, which read the same in every language.
+type Field struct {
+	Name, Value string
+	NameMsg     msg.Msg
+	ValueMsg    msg.Msg
+}
 
 // Fields keeps decoded fields in wire order. Values are strings; lists are
 // joined with ", ".
@@ -44,7 +55,24 @@ func (f Fields) Get(name string) string {
 	return ""
 }
 
-func (f *Fields) add(name, value string) { *f = append(*f, Field{name, value}) }
+// add appends a field whose value is data (names, numbers, hex).
+func (f *Fields) add(name *msg.Def, value string) { f.addNamed(name.New(), value, msg.Msg{}) }
+
+// addMsg appends a field whose value has words.
+func (f *Fields) addMsg(name *msg.Def, value msg.Msg) {
+	if value.ID == textID {
+		f.add(name, msg.English(value)) // words from outside the catalog: data
+		return
+	}
+	f.addNamed(name.New(), msg.English(value), value)
+}
+
+// textID is the ID of msg.Text's messages.
+var textID = msg.Text("-").ID
+
+func (f *Fields) addNamed(name msg.Msg, value string, valueMsg msg.Msg) {
+	*f = append(*f, Field{Name: msg.English(name), Value: value, NameMsg: name, ValueMsg: valueMsg})
+}
 
 // MarshalJSON writes the fields as one JSON object whose keys keep the order
 // of the slice (encoding/json would sort a map).
@@ -87,17 +115,38 @@ type CertRequest struct {
 // stepJSON is the §5 "steps" element of `cardcheck check --json`, plus the
 // explanation and the alert.
 type stepJSON struct {
-	Seq        int     `json:"seq"`
-	From       string  `json:"from"`
-	Message    string  `json:"message"`
-	TMs        float64 `json:"t_ms"`
-	Bytes      int     `json:"bytes"`
-	Encrypted  bool    `json:"encrypted"`
-	Summary    string  `json:"summary"`
-	Fields     Fields  `json:"fields"`
-	Explain    string  `json:"explain,omitempty"`
-	ExplainMsg msg.Msg `json:"explain_msg,omitzero"`
-	Alert      *Alert  `json:"alert,omitempty"`
+	Seq        int        `json:"seq"`
+	From       string     `json:"from"`
+	Message    string     `json:"message"`
+	TMs        float64    `json:"t_ms"`
+	Bytes      int        `json:"bytes"`
+	Encrypted  bool       `json:"encrypted"`
+	Summary    string     `json:"summary"`
+	SummaryMsg msg.Msg    `json:"summary_msg,omitzero"`
+	Fields     Fields     `json:"fields"`
+	FieldMsgs  []fieldMsg `json:"field_msgs,omitempty"`
+	Explain    string     `json:"explain,omitempty"`
+	ExplainMsg msg.Msg    `json:"explain_msg,omitzero"`
+	Alert      *Alert     `json:"alert,omitempty"`
+}
+
+// fieldMsg is a field as messages in JSON ("field_msgs", in the order of
+// "fields"): the name's ID is the field's code.
+type fieldMsg struct {
+	Name  msg.Msg `json:"name"`
+	Value msg.Msg `json:"value,omitzero"`
+}
+
+// fieldMsgs lists the messages of the fields that have them (all of a
+// tracer's; none of fields made by hand).
+func (f Fields) fieldMsgs() []fieldMsg {
+	var out []fieldMsg
+	for _, x := range f {
+		if !x.NameMsg.IsZero() {
+			out = append(out, fieldMsg{x.NameMsg, x.ValueMsg})
+		}
+	}
+	return out
 }
 
 // MarshalJSON uses the names of docs/contract.md: seq, from, message, t_ms (float,
@@ -111,8 +160,8 @@ func (s Step) MarshalJSON() ([]byte, error) {
 	return json.Marshal(stepJSON{
 		Seq: s.Seq, From: s.From, Message: s.Message,
 		TMs:   math.Round(float64(s.At)/float64(time.Microsecond)) / 1000,
-		Bytes: s.Bytes, Encrypted: s.Encrypted, Summary: s.Summary,
-		Fields: fields, Explain: s.Explain, ExplainMsg: s.ExplainMsg, Alert: s.Alert,
+		Bytes: s.Bytes, Encrypted: s.Encrypted, Summary: s.Summary, SummaryMsg: s.SummaryMsg,
+		Fields: fields, FieldMsgs: fields.fieldMsgs(), Explain: s.Explain, ExplainMsg: s.ExplainMsg, Alert: s.Alert,
 	})
 }
 
