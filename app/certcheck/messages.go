@@ -1,6 +1,10 @@
 package certcheck
 
-import "github.com/cardcheck/cardcheck/app/msg"
+import (
+	"strings"
+
+	"github.com/cardcheck/cardcheck/app/msg"
+)
 
 // The checks' details as catalog entries (package msg). Rules for the
 // words: one plain-language sentence for end users, lower case (a GUI
@@ -93,3 +97,23 @@ var (
 	whyTooLarge = msg.Define("certcheck.why.too_large", "the answer is larger than {{.Limit}}, cardcheck's limit for it")
 	whyNoAnswer = msg.Define("certcheck.why.no_answer_within", "no answer within {{.Wait}}")
 )
+
+// The checks' names as messages, for sentences that name a check ("the
+// local key-possession check failed"): in English the name itself, so
+// that the English text of such a sentence is what it always was.
+var nameDefs = func() map[string]*msg.Def {
+	out := map[string]*msg.Def{}
+	for _, n := range []string{NameKeyPossession, NameValidity, NameChain, NameRevocation, NameKeyUsage, NameAcceptableCA} {
+		out[n] = msg.Define("certcheck.check_name."+strings.ReplaceAll(n, "-", "_"), n)
+	}
+	return out
+}()
+
+// NameMessage is a check's name as a message; a name this package does
+// not define is shown as it is.
+func NameMessage(name string) msg.Msg {
+	if d, ok := nameDefs[name]; ok {
+		return d.New()
+	}
+	return msg.Text(name)
+}

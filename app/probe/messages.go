@@ -100,7 +100,7 @@ var (
 	noteChainCut        = msg.Define("probe.note.server_chain_cut", "The server sent {{.Count}} certificates; the first {{.Shown}} are listed.")
 	noteRepeatedTLS12   = msg.Define("probe.note.repeated_tls12", "Over TLS 1.3 the server did not ask for a certificate in the handshake and then refused the request or closed: the test was repeated over TLS 1.2.")
 	noteUserInfo        = msg.Define("probe.note.url_user_not_sent", "The user name (and password) in the URL are not sent: cardcheck tests the certificate, and sends no Authorization header.")
-	noteConnectedVia    = msg.Define("probe.note.connected_via", "Connected {{.Via}}.")
+	noteConnectedVia    = msg.Define("probe.note.connected_via", "Connected through proxy {{.Proxy}}.")
 	noteAIADownloaded   = msg.Define("probe.note.aia_downloaded", "The issuing CA certificate was downloaded from the certificate's AIA address and sent with it (the card does not carry it).")
 	noteAIANoAnswer     = msg.Define("probe.note.aia_no_answer", "The CA's AIA address {{.URL}} did not answer within {{.Wait}}: the certificate was sent without its issuing CA certificate.")
 	fallbackPHA         = msg.Define("probe.fallback.post_handshake_auth", "Over TLS 1.3 the server asks for the certificate only after the request (post-handshake authentication), which Go cannot answer, so the test used TLS 1.2, where the server asks by renegotiation.")

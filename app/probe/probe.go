@@ -252,13 +252,13 @@ func (r *run) execute(ctx context.Context) {
 	r.progress(Progress{Stage: StageConnect})
 	r.tracer = tlstrace.New(r.watchStep)
 	cfg.KeyLogWriter = r.tracer.KeyLogWriter(r.opt.KeyLog)
-	raw, via, err := dial(ctx, t, r.opt.Proxy)
+	raw, proxy, err := dial(ctx, t, r.opt.Proxy)
 	if err != nil {
 		r.dialFailed(ctx, err)
 		return
 	}
-	if via != "" {
-		r.note(noteConnectedVia.New("Via", via))
+	if proxy != "" {
+		r.note(noteConnectedVia.New("Proxy", proxy))
 	}
 	conn := tls.Client(r.tracer.Wrap(raw), cfg)
 	defer conn.Close()

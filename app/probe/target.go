@@ -144,7 +144,8 @@ func unwrapURLError(err error) error {
 }
 
 // dial connects to the target, through an HTTP proxy with CONNECT when the
-// environment names one for this host (HTTPS_PROXY, NO_PROXY).
+// environment names one for this host (HTTPS_PROXY, NO_PROXY); it returns
+// the proxy's host, or "" for a direct connection.
 func dial(ctx context.Context, t Target, proxyFor func(Target) (*url.URL, error)) (net.Conn, string, error) {
 	proxy, err := proxyFor(t)
 	if err != nil {
@@ -163,7 +164,7 @@ func dial(ctx context.Context, t Target, proxyFor func(Target) (*url.URL, error)
 		c.Close()
 		return nil, "", err
 	}
-	return c, "through proxy " + proxy.Host, nil
+	return c, proxy.Host, nil
 }
 
 // ProxyFromEnvironment reads HTTPS_PROXY and NO_PROXY anew on every call
