@@ -1,0 +1,203 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/cardcheck/cardcheck/app/desktop"
+	"github.com/cardcheck/cardcheck/app/probe"
+	"github.com/cardcheck/cardcheck/app/serve"
+	"github.com/cardcheck/cardcheck/app/tlstrace"
+	"github.com/cardcheck/cardcheck/assets"
+	"github.com/cardcheck/cardcheck/build/testrig"
+	"github.com/cardcheck/cardcheck/build/testservers"
+	"github.com/cardcheck/cardcheck/token"
+)
+
+// TestHandshakeShownInEveryLanguage shows real results (the test rig's
+// card against cardcheck's own mTLS server: accepted over TLS 1.3 and
+// 1.2, refused for a certificate from an untrusted CA) in German and in
+// Chinese, and fails on any text of the verdict, the diagram or the
+// message pane that is still its English text, unless what is left of it
+// after taking out protocol names, numbers, hex, distinguished names and
+// the words of sameInLanguage is no word at all. Summaries and field
+// names made as English strings in tlstrace were shown this way.
+func TestHandshakeShownInEveryLanguage(t *testing.T) {
+	results := realResults(t)
+	h := newHarness(t, newFakeBackend(nil), nil, func() error { return nil })
+	t.Cleanup(func() {
+		if err := assets.SetLanguage("en"); err != nil {
+			t.Error(err)
+		}
+	})
+	words := protocolWords(results)
+	for name, res := range results {
+		english := shownTexts(t, h, res, "en")
+		for _, language := range []string{"de", "zh_Hans"} {
+			got := shownTexts(t, h, res, language)
+			if len(got) != len(english) {
+				t.Fatalf("%s in %s: %d texts, in English %d", name, language, len(got), len(english))
+			}
+			for i, s := range got {
+				if s.text != english[i].text {
+					continue
+				}
+				if w := englishWords(s.text, words, sameInLanguage[language]); len(w) > 0 {
+					t.Errorf("%s in %s: %s is English %q (words %q)", name, language, s.where, s.text, w)
+				}
+			}
+		}
+	}
+}
+
+// sameInLanguage are words a language writes as English does.
+var sameInLanguage = map[string][]string{
+	"de": {"Version", "Ticket", "Nonce", "Alert", "Handshake", "Server", "Client", "Record", "Renegotiation"},
+}
+
+// properNames are names in the rig's results that no language translates.
+var properNames = []string{"localhost", "cardcheck", "SoftHSM", "OK", "GET", "HTTP"}
+
+// realResults runs the rig's card against an mTLS server that trusts the
+// rig's CA.
+func realResults(t *testing.T) map[string]*probe.Result {
+	rig := testrig.Shared(t)
+	srv := testservers.Serve(t, serve.Config{CertFile: rig.ServerCertFile, KeyFile: rig.ServerKeyFile, ClientCAFile: rig.CAFile})
+	be := desktop.New([]string{rig.Module})
+	t.Cleanup(be.Close)
+	cases := map[string]struct {
+		cert    string
+		version probe.TLSVersion
+		want    probe.Verdict
+	}{
+		"accepted over TLS 1.3": {testrig.EC256, probe.TLS13, probe.Accepted},
+		"accepted over TLS 1.2": {testrig.RSA, probe.TLS12, probe.Accepted},
+		"refused":               {testrig.Untrusted, probe.TLS13, probe.Rejected},
+	}
+	out := map[string]*probe.Result{}
+	for name, c := range cases {
+		card, err := be.Login(testrig.Cert(t, be.Scan(), c.cert), token.LoginOptions{PIN: testrig.PIN})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := card.Test(context.Background(), desktop.Options{URL: srv.URL, CAFile: rig.ChainFile, TLSVersion: c.version, Timeout: 20 * time.Second})
+		card.Close()
+		if res.Verdict != c.want || len(res.Steps) < 8 {
+			t.Fatalf("%s: verdict %s with %d messages, want %s: %s", name, res.Verdict, len(res.Steps), c.want, res.Summary)
+		}
+		out[name] = res
+	}
+	return out
+}
+
+// shown is a text on screen and where it is.
+type shown struct{ where, text string }
+
+// shownTexts shows res in language: the verdict, the diagram's labels and
+// every message in the message pane, and returns their texts in order.
+func shownTexts(t *testing.T, h *harness, res *probe.Result, language string) []shown {
+	t.Helper()
+	if err := assets.SetLanguage(language); err != nil {
+		t.Fatal(err)
+	}
+	var out []shown
+	add := func(where, text string) {
+		for j, line := range strings.Split(text, "\n") {
+			out = append(out, shown{fmt.Sprintf("%s, line %d", where, j+1), strings.TrimPrefix(line, "• ")})
+		}
+	}
+	h.m.banner.done(res)
+	h.m.result.show(res)
+	b := h.m.banner
+	for _, l := range []*widget.Label{b.title, b.summary, b.cause, b.advice} {
+		add("the verdict", l.Text)
+	}
+	add("the connection line", h.m.result.connection.Text())
+	mv := h.m.result.message
+	for i := range res.Steps {
+		s := &res.Steps[i]
+		where := fmt.Sprintf("message %d (%s %s)", s.Seq, s.From, s.Message)
+		add(where+" in the diagram", strings.Join(labelParts(*s, true), " "))
+		add(where+", explained in the diagram", explainText(*s))
+		mv.show(s)
+		for _, l := range []*widget.Label{mv.title, mv.summary, mv.explain} {
+			add(where, l.Text)
+		}
+		add(where, mv.meta.Text())
+		for _, o := range mv.fields.Objects {
+			for _, f := range o.(*fyne.Container).Objects {
+				add(where+", field", f.(*widget.Label).Text)
+			}
+		}
+	}
+	return out
+}
+
+var (
+	// dnRE is an attribute of a distinguished name (CN=Alice, O=Example).
+	dnRE = regexp.MustCompile(`\b[A-Z]+=[^,;]*`)
+	// wordRE is a word of letters, with the marks that join a name's
+	// parts (key-possession, close_notify, http/1.1, x25519).
+	wordRE = regexp.MustCompile(`[\p{L}\d][\p{L}\d_./:-]*`)
+	// dataRE is a word that is data, not language: it has a digit or an
+	// underscore, is upper case (TLS, ECDHE), or CamelCase (ClientHello).
+	dataRE = regexp.MustCompile(`^(.*[\d_].*|[A-Z]{2,}s?|[A-Z][a-z]+[A-Z]\w*)$`)
+)
+
+// englishWords lists the words of s that are language: not protocol
+// names, numbers or hex, not a distinguished name, not in keep.
+func englishWords(s string, protocol map[string]bool, keep []string) []string {
+	var out []string
+	for _, w := range wordRE.FindAllString(dnRE.ReplaceAllString(s, ""), -1) {
+		w = strings.TrimRight(w, ".:-")
+		switch {
+		case len([]rune(w)) < 2, dataRE.MatchString(w), protocol[w], protocol[strings.ToLower(w)],
+			isHex(w), contains(keep, w), contains(properNames, w):
+		default:
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// protocolWords are the names TLS gives to things, which are never
+// translated: message names, cipher suites, groups, signature schemes,
+// extensions, alerts, versions.
+func protocolWords(results map[string]*probe.Result) map[string]bool {
+	out := map[string]bool{}
+	for _, res := range results {
+		for _, s := range res.Steps {
+			out[s.Message] = true
+		}
+	}
+	for i := 0; i < 1<<16; i++ {
+		for _, name := range []string{tlstrace.ExtensionName(uint16(i)), tlstrace.CipherSuiteName(uint16(i)),
+			tlstrace.GroupName(uint16(i)), tlstrace.SignatureSchemeName(uint16(i)), tlstrace.VersionName(uint16(i))} {
+			out[name] = true
+		}
+		if i < 256 {
+			out[tlstrace.AlertName(i)] = true
+		}
+	}
+	return out
+}
+
+func isHex(w string) bool {
+	return strings.Trim(strings.ToLower(w), "0123456789abcdef:") == "" && len(w) >= 4
+}
+
+func contains(list []string, w string) bool {
+	for _, x := range list {
+		if x == w {
+			return true
+		}
+	}
+	return false
+}
