@@ -119,7 +119,7 @@ func (b *verdictBanner) done(res *probe.Result) {
 		if i < len(res.AdviceMsgs) {
 			m = res.AdviceMsgs[i]
 		}
-		advice = append(advice, "• "+guiAdvice(code, m, a))
+		advice = append(advice, bullet(guiAdvice(code, m, a)))
 	}
 	setOptional(b.advice, strings.Join(advice, "\n"), lang.L("What to do:")+"\n"+strings.Join(advice, "\n"))
 	b.content.Show()

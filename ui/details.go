@@ -185,7 +185,7 @@ func (d *certDetails) showCert(c *token.Certificate) {
 	}
 	var probs []string
 	for _, p := range c.Problems {
-		probs = append(probs, "• "+text(p.Message()))
+		probs = append(probs, bullet(text(p.Message())))
 	}
 	if c.ParseError != nil {
 		probs = append(probs, "• "+c.ParseError.Error())

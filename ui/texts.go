@@ -209,6 +209,13 @@ func checkName(name string) string {
 	return name
 }
 
+// bullet is an item of a list in a label. The bullet is a translation:
+// Fyne wraps lines only at spaces, so in Chinese a space after the bullet
+// left it alone on a line, with the sentence starting on the next.
+func bullet(item string) string {
+	return lang.L("• {{.Item}}", map[string]any{"Item": item})
+}
+
 // yesNo says yes or no.
 func yesNo(b bool) string {
 	if b {
