@@ -44,6 +44,13 @@
 // and are joined with "; ". Fields marshals to a JSON object that keeps the
 // order. Field names are stable and meant for display.
 //
+// Words. Summary, field names and values that are words are English
+// renderings of messages (package msg): Step.SummaryMsg, Field.NameMsg
+// (its ID is the field's code) and Field.ValueMsg, so that a GUI can show
+// them in its language; protocol names, numbers and hex are arguments and
+// read the same in every language. JSON carries them as summary_msg and
+// field_msgs beside the English.
+//
 // Message names. Besides the handshake message names of RFC 8446/5246
 // (ClientHello … KeyUpdate), steps use "ChangeCipherSpec", "Alert",
 // "ApplicationData", "Heartbeat", "Unknown(N)" for an unknown handshake or
