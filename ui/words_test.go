@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cardcheck/cardcheck/app/desktop"
@@ -25,27 +26,36 @@ import (
 
 // TestHandshakeShownInEveryLanguage shows real results (the test rig's
 // card against cardcheck's own mTLS server: accepted over TLS 1.3 and
-// 1.2, refused for a certificate from an untrusted CA) in German and in
-// Chinese, and fails on any text of the verdict, the diagram or the
-// message pane that is still its English text, unless what is left of it
-// after taking out protocol names, numbers, hex, distinguished names and
-// the words of sameInLanguage is no word at all. Summaries and field
-// names made as English strings in tlstrace were shown this way.
+// 1.2, refused for a certificate from an untrusted CA) in windows opened
+// in English, German and Chinese, and fails on any text of the verdict,
+// the connection line, the server, request and checks tabs, the diagram
+// or the message pane that is the same as in English, unless what is
+// left of it after taking out protocol names, numbers, hex,
+// distinguished names, proper names and the words of sameInLanguage is
+// no word at all. Summaries, field names and values made as English
+// strings in tlstrace were shown this way.
 func TestHandshakeShownInEveryLanguage(t *testing.T) {
 	results := realResults(t)
-	h := newHarness(t, newFakeBackend(nil), nil, func() error { return nil })
 	t.Cleanup(func() {
+		harnessLanguage = "en"
 		if err := assets.SetLanguage("en"); err != nil {
 			t.Error(err)
 		}
 	})
 	words := protocolWords(results)
 	names := slices.Sorted(maps.Keys(results)) // the same order every run
-	for _, name := range names {
-		res := results[name]
-		english := shownTexts(t, h, res, "en")
-		for _, language := range []string{"de", "zh_Hans"} {
-			got := shownTexts(t, h, res, language)
+	seen := map[string]map[string][]shown{}    // language, result: texts
+	for _, language := range []string{"en", "de", "zh_Hans"} {
+		harnessLanguage = language // a window's labels are made in the language it opens in
+		h := newHarness(t, newFakeBackend(nil), nil, func() error { return nil })
+		seen[language] = map[string][]shown{}
+		for _, name := range names {
+			seen[language][name] = shownTexts(h, results[name])
+		}
+	}
+	for _, language := range []string{"de", "zh_Hans"} {
+		for _, name := range names {
+			english, got := seen["en"][name], seen[language][name]
 			if len(got) != len(english) {
 				t.Fatalf("%s in %s: %d texts, in English %d", name, language, len(got), len(english))
 			}
@@ -104,13 +114,10 @@ func realResults(t *testing.T) map[string]*probe.Result {
 // shown is a text on screen and where it is.
 type shown struct{ where, text string }
 
-// shownTexts shows res in language: the verdict, the diagram's labels and
-// every message in the message pane, and returns their texts in order.
-func shownTexts(t *testing.T, h *harness, res *probe.Result, language string) []shown {
-	t.Helper()
-	if err := assets.SetLanguage(language); err != nil {
-		t.Fatal(err)
-	}
+// shownTexts shows res in h's window: the verdict, the connection line,
+// the server, request and checks tabs, the diagram's labels and every
+// message in the message pane, and returns their texts in order.
+func shownTexts(h *harness, res *probe.Result) []shown {
 	var out []shown
 	add := func(where, text string) {
 		for j, line := range strings.Split(text, "\n") {
@@ -126,6 +133,13 @@ func shownTexts(t *testing.T, h *harness, res *probe.Result, language string) []
 		}
 	}
 	add("the connection line", h.m.result.connection.Text())
+	v := h.m.result
+	for where, tab := range map[string]fyne.CanvasObject{"the server tab": v.server, "the request tab": v.request,
+		"the checks tab": v.lesson.content} {
+		for _, text := range texts(tab, true) {
+			add(where, text)
+		}
+	}
 	mv := h.m.result.message
 	for i := range res.Steps {
 		s := &res.Steps[i]
@@ -142,6 +156,32 @@ func shownTexts(t *testing.T, h *harness, res *probe.Result, language string) []
 				add(where+", field", f.(*widget.Label).Text)
 			}
 		}
+	}
+	return out
+}
+
+// texts are the texts of the labels in o, in order; hidden ones are left
+// out, except o itself (a tab that is not selected is hidden).
+func texts(o fyne.CanvasObject, root bool) []string {
+	if !root && !o.Visible() {
+		return nil
+	}
+	var out []string
+	switch o := o.(type) {
+	case *widget.Label:
+		return []string{o.Text}
+	case *widget.RichText: // each segment: a label may lead a sentence made elsewhere
+		for _, seg := range o.Segments {
+			out = append(out, strings.TrimSpace(seg.Textual()))
+		}
+	case *fyne.Container:
+		for _, c := range o.Objects {
+			out = append(out, texts(c, false)...)
+		}
+	case *container.Scroll:
+		out = texts(o.Content, false)
+	case *badge:
+		out = []string{o.text}
 	}
 	return out
 }
