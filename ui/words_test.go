@@ -14,7 +14,9 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/cardcheck/cardcheck/app/certcheck"
 	"github.com/cardcheck/cardcheck/app/desktop"
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/app/probe"
 	"github.com/cardcheck/cardcheck/app/serve"
 	"github.com/cardcheck/cardcheck/app/tlstrace"
@@ -26,7 +28,8 @@ import (
 
 // TestHandshakeShownInEveryLanguage shows real results (the test rig's
 // card against cardcheck's own mTLS server: accepted over TLS 1.3 and
-// 1.2, refused for a certificate from an untrusted CA) in windows opened
+// 1.2, refused for a certificate from an untrusted CA, an expired one
+// and one not meant for client authentication) in windows opened
 // in English, German and Chinese, and fails on any text of the verdict,
 // the connection line, the server, request and checks tabs, the diagram
 // or the message pane that is the same as in English, unless what is
@@ -53,6 +56,9 @@ func TestHandshakeShownInEveryLanguage(t *testing.T) {
 			seen[language][name] = shownTexts(h, results[name])
 		}
 	}
+	for _, name := range names {
+		checkNamesAreMessages(t, name, results[name])
+	}
 	for _, language := range []string{"de", "zh_Hans"} {
 		for _, name := range names {
 			english, got := seen["en"][name], seen[language][name]
@@ -69,6 +75,44 @@ func TestHandshakeShownInEveryLanguage(t *testing.T) {
 			}
 		}
 	}
+}
+
+// checkNamesAreMessages fails when a message of res has a check's name
+// (key-usage) as a plain string argument: a window in another language
+// shows it as it is, in a sentence in that language ("Lokale Prüfung
+// „key-usage“"), where it should name the check in that language.
+func checkNamesAreMessages(t *testing.T, name string, res *probe.Result) {
+	t.Helper()
+	checkNames := []string{certcheck.NameKeyPossession, certcheck.NameValidity, certcheck.NameChain,
+		certcheck.NameRevocation, certcheck.NameKeyUsage, certcheck.NameAcceptableCA}
+	all := append([]msg.Msg{res.SummaryMsg, res.CauseMsg}, res.AdviceMsgs...)
+	all = append(all, res.NoteMsgs...)
+	for _, m := range all {
+		for _, arg := range stringArgs(m) {
+			if slices.Contains(checkNames, arg) {
+				t.Errorf("%s: %s says the check name %q as a string, not as a message", name, m.ID, arg)
+			}
+		}
+	}
+}
+
+// stringArgs lists the string arguments of m and of the messages among
+// them.
+func stringArgs(m msg.Msg) []string {
+	var out []string
+	for _, v := range m.Args {
+		switch v := v.(type) {
+		case string:
+			out = append(out, v)
+		case msg.Msg:
+			out = append(out, stringArgs(v)...)
+		case []msg.Msg:
+			for _, s := range v {
+				out = append(out, stringArgs(s)...)
+			}
+		}
+	}
+	return out
 }
 
 // sameInLanguage are words a language writes as English does.
@@ -91,9 +135,11 @@ func realResults(t *testing.T) map[string]*probe.Result {
 		version probe.TLSVersion
 		want    probe.Verdict
 	}{
-		"accepted over TLS 1.3": {testrig.EC256, probe.TLS13, probe.Accepted},
-		"accepted over TLS 1.2": {testrig.RSA, probe.TLS12, probe.Accepted},
-		"refused":               {testrig.Untrusted, probe.TLS13, probe.Rejected},
+		"accepted over TLS 1.3":  {testrig.EC256, probe.TLS13, probe.Accepted},
+		"accepted over TLS 1.2":  {testrig.RSA, probe.TLS12, probe.Accepted},
+		"refused":                {testrig.Untrusted, probe.TLS13, probe.Rejected},
+		"refused, expired":       {testrig.Expired, probe.TLS13, probe.Rejected},
+		"refused, not for login": {testrig.NoClientAuth, probe.TLS12, probe.Rejected},
 	}
 	out := map[string]*probe.Result{}
 	for name, c := range cases {

@@ -103,7 +103,7 @@ func (r *run) blameCheck(c *certcheck.Check, refusal msg.Msg) {
 	w := checkWords[c.Name]
 	res := r.res
 	res.CauseCode = CauseCheckPrefix + c.Name
-	r.cause(causeBlamed.New("Reason", w.cause.New(), "Check", certcheck.NameMessage(c.Name), "Detail", c.DetailMessage()))
+	r.cause(causeBlamed.New("Reason", w.cause.New(), "Check", c.Name, "Detail", c.DetailMessage()))
 	r.summary(sumBlamed.New("Refusal", refusal, "Reason", w.cause.New()))
 	a := alertAdvice(w.alert) // named first, with its code
 	res.Advice = append([]string{msg.English(a.text)}, res.Advice...)
@@ -119,7 +119,7 @@ func (r *run) uncheckedWarnings() {
 		if !ok || c.Status != certcheck.Fail {
 			continue
 		}
-		r.advise(AdviceUncheckedPrefix+adviceName(c.Name), adviceUncheckedCheck.New("Check", certcheck.NameMessage(c.Name), "Detail", c.DetailMessage(),
+		r.advise(AdviceUncheckedPrefix+adviceName(c.Name), adviceUncheckedCheck.New("Check", c.Name, "Detail", c.DetailMessage(),
 			"Where", w.unchecked.New(), "Advice", alertAdvice(w.alert).text))
 	}
 }

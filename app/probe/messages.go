@@ -42,7 +42,7 @@ var (
 
 // Causes other than the alerts (causes).
 var (
-	causeBlamed         = msg.Define("probe.cause.check_failed", "Most likely because {{.Reason}}: the local {{.Check}} check failed ({{.Detail}}).")
+	causeBlamed         = namingCheck(msg.Define("probe.cause.check_failed", "Most likely because {{.Reason}}: the local {{.Check}} check failed ({{.Detail}})."))
 	causeUnknownAlert   = msg.Define("probe.cause.unknown_alert", "The server sent the TLS alert {{.Alert}}.")
 	causeNoCertificate  = msg.Define("probe.cause.no_certificate", "The server says no client certificate was sent (HTTP 400).")
 	causeCertError      = msg.Define("probe.cause.certificate_error", "The server could not verify your certificate (HTTP 400 \"SSL certificate error\"): usually an issuer it does not trust, a revoked or an expired certificate.")

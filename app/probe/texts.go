@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cardcheck/cardcheck/app/certcheck"
 	"github.com/cardcheck/cardcheck/app/msg"
 )
 
@@ -165,9 +166,27 @@ var (
 	adviceTestTLS12PHA   = msg.Define("probe.advice.test_post_handshake_tls12", "Test with --tls auto or --tls 1.2: over TLS 1.2 the server asks by renegotiation.")
 	adviceServiceClosed  = msg.Define("probe.advice.ask_why_service_closed", "The card works at the TLS level. Ask the service's administrators why the service behind the TLS server closed (it may be down).")
 	adviceUntrustedNote  = msg.Define("probe.advice.server_untrusted_note", "Note: the server's own certificate is not trusted ({{.Reason}}).")
-	adviceLocalCheck     = msg.Define("probe.advice.local_check", "Local check \"{{.Check}}\": {{.Detail}}")
-	adviceUncheckedCheck = msg.Define("probe.advice.unchecked_local_check", "The local {{.Check}} check failed ({{.Detail}}), yet this server accepted the certificate: it does not check this; {{.Where}}. {{.Advice}}")
+	adviceLocalCheck     = namingCheck(msg.Define("probe.advice.local_check", "Local check \"{{.Check}}\": {{.Detail}}"))
+	adviceUncheckedCheck = namingCheck(msg.Define("probe.advice.unchecked_local_check", "The local {{.Check}} check failed ({{.Detail}}), yet this server accepted the certificate: it does not check this; {{.Where}}. {{.Advice}}"))
 )
+
+// checkNaming is a message that names a local check: its Check argument,
+// given as the check's name (key-possession), is said as a message
+// (certcheck.NameMessage), the same words in English and the check's
+// name in other languages.
+type checkNaming struct{ d *msg.Def }
+
+func namingCheck(d *msg.Def) checkNaming { return checkNaming{d} }
+
+// New is msg.Def.New with the Check argument turned into a message.
+func (c checkNaming) New(pairs ...any) msg.Msg {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if name, ok := pairs[i+1].(string); ok && pairs[i] == "Check" {
+			pairs[i+1] = certcheck.NameMessage(name)
+		}
+	}
+	return c.d.New(pairs...)
+}
 
 // adviceFor returns what to do about a rejection cause.
 func adviceFor(code string) []advice {
