@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/check"
-	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/diagnose"
 	"github.com/cardcheck/cardcheck/app/files"
 	"github.com/cardcheck/cardcheck/app/probe"
@@ -216,7 +215,7 @@ func (f *checkFlags) selectCertificate(mgr *token.Manager) (*token.Certificate, 
 		}
 		keep = u.MatchToken // read the objects of the named token only
 	}
-	inv := mgr.ScanTokens(token.Discover(token.DiscoverOptions{Explicit: explicit, User: config.UserModules()}), keep)
+	inv := mgr.ScanTokens(discover(explicit), keep)
 	if err := explicitModuleErrors(inv); err != nil {
 		return nil, nil, err
 	}

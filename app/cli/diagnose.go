@@ -5,9 +5,7 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/diagnose"
-	"github.com/cardcheck/cardcheck/token"
 )
 
 func diagnoseCmd(args []string, io IO) exitCode {
@@ -26,7 +24,7 @@ func diagnoseCmd(args []string, io IO) exitCode {
 	defer stop()
 	mgr := newManager(0) // isolated modules; diagnose.Run would load them here unvetted
 	defer mgr.Close()
-	inv := mgr.Scan(token.Discover(token.DiscoverOptions{Explicit: modules, User: config.UserModules()}))
+	inv := mgr.Scan(discover(modules))
 	r := diagnose.Run(ctx, diagnose.Options{Modules: modules, Inventory: inv})
 	var err error
 	if *asJSON {

@@ -3,6 +3,7 @@ package cli
 import (
 	"time"
 
+	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/token"
 	"github.com/cardcheck/cardcheck/token/isolate"
 )
@@ -30,3 +31,14 @@ func TokenOptions(timeout time.Duration) token.Options {
 
 // probeModuleCmd is the internal command isolate runs in the child.
 func probeModuleCmd(args []string, io IO) int { return isolate.Child(args, io.Stdout, io.Stderr) }
+
+// discover lists the module candidates: the --module paths alone when any
+// are given (the GUI's preferences are then not even read), else the
+// user's additions, the p11-kit registry and the well-known paths.
+func discover(explicit []string) []token.Candidate {
+	opt := token.DiscoverOptions{Explicit: explicit}
+	if len(explicit) == 0 {
+		opt.User = config.UserModules()
+	}
+	return token.Discover(opt)
+}

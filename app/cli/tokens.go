@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cardcheck/cardcheck/app/config"
 	"github.com/cardcheck/cardcheck/app/diagnose"
 	"github.com/cardcheck/cardcheck/app/environment"
 	"github.com/cardcheck/cardcheck/app/files"
@@ -56,7 +55,7 @@ func tokensCmd(args []string, io IO) exitCode {
 	}
 	mgr := newManager(0)
 	defer mgr.Close()
-	inv := mgr.ScanTokens(token.Discover(token.DiscoverOptions{Explicit: modules, User: config.UserModules()}), selector(*tokenSel))
+	inv := mgr.ScanTokens(discover(modules), selector(*tokenSel))
 	res := exitCode{}
 	if err := explicitModuleErrors(inv); err != nil {
 		res = exitCode{ExitUsage, err}
