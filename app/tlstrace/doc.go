@@ -26,8 +26,11 @@
 // (for example a resumed session, for which none is written) records are
 // reported as not decrypted at once. KeyUpdate (RFC 8446 §7.2) is followed.
 //
-// Callbacks. onStep runs synchronously in the Read, Write or key log write
-// that made a step decodable, never concurrently and in Seq order; a GUI
+// Decoding and callbacks. A Read, Write or key log write only queues its
+// bytes; a goroutine of the tracer decodes them (decrypting a flight does not
+// hold up the handshake), and every getter, Flush and Close decode what is
+// queued first, so they see what crossed the wire before them. onStep runs
+// on that goroutine (or in Flush), never concurrently and in Seq order; a GUI
 // should hand the step to its own goroutine. Seq is emission order; At is when
 // the carrying record was seen, so a record decrypted late keeps its wire time.
 //
@@ -36,7 +39,9 @@
 // bounded (a record is at most 2^14+2048 bytes, a handshake message at most
 // 256 KiB, records held back for a key at most 1 MiB per direction, at most
 // 100 application data steps per direction and 10000 steps in all; Notes
-// says when a limit was hit) and no goroutines are started.
+// says when a limit was hit; at most 1 MiB waits to be decoded: beyond, a Read
+// or Write decodes before it returns) and the one decoding goroutine ends
+// when nothing waits.
 //
 // Field values. Step.Fields is an ordered list of name/value pairs whose
 // values are plain strings; lists are joined with ", " (for example the

@@ -169,11 +169,13 @@ func (e *engine) emit(s Step) {
 
 // feed takes bytes seen on the wire in direction d and splits them into
 // records (RFC 8446 §5.1: type, legacy_record_version, uint16 length).
-func (e *engine) feed(d *direction, p []byte) {
+func (e *engine) feed(d *direction, p []byte) { e.feedAt(d, p, e.now()) }
+
+// feedAt is feed for bytes that crossed the wire at at.
+func (e *engine) feedAt(d *direction, p []byte, at time.Duration) {
 	if d.dead || len(p) == 0 {
 		return
 	}
-	at := e.now()
 	d.buf = append(d.buf, p...)
 	off := 0
 	for !d.dead && len(d.buf)-off >= 5 {

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -253,6 +255,8 @@ func TestKeyLogWriterTee(t *testing.T) {
 	if n, err := tr.KeyLogWriter(nil).Write(line); n != len(line) || err != nil {
 		t.Errorf("nil next: %d %v", n, err)
 	}
+	tr.lock() // decodes what the writes queued
+	defer tr.mu.Unlock()
 	if len(tr.e.keys.secrets) != 1 {
 		t.Errorf("%d secrets stored", len(tr.e.keys.secrets))
 	}
@@ -315,5 +319,44 @@ func TestAlertUnderPreviousKey(t *testing.T) {
 	wantSequence(t, e.steps, "server", "ServerHello", "Finished", "Alert")
 	if len(e.alerts) != 1 || e.alerts[0].Name != "bad_certificate" {
 		t.Errorf("alerts %+v", e.alerts)
+	}
+}
+
+// TestDecodingDoesNotHoldUpTheConnection: a Write returns while the step
+// it carries is still being handed to a slow onStep (decoding runs on the
+// tracer's goroutine, beside the handshake), Steps has it at once, and
+// Flush returns only once onStep has had every step.
+func TestDecodingDoesNotHoldUpTheConnection(t *testing.T) {
+	release := make(chan struct{})
+	var got []string
+	tr := New(func(s Step) {
+		<-release
+		got = append(got, s.Message)
+	})
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	go io.Copy(io.Discard, b)
+	conn := tr.Wrap(a)
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := conn.Write(tlsRecord(ctHandshake, clientHello13(randBytes(32))))
+		wrote <- err
+	}()
+	select {
+	case err := <-wrote:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the Write waited for onStep")
+	}
+	if steps := tr.Steps(); len(steps) != 1 || steps[0].Message != "ClientHello" {
+		t.Fatalf("steps %+v", steps)
+	}
+	close(release)
+	tr.Flush()
+	if len(got) != 1 || got[0] != "ClientHello" {
+		t.Errorf("onStep had %v after Flush", got)
 	}
 }

@@ -19,26 +19,117 @@ type Tracer struct {
 	mu         sync.Mutex
 	e          *engine
 	delivering bool
+	delivered  *sync.Cond // on mu: broadcast when delivering ends
+
+	// What crossed the connection and the key log, in order, not yet
+	// decoded: a Read or Write only queues its bytes, and a goroutine of
+	// the tracer decodes them, so that decoding (and decrypting) a flight
+	// does not hold up the handshake. Every other method decodes what is
+	// queued first.
+	qmu      sync.Mutex
+	queue    []queued
+	queued   int // bytes in queue
+	draining bool
+}
+
+// maxQueued bounds what waits to be decoded: beyond it a Read or Write
+// decodes before it returns.
+const maxQueued = 1 << 20
+
+// queued is one Read, Write or key log line waiting to be decoded.
+type queued struct {
+	from byte // 'c' client bytes, 's' server bytes, 'k' key log
+	data []byte
+	at   time.Duration
 }
 
 // New returns a Tracer. onStep, if not nil, is called once per step, in
-// emission order and never concurrently, from the goroutine that made the
-// step decodable (a Read, Write, key log write, Flush or Close). It is called
-// without the tracer's lock held, so it may call Steps and the other getters;
-// it must not block for long, as it delays that Read or Write.
+// emission order and never concurrently: from the tracer's own goroutine,
+// which decodes what Read, Write and the key log queue, or from a Flush,
+// Close or getter that decoded it first. It is called without the
+// tracer's lock held, so it may call Steps and the other getters; it must
+// not block for long, as it holds up the decoding of what follows.
 func New(onStep func(Step)) *Tracer {
 	t := &Tracer{onStep: onStep, start: time.Now()}
+	t.delivered = sync.NewCond(&t.mu)
 	t.e = newEngine(func() time.Duration { return time.Since(t.start) })
 	t.e.deliver = onStep != nil
 	return t
 }
 
-// do runs f on the engine under the lock, then hands new steps to onStep.
+// do runs f on the engine under the lock, after what is queued, then
+// hands new steps to onStep.
 func (t *Tracer) do(f func(e *engine)) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.decodeQueuedLocked()
 	f(t.e)
 	t.deliverLocked()
+}
+
+// lock takes the engine's lock once what is queued is decoded; the
+// tracer's goroutine hands the new steps to onStep.
+func (t *Tracer) lock() {
+	t.mu.Lock()
+	t.decodeQueuedLocked()
+}
+
+// post queues bytes or a key log line and makes sure a goroutine decodes
+// them.
+func (t *Tracer) post(q queued) {
+	t.qmu.Lock()
+	t.queue = append(t.queue, q)
+	t.queued += len(q.data)
+	full := t.queued > maxQueued
+	start := !t.draining
+	t.draining = true
+	t.qmu.Unlock()
+	if start {
+		go t.drain()
+	}
+	if full {
+		t.do(func(*engine) {})
+	}
+}
+
+// drain decodes and delivers until nothing is queued and every step is
+// delivered (or being delivered by another caller), steps a getter
+// decoded meanwhile included.
+func (t *Tracer) drain() {
+	for {
+		t.mu.Lock()
+		t.decodeQueuedLocked()
+		t.deliverLocked()
+		t.qmu.Lock()
+		done := len(t.queue) == 0 && (len(t.e.outbox) == 0 || t.delivering)
+		if done {
+			t.draining = false
+		}
+		t.qmu.Unlock()
+		t.mu.Unlock()
+		if done {
+			return
+		}
+	}
+}
+
+// decodeQueuedLocked feeds the engine what is queued, in order; the caller
+// holds mu, so whoever decodes, the order is the wire's.
+func (t *Tracer) decodeQueuedLocked() {
+	t.qmu.Lock()
+	batch := t.queue
+	t.queue, t.queued = nil, 0
+	t.qmu.Unlock()
+	for _, q := range batch {
+		switch q.from {
+		case 'c':
+			t.e.feedAt(&t.e.client, q.data, q.at)
+		case 's':
+			t.e.feedAt(&t.e.server, q.data, q.at)
+		case 'k':
+			t.e.keyLog(q.data)
+		}
+	}
 }
 
 // deliverLocked calls onStep outside the lock. Whoever is already delivering
@@ -48,7 +139,10 @@ func (t *Tracer) deliverLocked() {
 		return
 	}
 	t.delivering = true
-	defer func() { t.delivering = false }()
+	defer func() {
+		t.delivering = false
+		t.delivered.Broadcast()
+	}()
 	for len(t.e.outbox) > 0 {
 		batch := t.e.outbox
 		t.e.outbox = nil
@@ -76,7 +170,7 @@ type tracedConn struct {
 func (c *tracedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
-		c.t.do(func(e *engine) { e.feed(&e.server, p[:n]) })
+		c.t.post(queued{from: 's', data: bytes.Clone(p[:n]), at: time.Since(c.t.start)})
 	}
 	return n, err
 }
@@ -84,7 +178,7 @@ func (c *tracedConn) Read(p []byte) (int, error) {
 func (c *tracedConn) Write(p []byte) (int, error) {
 	n, err := c.Conn.Write(p)
 	if n > 0 {
-		c.t.do(func(e *engine) { e.feed(&e.client, p[:n]) })
+		c.t.post(queued{from: 'c', data: bytes.Clone(p[:n]), at: time.Since(c.t.start)})
 	}
 	return n, err
 }
@@ -113,7 +207,7 @@ type keyLogWriter struct {
 }
 
 func (w *keyLogWriter) Write(p []byte) (int, error) {
-	w.t.do(func(e *engine) { e.keyLog(p) })
+	w.t.post(queued{from: 'k', data: bytes.Clone(p)})
 	if w.next == nil {
 		return len(p), nil
 	}
@@ -122,11 +216,20 @@ func (w *keyLogWriter) Write(p []byte) (int, error) {
 
 // Flush stops waiting for key log secrets: records held back for a key are
 // reported as encrypted, not decrypted.
-func (t *Tracer) Flush() { t.do(func(e *engine) { e.flush() }) }
+func (t *Tracer) Flush() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.decodeQueuedLocked()
+	t.e.flush()
+	t.deliverLocked()
+	for t.delivering { // the tracer's goroutine is still handing steps over
+		t.delivered.Wait()
+	}
+}
 
 // Steps returns a copy of all steps so far, in Seq order.
 func (t *Tracer) Steps() []Step {
-	t.mu.Lock()
+	t.lock()
 	defer t.mu.Unlock()
 	out := make([]Step, len(t.e.steps))
 	for i, s := range t.e.steps {
@@ -138,7 +241,7 @@ func (t *Tracer) Steps() []Step {
 // FirstAlert returns the first alert seen in either direction (including a
 // close_notify), or nil.
 func (t *Tracer) FirstAlert() *Alert {
-	t.mu.Lock()
+	t.lock()
 	defer t.mu.Unlock()
 	if len(t.e.alerts) == 0 {
 		return nil
@@ -149,21 +252,21 @@ func (t *Tracer) FirstAlert() *Alert {
 
 // Alerts returns all alerts seen, in order.
 func (t *Tracer) Alerts() []Alert {
-	t.mu.Lock()
+	t.lock()
 	defer t.mu.Unlock()
 	return append([]Alert(nil), t.e.alerts...)
 }
 
 // Version returns the TLS version chosen in ServerHello, 0 if unknown.
 func (t *Tracer) Version() uint16 {
-	t.mu.Lock()
+	t.lock()
 	defer t.mu.Unlock()
 	return t.e.version
 }
 
 // CipherSuite returns the cipher suite chosen in ServerHello, 0 if unknown.
 func (t *Tracer) CipherSuite() uint16 {
-	t.mu.Lock()
+	t.lock()
 	defer t.mu.Unlock()
 	return t.e.suite
 }
@@ -171,7 +274,7 @@ func (t *Tracer) CipherSuite() uint16 {
 // ServerCertificates returns the DER certificates of the server's latest
 // Certificate message (clear in TLS 1.2, decrypted in TLS 1.3), or nil.
 func (t *Tracer) ServerCertificates() [][]byte {
-	t.mu.Lock()
+	t.lock()
 	defer t.mu.Unlock()
 	out := make([][]byte, len(t.e.serverCerts))
 	for i, c := range t.e.serverCerts {
@@ -186,7 +289,7 @@ func (t *Tracer) ServerCertificates() [][]byte {
 // CertificateRequest returns the server's latest CertificateRequest, or nil
 // if none was seen (or it could not be decrypted).
 func (t *Tracer) CertificateRequest() *CertRequest {
-	t.mu.Lock()
+	t.lock()
 	defer t.mu.Unlock()
 	if t.e.certReq == nil {
 		return nil
@@ -216,7 +319,7 @@ func (t *Tracer) Notes() []string {
 
 // NoteMsgs returns the notes as messages.
 func (t *Tracer) NoteMsgs() []msg.Msg {
-	t.mu.Lock()
+	t.lock()
 	defer t.mu.Unlock()
 	return append([]msg.Msg(nil), t.e.notes...)
 }
