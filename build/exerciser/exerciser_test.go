@@ -267,15 +267,7 @@ func (r *run) start(name, title string, args, env []string, prefs map[string]any
 }
 
 // stop ends the process now (the next one needs the CPU).
-func (g *gui) stop() {
-	g.p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-g.p.exited:
-	case <-time.After(5 * time.Second):
-		g.p.cmd.Process.Kill()
-		<-g.p.exited
-	}
-}
+func (g *gui) stop() { stopProcess(g.p) }
 
 // noCard: the empty state, with a SoftHSM that has no token, and the
 // SoftHSM module added by hand (so that Remove module has something to
