@@ -26,6 +26,7 @@ func Prepare(a fyne.App) {
 	}
 	done := make(chan struct{})
 	preparing.apps[a] = done
+	startWithoutGC()
 	// The theme first: text is measured with its fonts.
 	a.SetIcon(assets.Icon)
 	a.Settings().SetTheme(newReadableTheme())

@@ -15,8 +15,6 @@
 package ui
 
 import (
-	"runtime/debug"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 
@@ -35,7 +33,6 @@ func Run(a fyne.App, w fyne.Window, deps Deps) int { return run(a, w, deps, nil)
 // unless main called Prepare first, so it is given the icon itself as
 // well as the app (for later dialogs).
 func run(a fyne.App, w fyne.Window, deps Deps, d *demo.Demo) int {
-	debug.SetGCPercent(idleGCPercent)
 	prepare(a)
 	w.SetIcon(assets.Icon)
 	title := lang.L("cardcheck")
