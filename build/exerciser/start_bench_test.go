@@ -38,12 +38,17 @@ import (
 // paint that shows the list) minus the time of exec; the baseline's, the
 // time of its first frame it writes to stderr.
 //
-//	go test -run XXX -bench Start -benchtime 10x -v ./build/exerciser/
+//	go test -run '^$' -bench Start -benchtime 10x -v ./build/exerciser/
 //
-// Run it alone: other processes on the two cores move the figures.
+// CARDCHECK_BENCH_BIN names another cardcheck binary to time (an older
+// build, to compare). Run it alone: other processes on the two cores move
+// the figures.
 func BenchmarkStart(b *testing.B) {
 	dir := b.TempDir()
-	bin := buildPackage(b, dir, ".", "cardcheck")
+	bin := os.Getenv("CARDCHECK_BENCH_BIN")
+	if bin == "" {
+		bin = buildPackage(b, dir, ".", "cardcheck")
+	}
 	baseline := buildPackage(b, dir, "./build/exerciser/baseline", "baseline")
 	x := startXvfb(b, 1920, 1080)
 	env, err := softhsm.NewEnv(filepath.Join(dir, "softhsm"))
@@ -126,7 +131,7 @@ func startCardcheck(b *testing.B, x *display, bin, cache string, sh *softhsm.Env
 
 // startBaseline starts the baseline window, waits for its first frame and
 // stops it; it returns exec to the first frame.
-func startBaseline(b *testing.B, x *display, bin, cache string) time.Duration {
+func startBaseline(b testing.TB, x *display, bin, cache string) time.Duration {
 	dir := b.TempDir()
 	p := launch(b, "baseline", exec.Command(bin), []string{"DISPLAY=" + x.name, "HOME=" + dir,
 		"XDG_CACHE_HOME=" + cache, "XDG_CONFIG_HOME=" + dir, "XDG_RUNTIME_DIR=" + dir})
