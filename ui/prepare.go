@@ -14,10 +14,16 @@ import (
 // it between creating the app and its window, so that this work runs
 // while Fyne opens the display (about 45 ms on the main thread, the same
 // for any Fyne window); Run waits for it. Measured at start, before it
-// ran beside the display: the first text measured of each style cost
-// about 100 ms together (Fyne parses its fonts per style and looks up a
-// system font for the language, building the system font index on a
-// first start), the translations about 18 ms.
+// ran beside the display, on the main goroutine: the first text of each
+// style the first frame draws cost 25–45 ms together (Fyne parses its
+// font for the style and a system font for the language, after reading
+// the system's font index, built on a first start), the translations
+// about 18 ms. It also stops the collector until the window has settled
+// (startWithoutGC).
+//
+// Fyne's text shaper is not safe for concurrent use: this is the only
+// text measured until Run, which waits for it first (creating the window
+// measures none).
 func Prepare(a fyne.App) {
 	preparing.Lock()
 	defer preparing.Unlock()
@@ -74,8 +80,8 @@ func loadLanguage(a fyne.App) {
 // font, and a system font for the language, after reading the system's
 // font index), and caches them, thread-safe, for the life of the process.
 // The other styles (monospace, italic) wait until a view draws them: each
-// costs 5–10 ms and some of a megabyte that a window that never shows
-// them need not pay.
+// costs about 10–20 ms and 1.3–4 MB (its font and its system fallback
+// font, parsed) that a window that never shows them need not pay.
 func warmFonts() {
 	for _, style := range firstFrameStyles {
 		fyne.MeasureText("cardcheck", theme.TextSize(), style)
