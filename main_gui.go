@@ -27,6 +27,7 @@ func commands() cli.Commands { return cli.Commands{GUI: gui, DemoGUI: demoGUI} }
 // ui gives the window its title, theme and content.
 func newWindow() (fyne.App, fyne.Window) {
 	a := app.NewWithID(config.AppID)
+	ui.Prepare(a) // runs while the window is created
 	return a, a.NewWindow("cardcheck")
 }
 
@@ -35,7 +36,15 @@ func gui() int {
 	secrets.DisableCoreDumps() // before any PIN is typed: no core file holds one
 	backend := desktop.NewWithOptions(nil, cli.TokenOptions(0))
 	defer backend.Close()
-	a, w := newWindow()
+	a := app.NewWithID(config.AppID)
+	// The cards are read while the window opens (vetting a new module in
+	// a child process, loading each), so that the first frame shows them:
+	// the modules the user added are in the app's preferences, which the
+	// window reads again (and reads the cards again if they differ).
+	backend.SetUserModules(a.Preferences().StringList(config.KeyModules))
+	backend.Prefetch()
+	ui.Prepare(a)
+	w := a.NewWindow("cardcheck")
 	return ui.Run(a, w, ui.Deps{Backend: backend, PINs: pinmemory.New(), TryDemo: tryDemo, EventLog: os.Getenv(ui.EventLogEnv)})
 }
 

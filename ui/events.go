@@ -55,6 +55,10 @@ type eventLog struct {
 	// snapshot adds the layout to settled events; it runs on the UI
 	// goroutine (animations tick there).
 	snapshot func() map[string]any
+
+	wmu     sync.Mutex
+	waiting []*waitingEvent // events waiting for a paint (emitAfter)
+	watch   *fyne.Animation // ticks them, while there are any
 }
 
 func openEventLog(path string) *eventLog {
@@ -76,8 +80,17 @@ func (l *eventLog) emitAfterFrame(event string, fields map[string]any) {
 	l.emitAfter(settleTime, event, fields)
 }
 
-// emitAfter appends the event after an animation of duration d has
-// ended (see emitAfterFrame).
+// emitAfter appends the event once the change that caused it has been
+// painted and an animation of duration d would have ended (see
+// emitAfterFrame).
+//
+// One animation ticks every waiting event: Fyne ticks the first animation
+// started while none runs from the next frame, but one started while
+// another runs only from the frame after (it waits in a queue for a
+// frame). With an animation each, the second event of one change (the
+// card list's "tokens" after its "selected", in the window's first frame)
+// was stamped a frame late; sharing the first one's ticks stamps both
+// with the frame that painted them.
 func (l *eventLog) emitAfter(d time.Duration, event string, fields map[string]any) {
 	l.mu.Lock()
 	on := l.f != nil
@@ -85,21 +98,54 @@ func (l *eventLog) emitAfter(d time.Duration, event string, fields map[string]an
 	if !on {
 		return
 	}
-	done := false
-	var frame int64
-	fyne.NewAnimation(d, func(p float32) {
-		if frame == 0 {
-			// The first tick comes right before the first paint that
-			// shows the change: its time is when the person saw it.
-			frame = time.Now().UnixMilli()
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	l.waiting = append(l.waiting, &waitingEvent{name: event, fields: fields, due: time.Now().Add(d)})
+	if l.watch == nil {
+		l.watch = &fyne.Animation{Duration: settleTime, RepeatCount: fyne.AnimationRepeatForever, Tick: l.tick}
+		l.watch.Start()
+	}
+}
+
+// waitingEvent is an event waiting for its change to be painted and to
+// settle.
+type waitingEvent struct {
+	name   string
+	fields map[string]any
+	due    time.Time
+	frame  int64 // the first paint after it, Unix ms
+}
+
+// tick runs right before each paint while events wait: the first tick
+// after an event is the paint that shows its change (when the person saw
+// it); the event is written once it is due. With none left, the
+// animation stops: a resting window ticks nothing.
+func (l *eventLog) tick(float32) {
+	now := time.Now()
+	l.wmu.Lock()
+	var due []*waitingEvent
+	kept := l.waiting[:0]
+	for _, w := range l.waiting {
+		if w.frame == 0 {
+			w.frame = now.UnixMilli()
 		}
-		if p >= 1 && !done {
-			done = true
-			rec := maps.Clone(l.withSnapshot(fields))
-			rec["frame_ms"] = frame
-			l.emit(event, rec)
+		if now.Before(w.due) {
+			kept = append(kept, w)
+		} else {
+			due = append(due, w)
 		}
-	}).Start()
+	}
+	l.waiting = kept
+	if len(kept) == 0 && l.watch != nil {
+		l.watch.Stop()
+		l.watch = nil
+	}
+	l.wmu.Unlock()
+	for _, w := range due {
+		rec := maps.Clone(l.withSnapshot(w.fields))
+		rec["frame_ms"] = w.frame
+		l.emit(w.name, rec)
+	}
 }
 
 // settleTime is a few frames at 60 Hz.

@@ -15,8 +15,6 @@
 package ui
 
 import (
-	"runtime/debug"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 
@@ -31,17 +29,12 @@ func Run(a fyne.App, w fyne.Window, deps Deps) int { return run(a, w, deps, nil)
 
 // run sets up the app and the window, in demo mode when d is set. The
 // window comes in created but not shown (Fyne makes the native window at
-// Show). It took the app's icon when it was created, which was none yet,
-// so it is given the icon itself as well as the app (for later dialogs).
+// Show). It took the app's icon when it was created, which was none yet
+// unless main called Prepare first, so it is given the icon itself as
+// well as the app (for later dialogs).
 func run(a fyne.App, w fyne.Window, deps Deps, d *demo.Demo) int {
-	debug.SetGCPercent(idleGCPercent)
-	a.SetIcon(assets.Icon)
+	prepare(a)
 	w.SetIcon(assets.Icon)
-	a.Settings().SetTheme(newReadableTheme())
-	if err := assets.LoadTranslations(); err != nil {
-		fyne.LogError("loading translations", err)
-	}
-	applyLanguage(a.Preferences())
 	title := lang.L("cardcheck")
 	if d != nil {
 		title = lang.L("cardcheck demo")

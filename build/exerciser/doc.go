@@ -52,6 +52,11 @@
 // from the CA file field and by Esc with no focus; Log out, after which
 // the PIN is asked again.
 //
+// BenchmarkStart (start_bench_test.go) times start to first frame with
+// the token list, cold (an empty cache folder, as on a first start: Mesa's
+// shader cache, the module vetting and Fyne's font index all empty) and
+// warm, against the baseline window in the same loop.
+//
 // It cannot reach: the tab headers (AppTabs has no named tabs; Ctrl+L
 // reaches one), the file dialogs' own buttons and fields (not in the
 // layout snapshot, so no file is saved and no error dialog is raised from

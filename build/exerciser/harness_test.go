@@ -91,7 +91,7 @@ func dialogIs(name string, open bool) func(event) bool {
 // is opened read-write so that opening never blocks and the reader sees no
 // end of file between writers (a process started by Try the demo inherits
 // the variable and writes into the same FIFO).
-func openEvents(t *testing.T, path string) chan event {
+func openEvents(t testing.TB, path string) chan event {
 	if err := syscall.Mkfifo(path, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ var displayMu sync.Mutex
 // range EXERCISER_DISPLAYS names ("85-89": a run beside others that own
 // the rest); -displayfd writes the number once the server accepts
 // connections.
-func startXvfb(t *testing.T, w, h int) *display {
+func startXvfb(t testing.TB, w, h int) *display {
 	displayMu.Lock()
 	defer displayMu.Unlock()
 	from, to := displayRange(t)
@@ -146,7 +146,7 @@ func startXvfb(t *testing.T, w, h int) *display {
 }
 
 // displayRange is the range of display numbers startXvfb may use.
-func displayRange(t *testing.T) (from, to int) {
+func displayRange(t testing.TB) (from, to int) {
 	r := os.Getenv("EXERCISER_DISPLAYS")
 	if r == "" {
 		return 80, 89
@@ -160,7 +160,7 @@ func displayRange(t *testing.T) (from, to int) {
 	return from, to
 }
 
-func tryXvfb(t *testing.T, n, w, h int) *display {
+func tryXvfb(t testing.TB, n, w, h int) *display {
 	r, wr, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +235,7 @@ type process struct {
 // launch starts a GUI process with env added (accessibility bridge and
 // D-Bus off: Xvfb has neither), stops it when the test ends and shows its
 // stderr when the test failed.
-func launch(t *testing.T, name string, cmd *exec.Cmd, env []string) *process {
+func launch(t testing.TB, name string, cmd *exec.Cmd, env []string) *process {
 	t.Helper()
 	cmd.Env = append(append(os.Environ(), env...), "NO_AT_BRIDGE=1", "DBUS_SESSION_BUS_ADDRESS=disabled:")
 	// A file, not a pipe: cmd.Wait would wait for every process that
@@ -307,7 +307,7 @@ func tail(s string, n int) string {
 }
 
 // buildPackage builds a main package of this module into dir.
-func buildPackage(t *testing.T, dir, pkg, name string) string {
+func buildPackage(t testing.TB, dir, pkg, name string) string {
 	bin := filepath.Join(dir, name)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
