@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cardcheck/cardcheck/app/check"
@@ -86,7 +87,8 @@ func checkCmd(args []string, io IO) exitCode {
 	}
 	defer closeKeylog()
 	mgr := newManager(f.timeout)
-	defer mgr.Close()
+	release := sync.OnceFunc(func() { mgr.Close() })
+	defer release() // returns once the release started below is done
 	// A PIN piped to --pin-stdin is read first (no prompt, and a usage
 	// error before any connection); the terminal asks only after the
 	// pre-flight (docs/contract.md, The test).
@@ -154,6 +156,7 @@ func checkCmd(args []string, io IO) exitCode {
 	if f.diagnose {
 		diag = diagnose.Run(context.Background(), diagnose.Options{Inventory: inv})
 	}
+	go release() // the modules are finalized while the report is written: nothing below uses them
 	if f.asJSON {
 		writeJSON(io, checkOutput{Result: res, Diagnosis: diag})
 	} else {
