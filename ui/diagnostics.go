@@ -78,10 +78,8 @@ func (m *mainWindow) showDiagnostics() {
 	v.text.SetText(lang.L("Looking at the smart-card service, the readers, the modules and the cards…"))
 	intro := &widget.Label{Wrapping: fyne.TextWrapWord, Text: lang.L("Everything between the card and cardcheck, for a ticket. Names, serial numbers and e-mail addresses are replaced by placeholders, so that you can paste it into a public forum.")}
 	body := container.NewBorder(container.NewVBox(intro, v.full, v.busy.box), nil, nil, nil, container.NewVScroll(v.text))
-	v.dlg = dialog.NewCustomWithoutButtons(lang.L("Diagnostics"), container.New(&fixedWidth{width: 720}, container.New(&minHeight{height: 420}, body)), m.win)
-	closeBtn := &widget.Button{Text: lang.L("Close"), Icon: theme.CancelIcon(), OnTapped: v.close}
-	v.dlg.SetButtons([]fyne.CanvasObject{closeBtn, v.save, v.copy})
-	od := m.modal.show("diagnostics", v.dlg, true)
+	var od *openDialog
+	v.dlg, od = m.showPanel("diagnostics", lang.L("Diagnostics"), body, fyne.NewSize(720, 420), true, v.close, v.save, v.copy)
 	m.diag = v
 	od.closed = func() {
 		if m.diag == v {
@@ -161,6 +159,19 @@ func (v *diagnosticsView) saveReport() {
 
 // minHeight gives its content at least a height (a dialog whose text
 // arrives later must not start as a sliver).
+// showPanel shows body in a dialog titled title, size.Width wide and at
+// least size.Height tall, with Close (closeFn) first and then buttons, as
+// the modal name (okOnly as for modalStack.show): the frame the
+// diagnostics report and the not-detected lesson share.
+func (m *mainWindow) showPanel(name, title string, body fyne.CanvasObject, size fyne.Size, okOnly bool,
+	closeFn func(), buttons ...fyne.CanvasObject) (*dialog.CustomDialog, *openDialog) {
+	d := dialog.NewCustomWithoutButtons(title,
+		container.New(&fixedWidth{width: size.Width}, container.New(&minHeight{height: size.Height}, body)), m.win)
+	closeBtn := &widget.Button{Text: lang.L("Close"), Icon: theme.CancelIcon(), OnTapped: closeFn}
+	d.SetButtons(append([]fyne.CanvasObject{closeBtn}, buttons...))
+	return d, m.modal.show(name, d, okOnly)
+}
+
 type minHeight struct{ height float32 }
 
 func (l *minHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {

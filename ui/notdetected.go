@@ -72,11 +72,9 @@ func (m *mainWindow) showNotDetected() {
 	v.tabs.OnSelected = v.tabSelected
 	top := container.NewVBox(v.simulated, v.heading, v.layer, v.busy.box)
 	body := container.NewBorder(top, nil, nil, nil, v.tabs)
-	v.dlg = dialog.NewCustomWithoutButtons(lang.L("Card not detected: a lesson"),
-		container.New(&fixedWidth{width: 760}, container.New(&minHeight{height: lessonHeight(m.win.Canvas().Size().Height)}, body)), m.win)
-	closeBtn := &widget.Button{Text: lang.L("Close"), Icon: theme.CancelIcon(), OnTapped: v.close}
-	v.dlg.SetButtons([]fyne.CanvasObject{closeBtn, v.back, v.next})
-	od := m.modal.show("not-detected", v.dlg, false)
+	var od *openDialog
+	v.dlg, od = m.showPanel("not-detected", lang.L("Card not detected: a lesson"), body,
+		fyne.NewSize(760, lessonHeight(m.win.Canvas().Size().Height)), false, v.close, v.back, v.next)
 	m.lesson = v
 	od.closed = func() {
 		if m.lesson == v {
