@@ -209,6 +209,9 @@ func (r *run) waitServer(ctx context.Context, conn *tls.Conn, limit time.Duratio
 }
 
 func (r *run) ticketed() bool {
+	if r.tracer != nil {
+		r.tracer.Sync() // a ticket read but not yet decoded counts too
+	}
 	select {
 	case <-r.ticketSeen:
 		return true

@@ -216,11 +216,19 @@ func (w *keyLogWriter) Write(p []byte) (int, error) {
 
 // Flush stops waiting for key log secrets: records held back for a key are
 // reported as encrypted, not decrypted.
-func (t *Tracer) Flush() {
+func (t *Tracer) Flush() { t.settle(func(e *engine) { e.flush() }) }
+
+// Sync returns once what crossed the connection so far is decoded and
+// every step made of it has reached onStep (not to be called from onStep).
+func (t *Tracer) Sync() { t.settle(func(*engine) {}) }
+
+// settle runs f after what is queued and waits until onStep has had every
+// step.
+func (t *Tracer) settle(f func(e *engine)) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.decodeQueuedLocked()
-	t.e.flush()
+	f(t.e)
 	t.deliverLocked()
 	for t.delivering { // the tracer's goroutine is still handing steps over
 		t.delivered.Wait()
