@@ -109,6 +109,12 @@ const NameSignatureScheme = "signature-scheme"
 // OnStep and OnProgress hear this connection as ConnPreflight). It always
 // returns a Preflight; when NeedsCard is false its Result is the verdict.
 func RunPreflight(ctx context.Context, opt Options, cand Candidate) *Preflight {
+	return runPreflight(ctx, opt, cand, nil)
+}
+
+// runPreflight is RunPreflight with the certificate checks already
+// started for cand (early), or nil to start them.
+func runPreflight(ctx context.Context, opt Options, cand Candidate, early *certcheck.Early) *Preflight {
 	opt.defaults()
 	start := time.Now()
 	deadline := opt.deadline(start)
@@ -116,7 +122,10 @@ func RunPreflight(ctx context.Context, opt Options, cand Candidate) *Preflight {
 	r.preflight = true
 	// The certificate's own checks need no card: they start now and run
 	// beside the pre-flight, the PIN and the handshake (Run takes them over).
-	r.early = startChecks(ctx, opt, r.cred, deadline)
+	r.early = early
+	if early == nil {
+		r.early = startChecks(ctx, opt, r.cred, deadline)
+	}
 	pctx, cancel := context.WithDeadline(ctx, deadline.Add(-checksShare(opt.Timeout)))
 	defer cancel()
 	r.execute(pctx)
@@ -162,8 +171,7 @@ func RunPreflightAhead(ctx context.Context, opt Options, chosen func() (Candidat
 	}
 	cred := c.cand.credential()
 	if opt.TLSVersion != TLS12 && cred.Card != nil && !cred.Card.TLS13Capable() {
-		c.early.Stop()
-		return RunPreflight(ctx, opt, c.cand)
+		return runPreflight(ctx, opt, c.cand, c.early) // the same certificate: its checks go on
 	}
 	r.cred, r.early = cred, c.early
 	return r.preflightEnd(ctx, pctx, deadline)
