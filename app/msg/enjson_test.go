@@ -2,6 +2,7 @@ package msg_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -51,5 +52,43 @@ func TestCatalogParses(t *testing.T) {
 		if err := d.Err(); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestCutRendersAsTemplate renders every catalog entry with made-up
+// arguments both ways: the simple templates, cut into words and fields,
+// must come out exactly as text/template makes them.
+func TestCutRendersAsTemplate(t *testing.T) {
+	cut := 0
+	for _, d := range msg.Catalog() {
+		if strings.HasPrefix(d.ID, "test.") {
+			continue
+		}
+		if msg.IsCut(d) {
+			cut++
+		}
+		for _, count := range []int{0, 1, 2} {
+			args := map[string]any{}
+			for i, n := range d.Names() {
+				args[n] = fmt.Sprintf("<%s %d>", n, i)
+			}
+			if d.Plural() {
+				args["Count"] = count
+			}
+			form := "other"
+			if d.Plural() && count == 1 {
+				form = "one"
+			}
+			want, err := msg.ByTemplate(d, form, args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := msg.English(msg.Msg{ID: d.ID, Args: args}); got != want {
+				t.Errorf("%s with %v: %q, text/template says %q", d.ID, args, got, want)
+			}
+		}
+	}
+	if cut < 400 {
+		t.Errorf("only %d entries are cut; the catalog's simple templates are about 440", cut)
 	}
 }

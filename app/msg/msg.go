@@ -46,10 +46,80 @@ type Def struct {
 	One   string // the singular form; "" unless the entry is plural
 	Other string // the template (the plural form of plural entries)
 
-	once  sync.Once
-	tmpl  map[string]*template.Template
-	names []string
-	err   error
+	once sync.Once
+	// simple holds the forms whose template is only words and {{.Name}}
+	// fields, cut into pieces; tmpl the others, parsed by text/template.
+	// Most of the catalog is simple, and cutting is far cheaper than
+	// parsing: a `check` renders a few hundred messages.
+	simple map[string]pieces
+	tmpl   map[string]*template.Template
+	names  []string
+	err    error
+}
+
+// pieces is a simple template: words[0] field[0] words[1] … words[n].
+type pieces struct {
+	words  []string
+	fields []string
+}
+
+// cut splits a template made of words and {{.Name}} fields only; ok is
+// false for anything else ({{if}}, pipes, trim markers, comments, a "{{"
+// that is not a field), which text/template then parses.
+func cut(text string) (p pieces, ok bool) {
+	for {
+		i := strings.Index(text, "{{")
+		if i < 0 {
+			p.words = append(p.words, text)
+			return p, !strings.Contains(text, "}}")
+		}
+		j := strings.Index(text[i:], "}}")
+		if j < 0 || !isField(text[i+2:i+j]) || strings.Contains(text[:i], "}}") {
+			return pieces{}, false
+		}
+		p.words = append(p.words, text[:i])
+		p.fields = append(p.fields, text[i+3:i+j])
+		text = text[i+j+2:]
+	}
+}
+
+// isField reports whether s is ".Name" (a Go identifier after the dot).
+func isField(s string) bool {
+	if len(s) < 2 || s[0] != '.' {
+		return false
+	}
+	for i, c := range s[1:] {
+		letter := c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+		if !letter && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// render fills the fields in, as text/template would print them; ok is
+// false when an argument is missing (missingkey=error).
+func (p pieces) render(args map[string]any) (string, bool) {
+	var b strings.Builder
+	for i, w := range p.words {
+		b.WriteString(w)
+		if i == len(p.fields) {
+			break
+		}
+		v, ok := args[p.fields[i]]
+		switch v := v.(type) {
+		case string:
+			b.WriteString(v)
+		case nil:
+			if !ok {
+				return "", false
+			}
+			b.WriteString("<no value>")
+		default:
+			fmt.Fprint(&b, v)
+		}
+	}
+	return b.String(), true
 }
 
 // Plural reports whether the entry has one and other forms.
@@ -84,10 +154,17 @@ func define(id, one, other string) *Def {
 // parse parses the templates and collects their argument names, once.
 func (d *Def) parse() {
 	d.once.Do(func() {
-		d.tmpl = map[string]*template.Template{}
+		d.tmpl, d.simple = map[string]*template.Template{}, map[string]pieces{}
 		names := map[string]bool{}
 		for form, text := range map[string]string{"one": d.One, "other": d.Other} {
 			if form == "one" && !d.Plural() {
+				continue
+			}
+			if p, ok := cut(text); ok {
+				d.simple[form] = p
+				for _, n := range p.fields {
+					names[n] = true
+				}
 				continue
 			}
 			t, err := template.New(d.ID).Option("missingkey=error").Parse(text)
@@ -296,10 +373,17 @@ func english(d *Def, args map[string]any) string {
 	if d.Err() != nil {
 		return d.Other
 	}
-	t := d.tmpl["other"]
+	form := "other"
 	if d.Plural() && Count(args) == 1 {
-		t = d.tmpl["one"]
+		form = "one"
 	}
+	if p, ok := d.simple[form]; ok {
+		if s, ok := p.render(args); ok {
+			return s
+		}
+		return d.Other // a missing argument, as below
+	}
+	t := d.tmpl[form]
 	var b strings.Builder
 	if err := t.Execute(&b, args); err != nil {
 		return d.Other // a missing argument: the template's own words rather than half a sentence

@@ -153,3 +153,37 @@ func TestBrokenTemplatesAreReported(t *testing.T) {
 		t.Errorf("broken template rendered %q", got)
 	}
 }
+
+func TestCutOnlySimpleTemplates(t *testing.T) {
+	for text, want := range map[string]bool{
+		"":                         true,
+		"plain words":              true,
+		"{{.A}} and {{.B_2}}.":     true,
+		"{{.A}}{{.B}}":             true,
+		"{{ .A }}":                 false, // spaces: text/template's
+		"{{if .A}}x{{end}}":        false,
+		"{{.A | printf \"%q\"}}":   false,
+		"{{- .A}}":                 false,
+		"{{/* c */}}":              false,
+		"{{.A.B}}":                 false,
+		"{{.2A}}":                  false,
+		"open {{.A":                false,
+		"stray }} here":            false,
+		"{{.A}} then {{printf 1}}": false,
+	} {
+		if _, got := cut(text); got != want {
+			t.Errorf("cut(%q) ok = %v, want %v", text, got, want)
+		}
+	}
+}
+
+func TestCutMissingArgumentGivesTheTemplate(t *testing.T) {
+	m := Msg{ID: testAdvice.ID, Args: map[string]any{"Cause": "x"}} // Who missing
+	if got := English(m); got != testAdvice.Other {
+		t.Errorf("English = %q, want the template's own words", got)
+	}
+	n := Msg{ID: testAdvice.ID, Args: map[string]any{"Cause": 3, "Who": nil}}
+	if got := English(n); got != "Because 3: ask <no value>." {
+		t.Errorf("English = %q", got)
+	}
+}
