@@ -176,8 +176,11 @@ func schemesFor(pub crypto.PublicKey, has func(uint) bool) []tls.SignatureScheme
 
 // TLS13Capable reports whether the key can sign any scheme TLS 1.3 allows
 // (RSA keys need RSA-PSS there; PKCS#1 v1.5 is not allowed, RFC 8446 §4.2.3).
-func (k *Signer) TLS13Capable() bool {
-	for _, s := range k.SignatureSchemes() {
+func (k *Signer) TLS13Capable() bool { return TLS13Capable(k.SignatureSchemes()) }
+
+// TLS13Capable reports whether any of the schemes is allowed in TLS 1.3.
+func TLS13Capable(schemes []tls.SignatureScheme) bool {
+	for _, s := range schemes {
 		switch s {
 		case tls.PKCS1WithSHA256, tls.PKCS1WithSHA384, tls.PKCS1WithSHA512:
 		default:

@@ -11,8 +11,11 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
-	"github.com/cardcheck/cardcheck/app/msg"
+	"slices"
+	"sync"
 	"time"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 
 	"github.com/cardcheck/cardcheck/app/environment"
 	"github.com/cardcheck/cardcheck/app/listing"
@@ -70,11 +73,16 @@ func (p *Prepared) Close() { p.Session.Close() }
 func (p *Prepared) Run(ctx context.Context, opt probe.Options) *probe.Result {
 	env := Environment(time.Now(), p.Cert.Token)
 	res := probe.Run(ctx, opt, probe.Credential{Leaf: p.Cert.X509, Intermediates: p.Intermediates, Card: p.Signer})
-	res.ClientCertificate = listing.ClientCertificate(p.Cert)
-	res.Timings.LoginMs = float64(p.LoginTime.Microseconds()) / 1000
+	p.fill(res, env)
 	res.Timings.TotalMs += res.Timings.LoginMs
-	res.Environment = env
 	return res
+}
+
+// fill adds what only the token side knows to a test's result.
+func (p *Prepared) fill(res *probe.Result, env *environment.Environment) {
+	res.ClientCertificate = listing.ClientCertificate(p.Cert)
+	res.Timings.LoginMs = ms(p.LoginTime)
+	res.Environment = env
 }
 
 // Failed builds the result of a test that stopped on the token side
@@ -128,6 +136,26 @@ func Environment(now time.Time, t *token.Token) *environment.Environment {
 // intermediates; servers usually trust only the root). Self-signed roots
 // are left out: the server has its own copy.
 func IssuersOnToken(leaf *token.Certificate) []*x509.Certificate {
+	issuersMemo.Lock()
+	defer issuersMemo.Unlock()
+	m := &issuersMemo
+	if m.leaf != leaf.X509 || m.tok != leaf.Token || m.leaf == nil {
+		m.leaf, m.tok, m.chain = leaf.X509, leaf.Token, issuersOnToken(leaf)
+	}
+	return slices.Clone(m.chain)
+}
+
+// issuersMemo is the last chain IssuersOnToken built: the pre-flight, the
+// login and the test ask for the same certificate's, and each link costs
+// a signature verification.
+var issuersMemo struct {
+	sync.Mutex
+	leaf  *x509.Certificate
+	tok   *token.Token
+	chain []*x509.Certificate
+}
+
+func issuersOnToken(leaf *token.Certificate) []*x509.Certificate {
 	var cas []*x509.Certificate
 	for _, c := range leaf.Token.Certificates {
 		if c.X509 != nil && c.X509.IsCA {

@@ -249,14 +249,7 @@ func runCheck(ctx context.Context, cert *token.Certificate, login token.LoginOpt
 		return res
 	}
 	login.UsePINPad = !havePIN
-	p, err := check.Login(cert, login)
-	if err != nil {
-		res := check.Failed(opt.URL, cert, err)
-		res.Preflight = opt.Preflight
-		return res
-	}
-	defer p.Close()
-	return p.Run(ctx, opt)
+	return check.LoginAndRun(ctx, cert, login, opt)
 }
 
 // certURI checks --cert before anything quotes it: a URI holding a PIN

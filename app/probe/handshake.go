@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"context"
 	"crypto"
 	"crypto/sha256"
 	"crypto/tls"
@@ -71,6 +72,9 @@ func verifyChain(certs []*x509.Certificate, host string, roots *x509.CertPool, n
 // (Go's automatic selection would silently send none when the issuer is not
 // among the acceptable CAs); the acceptable-ca check explains a mismatch.
 func (r *run) clientCertificate(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+	if err := r.awaitCard(cri.Context()); err != nil {
+		return nil, err // the login failed: nothing of the card is sent
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.requested, r.cri = true, cri
@@ -96,6 +100,27 @@ func (r *run) clientCertificate(cri *tls.CertificateRequestInfo) (*tls.Certifica
 		SupportedSignatureAlgorithms: schemes,
 		Leaf:                         r.cred.Leaf,
 	}, nil
+}
+
+// awaitCard waits for the card's login when it runs beside the connection
+// (Credential.Ready), and keeps the time waited out of the handshake's.
+func (r *run) awaitCard(ctx context.Context) error {
+	if r.cred.Ready == nil {
+		return nil
+	}
+	start := time.Now()
+	err := r.cred.Ready(ctx)
+	r.mu.Lock()
+	r.readyWait += time.Since(start)
+	r.mu.Unlock()
+	return err
+}
+
+// waitedForCard is the time the handshake spent in awaitCard.
+func (r *run) waitedForCard() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.readyWait
 }
 
 func overlap(a, b []tls.SignatureScheme) bool {

@@ -45,6 +45,11 @@ type Credential struct {
 	// Intermediates found on the token; the probe adds AIA downloads.
 	Intermediates []*x509.Certificate
 	Card          Card
+	// Ready, when not nil, is waited for before the certificate is sent:
+	// the card's login, running beside the test's connection when the PIN
+	// is in hand already (app/check). An error ends the handshake there,
+	// before anything of the card is sent.
+	Ready func(context.Context) error
 }
 
 // Options are the user's choices for one test.
@@ -185,6 +190,9 @@ type run struct {
 	// flattens it into a string in TLS 1.3, and no second signature is
 	// tried after it.
 	signErr error
+	// readyWait is how long the handshake waited for Credential.Ready: not
+	// the handshake's time, and left out of it.
+	readyWait time.Duration
 	// early are the chain and revocation checks running beside the
 	// handshake (certcheck.StartEarly); finish takes their results.
 	early *certcheck.Early
@@ -264,7 +272,7 @@ func (r *run) execute(ctx context.Context) {
 	defer conn.Close()
 	hsStart := time.Now()
 	err = conn.HandshakeContext(ctx)
-	r.res.Timings.HandshakeMs = ms(time.Since(hsStart))
+	r.res.Timings.HandshakeMs = ms(time.Since(hsStart) - r.waitedForCard())
 	r.recordTLS(conn)
 	if err != nil {
 		r.handshakeFailed(ctx, err)

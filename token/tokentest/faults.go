@@ -30,6 +30,10 @@ type Faults struct {
 	// reader that stopped answering (nil: no hang); they then fail with
 	// CKR_FUNCTION_CANCELED without reaching the module.
 	Hang chan struct{}
+	// LoginGate holds C_Login(CKU_USER) until it is closed, then lets it
+	// reach the module (nil: no wait): a slow card, or a user typing on
+	// the reader's PIN pad. LoginWaiting is closed when a login waits.
+	LoginGate, LoginWaiting chan struct{}
 
 	mu       sync.Mutex
 	logins   int
@@ -134,8 +138,14 @@ func (b *Backend) Login(sh pkcs11.SessionHandle, userType uint, pin string) erro
 	} else {
 		b.f.logins++
 	}
-	err, hang := b.f.LoginErr, b.f.Hang
+	err, hang, gate, waiting := b.f.LoginErr, b.f.Hang, b.f.LoginGate, b.f.LoginWaiting
 	b.f.mu.Unlock()
+	if gate != nil && userType == pkcs11.CKU_USER {
+		if waiting != nil {
+			close(waiting)
+		}
+		<-gate
+	}
 	if hang != nil && userType == pkcs11.CKU_USER {
 		<-hang
 		return pkcs11.Error(pkcs11.CKR_FUNCTION_CANCELED)
