@@ -245,7 +245,7 @@ func newRun(opt Options, cred Credential, start time.Time, conn string) *run {
 func (r *run) execute(ctx context.Context) {
 	t, err := ParseTarget(r.opt.URL)
 	if err != nil {
-		r.fail(KindNetwork, msg.Text(err.Error()))
+		r.fail(KindNetwork, urlMessage(err))
 		return
 	}
 	r.target = t

@@ -55,18 +55,46 @@ const (
 	URLPort      URLProblem = "port"
 )
 
-// URLError is ParseTarget's error: the problem and the English sentence.
+// URLError is ParseTarget's error: the problem, and the sentence the CLI
+// says (the GUI words the problem for its entry).
 type URLError struct {
 	Problem URLProblem
-	Err     error
+	Msg     msg.Msg
+	// Err is url.Parse's error behind URLInvalid (nil for the others).
+	Err error
 }
 
-func (e *URLError) Error() string { return e.Err.Error() }
+// Error is the sentence in English.
+func (e *URLError) Error() string { return msg.English(e.Msg) }
 
-// Unwrap exposes the sentence's error.
+// Message is the sentence as a message.
+func (e *URLError) Message() msg.Msg { return e.Msg }
+
+// Unwrap exposes url.Parse's error behind URLInvalid.
 func (e *URLError) Unwrap() error { return e.Err }
 
-func urlErr(p URLProblem, err error) error { return &URLError{Problem: p, Err: err} }
+// The sentences of the URL problems, for the command line: they show the
+// address as it was given, quoted.
+var (
+	urlEmpty     = msg.Define("probe.url.empty", "enter the server's address, for example https://server.example.org/")
+	urlNoScheme  = msg.Define("probe.url.no_scheme", "{{.URL}} has no scheme: write https://{{.Bare}} (or tls://HOST:PORT for a non-HTTP service)")
+	urlInvalid   = msg.Define("probe.url.invalid", "{{.URL}} is not a valid address: {{.Reason}}")
+	urlNoPort    = msg.Define("probe.url.no_port", "{{.URL}} needs a port: tls://HOST:PORT")
+	urlPlainHTTP = msg.Define("probe.url.plain_http", "{{.URL}} is plain HTTP, which never uses client certificates: use https://")
+	urlScheme    = msg.Define("probe.url.scheme", "scheme {{.Scheme}} is not supported: use https:// or tls://")
+	urlNoHost    = msg.Define("probe.url.no_host", "{{.URL}} has no host name")
+	urlPort      = msg.Define("probe.url.port", "port {{.Port}} is not valid: it must be a number from 1 to 65535")
+)
+
+func urlErr(p URLProblem, m msg.Msg) error { return &URLError{Problem: p, Msg: m} }
+
+// urlMessage is ParseTarget's error as a message.
+func urlMessage(err error) msg.Msg {
+	if ue, ok := errors.AsType[*URLError](err); ok {
+		return ue.Message()
+	}
+	return msg.Text(err.Error())
+}
 
 // ParseTarget is the one parser and validator of a test URL, for the
 // CLI, the GUI's entry and the probe. It says plainly what is wrong; the
@@ -75,14 +103,15 @@ func urlErr(p URLProblem, err error) error { return &URLError{Problem: p, Err: e
 func ParseTarget(raw string) (Target, error) {
 	raw = RedactURL(strings.TrimSpace(raw)) // errors quote it; the password is never used
 	if raw == "" {
-		return Target{}, urlErr(URLEmpty, errors.New("enter the server's address, for example https://server.example.org/"))
+		return Target{}, urlErr(URLEmpty, urlEmpty.New())
 	}
 	if !strings.Contains(raw, "://") {
-		return Target{}, urlErr(URLNoScheme, fmt.Errorf("%q has no scheme: write https://%s (or tls://HOST:PORT for a non-HTTP service)", raw, raw))
+		return Target{}, urlErr(URLNoScheme, urlNoScheme.New("URL", strconv.Quote(raw), "Bare", raw))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return Target{}, urlErr(URLInvalid, fmt.Errorf("%q is not a valid address: %v", raw, unwrapURLError(err)))
+		reason := unwrapURLError(err)
+		return Target{}, &URLError{Problem: URLInvalid, Msg: urlInvalid.New("URL", strconv.Quote(raw), "Reason", reason.Error()), Err: reason}
 	}
 	t := Target{URL: u, Host: u.Hostname(), Port: u.Port()}
 	switch strings.ToLower(u.Scheme) {
@@ -93,18 +122,18 @@ func ParseTarget(raw string) (Target, error) {
 		}
 	case "tls":
 		if t.Port == "" {
-			return Target{}, urlErr(URLNoPort, fmt.Errorf("%q needs a port: tls://HOST:PORT", raw))
+			return Target{}, urlErr(URLNoPort, urlNoPort.New("URL", strconv.Quote(raw)))
 		}
 	case "http":
-		return Target{}, urlErr(URLPlainHTTP, fmt.Errorf("%q is plain HTTP, which never uses client certificates: use https://", raw))
+		return Target{}, urlErr(URLPlainHTTP, urlPlainHTTP.New("URL", strconv.Quote(raw)))
 	default:
-		return Target{}, urlErr(URLScheme, fmt.Errorf("scheme %q is not supported: use https:// or tls://", u.Scheme))
+		return Target{}, urlErr(URLScheme, urlScheme.New("Scheme", strconv.Quote(u.Scheme)))
 	}
 	if t.Host == "" {
-		return Target{}, urlErr(URLNoHost, fmt.Errorf("%q has no host name", raw))
+		return Target{}, urlErr(URLNoHost, urlNoHost.New("URL", strconv.Quote(raw)))
 	}
 	if n, err := strconv.Atoi(t.Port); err != nil || n < 1 || n > 65535 {
-		return Target{}, urlErr(URLPort, fmt.Errorf("port %q is not valid: it must be a number from 1 to 65535", t.Port))
+		return Target{}, urlErr(URLPort, urlPort.New("Port", strconv.Quote(t.Port)))
 	}
 	t.Path = u.RequestURI()
 	if t.Path == "" {

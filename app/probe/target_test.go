@@ -53,3 +53,28 @@ func TestParseTargetProblems(t *testing.T) {
 		}
 	}
 }
+
+// The URL problems are messages (the GUI's result speaks its language),
+// and their English is what the CLI has always printed after "--url:".
+func TestURLProblemsAreMessages(t *testing.T) {
+	for raw, want := range map[string]string{
+		"":                           "enter the server's address, for example https://server.example.org/",
+		"server.example.org":         `"server.example.org" has no scheme: write https://server.example.org (or tls://HOST:PORT for a non-HTTP service)`,
+		"https://exa mple.org/":      `"https://exa mple.org/" is not a valid address: invalid character " " in host name`,
+		"http://server.example.org/": `"http://server.example.org/" is plain HTTP, which never uses client certificates: use https://`,
+		"ftp://server.example.org/":  `scheme "ftp" is not supported: use https:// or tls://`,
+		"https:///path":              `"https:///path" has no host name`,
+		"tls://ldap.example.org":     `"tls://ldap.example.org" needs a port: tls://HOST:PORT`,
+		"https://a.example:70000/":   `port "70000" is not valid: it must be a number from 1 to 65535`,
+	} {
+		_, err := ParseTarget(raw)
+		m := urlMessage(err)
+		if err == nil || err.Error() != want || msg.English(m) != want || !strings.HasPrefix(m.ID, "probe.url.") || msg.Check(m) != nil {
+			t.Errorf("ParseTarget(%q): %v (message %s), want %q", raw, err, m.ID, want)
+		}
+	}
+	var ue *URLError
+	if _, err := ParseTarget("https://exa mple.org/"); !errors.As(err, &ue) || errors.Unwrap(err) == nil {
+		t.Errorf("an invalid URL keeps url.Parse's error: %v", err)
+	}
+}
