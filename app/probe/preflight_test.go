@@ -2,9 +2,16 @@ package probe_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
+	"math/big"
 	"net"
 	"strings"
 	"sync"
@@ -205,4 +212,67 @@ func TestCloseWithoutTicketIsUnclear(t *testing.T) {
 			t.Errorf("tickets %v: %s, want %s (%s) %v", tc.tickets, got, tc.want, res.Summary, messages(res.Steps, "1.2"))
 		}
 	}
+}
+
+// TestServerCertificateProblemsAreWorded: a server whose certificate is
+// issued for clients only (no serverAuth), signed with SHA-1, or carries a
+// critical extension nobody knows is reported in words of the catalog,
+// not in crypto/x509's English alone.
+func TestServerCertificateProblemsAreWorded(t *testing.T) {
+	rig := testrig.Shared(t)
+	rootKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	rootTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Worded Root"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	rootDER, err := x509.CreateCertificate(rand.Reader, rootTmpl, rootTmpl, &rootKey.PublicKey, rootKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := x509.ParseCertificate(rootDER)
+	roots := x509.NewCertPool()
+	roots.AddCert(root)
+	serverCert := func(edit func(*x509.Certificate)) tls.Certificate {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"},
+			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+		edit(tmpl)
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, root, &key.PublicKey, rootKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	}
+	for want, cert := range map[string]tls.Certificate{
+		"probe.server.wrong_usage":    serverCert(func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth} }),
+		"probe.server.weak_signature": serverCert(func(c *x509.Certificate) { c.SignatureAlgorithm = x509.SHA1WithRSA }),
+		"probe.server.not_verified": serverCert(func(c *x509.Certificate) {
+			c.ExtraExtensions = []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 1}, Critical: true, Value: []byte{5, 0}}}
+		}),
+	} {
+		cfg := &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequestClientCert}
+		url := listenTLS(t, cfg, func(tc *tls.Conn) { tc.Handshake(); tc.Close() })
+		pf := probe.RunPreflight(context.Background(), probe.Options{URL: url, Roots: roots, Timeout: 10 * time.Second}, candidate(rig, testrig.EC256))
+		if pf.Finding != probe.FindingServerUntrusted || pf.Server.ErrorMsg.ID != want || pf.Server.Error == nil ||
+			strings.Contains(*pf.Server.Error, "x509:") {
+			t.Errorf("%s: finding %s, error %q (%s)", want, pf.Finding, deref(pf.Server.Error), pf.Server.ErrorMsg.ID)
+		}
+		if pf.Result == nil || len(pf.Result.AdviceCodes) == 0 || pf.Result.AdviceCodes[0] != probe.AdviceFixServerCert {
+			t.Errorf("%s: advice %v, want %s first (a CA file cannot help)", want, pf.Result.AdviceCodes, probe.AdviceFixServerCert)
+		}
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
 }

@@ -77,6 +77,8 @@ const (
 	AdviceGiveServerCA        = "give_server_ca"     // flag: --ca FILE (GUI: the CA file control)
 	AdviceContinueUntrusted   = "continue_untrusted" // flag: --continue-untrusted (GUI: test anyway)
 	AdviceServerUntrustedNote = "server_untrusted_note"
+	AdviceFixServerCert       = "fix_server_certificate" // untrusted for another reason than its CA: a CA file will not help
+	AdviceUseCertificateHost  = "use_certificate_host"   // the server's certificate names other hosts
 	AdviceRetypePIN           = "retype_pin"
 	AdviceUnblockPIN          = "unblock_pin"
 	AdviceConfirmFinalTry     = "confirm_final_try" // flag: --final-try (GUI: the confirmation box)
@@ -161,6 +163,8 @@ var (
 	adviceCheckURL       = msg.Define("probe.advice.check_url", "Check the address: the service may use a different URL or port for smart-card login.")
 	adviceNotSetUp       = msg.Define("probe.advice.server_not_set_up", "If this is the right address, the server is not set up for certificate login.")
 	adviceGiveCA         = msg.Define("probe.advice.give_server_ca", "If this is a test or internal server, give its CA certificate with --ca FILE.")
+	adviceFixServerCert  = msg.Define("probe.advice.fix_server_certificate", "A CA file will not help here: the server's certificate itself must be replaced. Tell the server's administrators what is wrong with it.")
+	adviceUseCertHost    = msg.Define("probe.advice.use_certificate_host", "Test the server under the host name its certificate is issued for (an IP address or another alias is often not in it), or ask its administrators to add {{.Host}} to the certificate.")
 	adviceContinue       = msg.Define("probe.advice.continue_untrusted", "To test your card anyway, run again with --continue-untrusted; the report will still mark the server as untrusted.")
 	adviceAskWhichClose  = msg.Define("probe.advice.ask_which_close", "Ask the service's administrators which it was: the server's log names the reason.")
 	adviceTestTLS12PHA   = msg.Define("probe.advice.test_post_handshake_tls12", "Test with --tls auto or --tls 1.2: over TLS 1.2 the server asks by renegotiation.")
@@ -204,18 +208,34 @@ func adviceFor(code string) []advice {
 	return nil
 }
 
+// insecureSignature reports the signature algorithms crypto/x509 no
+// longer verifies (MD2, MD5, SHA-1, DSA).
+func insecureSignature(a x509.SignatureAlgorithm) bool {
+	switch a {
+	case x509.MD2WithRSA, x509.MD5WithRSA, x509.SHA1WithRSA, x509.DSAWithSHA1, x509.DSAWithSHA256, x509.ECDSAWithSHA1:
+		return true
+	}
+	return false
+}
+
 // serverErrorText explains a failed server verification in plain words.
 func serverErrorText(err error) msg.Msg {
 	var ua x509.UnknownAuthorityError
 	var hn x509.HostnameError
 	var ci x509.CertificateInvalidError
 	switch {
+	case errors.As(err, &ua) && ua.Cert != nil && insecureSignature(ua.Cert.SignatureAlgorithm):
+		// crypto/x509 reports a trusted CA's SHA-1 signature as an unknown
+		// authority: the CA may well be trusted, the algorithm is not.
+		return serverWeakSignature.New("Algorithm", ua.Cert.SignatureAlgorithm.String())
 	case errors.As(err, &ua):
 		return serverNotTrustedCA.New()
 	case errors.As(err, &hn):
 		return serverWrongHost.New("Host", hn.Host)
 	case errors.As(err, &ci) && ci.Reason == x509.Expired:
 		return serverExpired.New()
+	case errors.As(err, &ci) && ci.Reason == x509.IncompatibleUsage:
+		return serverWrongUsage.New()
 	}
-	return msg.Text(strings.TrimPrefix(err.Error(), "x509: "))
+	return serverNotVerified.New("Reason", strings.TrimPrefix(err.Error(), "x509: "))
 }

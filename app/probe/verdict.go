@@ -197,7 +197,7 @@ func (r *run) explain() {
 	case ServerUntrusted:
 		r.summary(sumServerUntrusted.New())
 		r.cause(res.Server.ErrorMsg)
-		r.advise(AdviceGiveServerCA, adviceGiveCA.New())
+		r.adviseUntrusted(res.Server.ErrorMsg)
 		r.advise(AdviceContinueUntrusted, adviceContinue.New())
 	case Failed:
 		r.summary(sumFailed.New())
@@ -231,6 +231,19 @@ func (r *run) explain() {
 	r.adviceFromChecks()
 	if res.Server.Error != nil && res.Verdict != ServerUntrusted {
 		r.advise(AdviceServerUntrustedNote, adviceUntrustedNote.New("Reason", res.Server.ErrorMsg))
+	}
+}
+
+// adviseUntrusted says what can make the server trusted: its CA, when
+// that is what is missing; else the certificate must change.
+func (r *run) adviseUntrusted(why msg.Msg) {
+	switch why.ID {
+	case "", serverNotTrustedCA.ID: // "": a result from before the reasons were messages
+		r.advise(AdviceGiveServerCA, adviceGiveCA.New())
+	case serverWrongHost.ID:
+		r.advise(AdviceUseCertificateHost, adviceUseCertHost.New("Host", why.Args["Host"]))
+	default:
+		r.advise(AdviceFixServerCert, adviceFixServerCert.New())
 	}
 }
 
