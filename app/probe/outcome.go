@@ -24,7 +24,10 @@ func (r *run) dialFailed(ctx context.Context, err error) {
 	}
 	var dnsErr *net.DNSError
 	var pe *proxyHeadError
+	var pxe *proxyError
 	switch {
+	case errors.As(err, &pxe): // before the network errors it wraps: they are the proxy's
+		r.fail(KindNetwork, errNotReached.New("Reason", pxe.m))
 	case errors.As(err, &pe):
 		r.fail(KindNetwork, errNotReached.New("Reason", pe.words()))
 		r.res.CauseCode = CauseProxyHeadTooLarge

@@ -675,3 +675,34 @@ func messagesMatch(t *testing.T, res *probe.Result) {
 		}
 	}
 }
+
+// A proxy that is down or refuses the tunnel is named as the proxy, in
+// words of the catalog: it is not taken for a server refusing (the
+// pre-flight's finding is not connection-refused), and the test ends
+// before the card is asked for.
+func TestProxyFailuresAreTheProxys(t *testing.T) {
+	rig := testrig.Shared(t)
+	srv := testservers.Serve(t, serve.Config{CertFile: rig.ServerCertFile, KeyFile: rig.ServerKeyFile, ClientCAFile: rig.CAFile})
+	refusing := testservers.Raw(t, func(c net.Conn) {
+		http.ReadRequest(bufio.NewReader(c))
+		io.WriteString(c, "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
+	})
+	for name, tc := range map[string]struct{ proxy, want string }{
+		"down":    {closedAddr(t), "probe.proxy.unreachable"},
+		"refuses": {strings.TrimPrefix(refusing.URL, "https://"), "probe.proxy.refused"},
+	} {
+		proxy := &url.URL{Scheme: "http", Host: strings.TrimSuffix(tc.proxy, "/")}
+		opt := probe.Options{URL: srv.URL, Timeout: 10 * time.Second, Proxy: func(probe.Target) (*url.URL, error) { return proxy, nil }}
+		pf := probe.RunPreflight(context.Background(), opt, candidate(rig, testrig.EC256))
+		res := pf.Result
+		if pf.NeedsCard || pf.Finding == probe.FindingRefused || res == nil || res.Error == nil ||
+			res.Error.MessageMsg.ID != "probe.error.not_reached" {
+			t.Errorf("%s: finding %s, result %+v", name, pf.Finding, res)
+			continue
+		}
+		reason, _ := res.Error.MessageMsg.Args["Reason"].(msg.Msg)
+		if reason.ID != tc.want || !strings.Contains(res.Error.Message, proxy.Host) {
+			t.Errorf("%s: %q (%s), want %s naming the proxy", name, res.Error.Message, reason.ID, tc.want)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -187,7 +186,7 @@ func dial(ctx context.Context, t Target, proxyFor func(Target) (*url.URL, error)
 	}
 	c, err := d.DialContext(ctx, "tcp", proxyAddr(proxy))
 	if err != nil {
-		return nil, "", fmt.Errorf("proxy %s: %w", proxy.Host, err)
+		return nil, "", &proxyError{proxyUnreachable.New("Proxy", proxy.Host, "Reason", err.Error()), err}
 	}
 	if err := connect(ctx, c, proxy, t.Addr()); err != nil {
 		c.Close()
@@ -202,10 +201,10 @@ func ProxyFromEnvironment(t Target) (*url.URL, error) {
 	u := &url.URL{Scheme: "https", Host: t.Addr()}
 	p, err := httpproxy.FromEnvironment().ProxyFunc()(u)
 	if err != nil {
-		return nil, fmt.Errorf("the proxy setting is not valid: %v", err)
+		return nil, &proxyError{proxySetting.New("Reason", err.Error()), err}
 	}
 	if p != nil && p.Scheme != "http" && p.Scheme != "" {
-		return nil, fmt.Errorf("proxy %s: only http:// proxies (with CONNECT) are supported", p.Redacted())
+		return nil, &proxyError{proxyScheme.New("Proxy", p.Redacted()), nil}
 	}
 	return p, nil
 }
@@ -229,7 +228,7 @@ func connect(ctx context.Context, c net.Conn, proxy *url.URL, addr string) error
 		req += "Proxy-Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(u.Username()+":"+pw)) + "\r\n"
 	}
 	if _, err := c.Write([]byte(req + "\r\n")); err != nil {
-		return fmt.Errorf("proxy %s: %w", proxy.Host, err)
+		return &proxyError{proxyNoAnswer.New("Proxy", proxy.Host, "Reason", err.Error()), err}
 	}
 	br := bufio.NewReader(c)
 	resp, err := readResponse(br, &http.Request{Method: http.MethodConnect})
@@ -238,17 +237,39 @@ func connect(ctx context.Context, c net.Conn, proxy *url.URL, addr string) error
 		return &proxyHeadError{proxy: proxy.Host, head: he}
 	}
 	if err != nil {
-		return fmt.Errorf("proxy %s did not answer the CONNECT request: %w", proxy.Host, err)
+		return &proxyError{proxyNoAnswer.New("Proxy", proxy.Host, "Reason", err.Error()), err}
 	}
 	// Not resp.Body.Close: it would read a refusal's body to the end.
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("proxy %s refused the tunnel to %s: %s", proxy.Host, addr, resp.Status)
+		return &proxyError{proxyRefused.New("Proxy", proxy.Host, "Address", addr, "Status", resp.Status), nil}
 	}
 	if br.Buffered() > 0 {
-		return fmt.Errorf("proxy %s sent data before the tunnel was open", proxy.Host)
+		return &proxyError{proxyEarlyData.New("Proxy", proxy.Host), nil}
 	}
 	return nil
 }
+
+// proxyError is a failure of the proxy, not of the server, and says so:
+// a proxy that refuses must not be taken for a server that does.
+type proxyError struct {
+	m   msg.Msg
+	err error // the network error behind it, or nil
+}
+
+func (e *proxyError) Error() string { return msg.English(e.m) }
+
+// Unwrap exposes the network error (a deadline among them).
+func (e *proxyError) Unwrap() error { return e.err }
+
+// The proxy's failures, said after "The server was not reached:".
+var (
+	proxySetting     = msg.Define("probe.proxy.setting", "the proxy setting (HTTPS_PROXY) is not valid: {{.Reason}}")
+	proxyScheme      = msg.Define("probe.proxy.scheme", "the proxy {{.Proxy}} is not an http:// proxy, and only http:// proxies (with CONNECT) are supported")
+	proxyUnreachable = msg.Define("probe.proxy.unreachable", "the proxy {{.Proxy}} could not be reached ({{.Reason}})")
+	proxyNoAnswer    = msg.Define("probe.proxy.no_answer", "the proxy {{.Proxy}} did not answer the request for a tunnel ({{.Reason}})")
+	proxyRefused     = msg.Define("probe.proxy.refused", "the proxy {{.Proxy}} refused the tunnel to {{.Address}} ({{.Status}})")
+	proxyEarlyData   = msg.Define("probe.proxy.early_data", "the proxy {{.Proxy}} sent data before the tunnel was open")
+)
 
 // proxyHeadError is a CONNECT answer beyond the bounds of readHead.
 type proxyHeadError struct {
