@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/cardcheck/cardcheck/app/msg"
 )
 
 // checkOCSP asks one OCSP responder about leaf and verifies the answer
@@ -39,8 +41,8 @@ func checkOCSP(ctx context.Context, client *http.Client, u string, leaf, issuer 
 	case err != nil:
 		return result(NameRevocation, Unknown, ocspUntrusted.New("URL", u, "Reason", err.Error()))
 	}
-	if err := checkOCSPResponse(resp, issuer, now); err != nil {
-		return result(NameRevocation, Unknown, ocspUntrusted.New("URL", u, "Reason", err.Error()))
+	if why := checkOCSPResponse(resp, issuer, now); !why.IsZero() {
+		return result(NameRevocation, Unknown, ocspUntrusted.New("URL", u, "Reason", why))
 	}
 	return ocspVerdict(resp, u)
 }
@@ -69,21 +71,22 @@ func askOCSP(ctx context.Context, client *http.Client, u string, req []byte) ([]
 
 // checkOCSPResponse does what ocsp.ParseResponseForCert leaves to the
 // caller: a delegated responder must be authorized for OCSP signing
-// (RFC 6960 §4.2.2.2) and the answer must be current.
-func checkOCSPResponse(resp *ocsp.Response, issuer *x509.Certificate, now time.Time) error {
+// (RFC 6960 §4.2.2.2) and the answer must be current. It says what is
+// wrong, or nothing.
+func checkOCSPResponse(resp *ocsp.Response, issuer *x509.Certificate, now time.Time) msg.Msg {
 	if rc := resp.Certificate; rc != nil && !rc.Equal(issuer) {
 		if !slices.Contains(rc.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {
-			return errors.New("its signer is not authorized to answer for the CA")
+			return ocspWhyNotAuthorized.New()
 		}
 		if now.Before(rc.NotBefore) || now.After(rc.NotAfter) {
-			return errors.New("its signer's certificate is outside its validity period")
+			return ocspWhySignerInvalid.New()
 		}
 	}
 	if resp.ThisUpdate.After(now.Add(clockSkew)) {
-		return errors.New("it is dated in the future")
+		return ocspWhyFuture.New()
 	}
 	if !resp.NextUpdate.IsZero() && resp.NextUpdate.Before(now.Add(-clockSkew)) {
-		return errors.New("it is out of date")
+		return ocspWhyOutdated.New()
 	}
-	return nil
+	return msg.Msg{}
 }

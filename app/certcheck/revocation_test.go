@@ -3,6 +3,7 @@ package certcheck
 import (
 	"context"
 	"crypto/x509"
+	"github.com/cardcheck/cardcheck/app/msg"
 	"net/http"
 	"testing"
 	"time"
@@ -153,6 +154,9 @@ func TestRevocationOCSPRefusals(t *testing.T) {
 	good, _ := serve(t, (&ocspResponder{t: t, ca: p.inter, status: ocsp.Good}).ServeHTTP)
 	c := Revocation(context.Background(), withURLs(t, p, leaf, []string{good.URL}, nil), p.inter.Cert, nil, time.Now().Add(25*time.Hour))
 	expect(t, c, NameRevocation, Unknown, "out of date")
+	if why, _ := c.DetailMsg.Args["Reason"].(msg.Msg); why.ID != "certcheck.ocsp.why_outdated" {
+		t.Errorf("reason %+v, want the catalog's words (translated in the window)", c.DetailMsg.Args["Reason"])
+	}
 }
 
 func TestRevocationFallbackAndLimits(t *testing.T) {
