@@ -2,9 +2,15 @@ package certcheck
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
+	"math/big"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -200,5 +206,28 @@ func TestParseCerts(t *testing.T) {
 	}
 	if _, err := parsePKCS7Certs([]byte{0x30, 0x00}); err == nil {
 		t.Error("empty PKCS #7 parsed")
+	}
+}
+
+// A client certificate signed with SHA-1 by a CA that is there fails as
+// crypto/x509 says "unknown authority"; the check names the algorithm, not
+// a missing CA (giving the CA would not help).
+func TestChainSignedWithSHA1(t *testing.T) {
+	p := newPKI(t)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "Old Client"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), SignatureAlgorithm: x509.ECDSAWithSHA1,
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.inter.Cert, &key.PublicKey, p.inter.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := x509.ParseCertificate(der)
+	c, _ := Chain(context.Background(), leaf, []*x509.Certificate{p.inter.Cert}, p.roots(), nil, time.Now())
+	if c.Status != Fail || c.DetailMsg.ID != "certcheck.chain.insecure_algorithm" || !strings.Contains(c.Detail, "ECDSA-SHA1") {
+		t.Errorf("chain %s: %s (%s)", c.Status, c.Detail, c.DetailMsg.ID)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cardcheck/cardcheck/app/msg"
+	"github.com/cardcheck/cardcheck/app/pki"
 )
 
 // chainCheck turns what buildChain found into the chain check.
@@ -15,8 +16,14 @@ func chainCheck(r chainResult) Check {
 	if r.err == nil {
 		return chainPass(r)
 	}
-	if !errors.As(r.err, new(x509.UnknownAuthorityError)) {
+	var ua x509.UnknownAuthorityError
+	if !errors.As(r.err, &ua) {
 		return result(NameChain, Fail, verifyReason(r.err, r.path))
+	}
+	if c := ua.Cert; c != nil && string(c.RawSubject) != string(c.RawIssuer) && pki.InsecureSignature(c.SignatureAlgorithm) {
+		// crypto/x509 reports a SHA-1 signature by a CA it has as an
+		// unknown authority: the CA may be there, the algorithm is refused.
+		return result(NameChain, Fail, insecureAlgorithm.New("Algorithm", c.SignatureAlgorithm.String()))
 	}
 	top := r.path[len(r.path)-1]
 	if c := notCA(r.path); c != nil {

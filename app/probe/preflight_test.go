@@ -13,6 +13,7 @@ import (
 	"errors"
 	"math/big"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -267,6 +268,32 @@ func TestServerCertificateProblemsAreWorded(t *testing.T) {
 		if pf.Result == nil || len(pf.Result.AdviceCodes) == 0 || pf.Result.AdviceCodes[0] != probe.AdviceFixServerCert {
 			t.Errorf("%s: advice %v, want %s first (a CA file cannot help)", want, pf.Result.AdviceCodes, probe.AdviceFixServerCert)
 		}
+	}
+}
+
+// A self-signed server certificate signed with SHA-1 is untrusted for
+// want of trust, not for its algorithm: a root's own signature is never
+// checked, so giving it as the CA file is the advice.
+func TestSelfSignedSHA1ServerWantsItsCA(t *testing.T) {
+	rig := testrig.Shared(t)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "old appliance"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		SignatureAlgorithm: x509.SHA1WithRSA, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, ClientAuth: tls.RequestClientCert}
+	url := listenTLS(t, cfg, func(tc *tls.Conn) { tc.Handshake(); tc.Close() })
+	pf := probe.RunPreflight(context.Background(), probe.Options{URL: url, Timeout: 10 * time.Second}, candidate(rig, testrig.EC256))
+	if pf.Server.ErrorMsg.ID != "probe.server.unknown_authority" || pf.Result == nil ||
+		!slices.Contains(pf.Result.AdviceCodes, probe.AdviceGiveServerCA) {
+		t.Errorf("error %s, advice %v; want unknown authority and the CA file", pf.Server.ErrorMsg.ID, pf.Result.AdviceCodes)
 	}
 }
 

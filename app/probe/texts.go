@@ -8,6 +8,7 @@ import (
 
 	"github.com/cardcheck/cardcheck/app/certcheck"
 	"github.com/cardcheck/cardcheck/app/msg"
+	"github.com/cardcheck/cardcheck/app/pki"
 )
 
 // causes maps TLS alert names (the IANA registry names, RFC 8446 §6) to
@@ -208,14 +209,12 @@ func adviceFor(code string) []advice {
 	return nil
 }
 
-// insecureSignature reports the signature algorithms crypto/x509 no
-// longer verifies (MD2, MD5, SHA-1, DSA).
-func insecureSignature(a x509.SignatureAlgorithm) bool {
-	switch a {
-	case x509.MD2WithRSA, x509.MD5WithRSA, x509.SHA1WithRSA, x509.DSAWithSHA1, x509.DSAWithSHA256, x509.ECDSAWithSHA1:
-		return true
-	}
-	return false
+// weaklySigned reports a certificate issued by another with a signature
+// algorithm crypto/x509 no longer verifies (MD2, MD5, SHA-1, DSA). A
+// self-signed one is not: a root's own signature is never checked, and
+// trusting it (--ca) is what it needs.
+func weaklySigned(c *x509.Certificate) bool {
+	return c != nil && string(c.RawSubject) != string(c.RawIssuer) && pki.InsecureSignature(c.SignatureAlgorithm)
 }
 
 // serverErrorText explains a failed server verification in plain words.
@@ -224,7 +223,7 @@ func serverErrorText(err error) msg.Msg {
 	var hn x509.HostnameError
 	var ci x509.CertificateInvalidError
 	switch {
-	case errors.As(err, &ua) && ua.Cert != nil && insecureSignature(ua.Cert.SignatureAlgorithm):
+	case errors.As(err, &ua) && weaklySigned(ua.Cert):
 		// crypto/x509 reports a trusted CA's SHA-1 signature as an unknown
 		// authority: the CA may well be trusted, the algorithm is not.
 		return serverWeakSignature.New("Algorithm", ua.Cert.SignatureAlgorithm.String())
