@@ -41,6 +41,8 @@ const (
 	CauseHTTPHeadTooLarge   = "http-head-too-large"    // more than maxHeadBytes
 	CauseHTTPTooManyHeaders = "http-too-many-headers"  // more than maxHeadLines
 	CauseProxyHeadTooLarge  = "proxy-head-too-large"   // the proxy's CONNECT answer, too large
+	CauseProxyFailed        = "proxy-failed"           // the proxy is down, refused the tunnel or misbehaved
+	CauseProxyAuth          = "proxy-auth"             // the proxy wants a user name and password (407)
 	CauseProxyTooManyLines  = "proxy-too-many-headers" // the proxy's CONNECT answer, too many lines
 )
 

@@ -28,6 +28,10 @@ func (r *run) dialFailed(ctx context.Context, err error) {
 	switch {
 	case errors.As(err, &pxe): // before the network errors it wraps: they are the proxy's
 		r.fail(KindNetwork, errNotReached.New("Reason", pxe.m))
+		r.res.CauseCode = CauseProxyFailed
+		if pxe.auth {
+			r.res.CauseCode = CauseProxyAuth
+		}
 	case errors.As(err, &pe):
 		r.fail(KindNetwork, errNotReached.New("Reason", pe.words()))
 		r.res.CauseCode = CauseProxyHeadTooLarge

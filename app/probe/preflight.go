@@ -59,7 +59,7 @@ type Preflight struct {
 	NeedsCard  bool       `json:"needs_card"`  // the test goes on: ask the PIN now
 	Summary    string     `json:"summary"`     // one sentence about the finding
 	SummaryMsg msg.Msg    `json:"summary_msg"` // Summary as a message
-	Reachable  bool       `json:"reachable"`   // a TCP connection was made
+	Reachable  bool       `json:"reachable"`   // a connection to the server was made (through the proxy, when one is used)
 	TLS        TLSInfo    `json:"tls"`
 	Server     ServerInfo `json:"server"`
 	// CertificateRequested: the server asked for a client certificate,
@@ -223,7 +223,7 @@ func (r *run) preflightEnd(ctx, pctx context.Context, deadline time.Time) *Prefl
 func (r *run) preflightFinding(ctx context.Context) *Preflight {
 	requested, _, mismatch, serr := r.state()
 	pf := &Preflight{Steps: []tlstrace.Step{}, Fit: []certcheck.Check{}, TLS: r.res.TLS, HTTP: r.res.HTTP,
-		Reachable: r.tracer != nil, CertificateRequested: requested}
+		Reachable: r.connected, CertificateRequested: requested}
 	if r.tracer != nil {
 		pf.CertificateRequest = r.certificateRequest()
 	}

@@ -82,8 +82,9 @@ func TestPreflightEndsTheTestWithoutTheCard(t *testing.T) {
 		{"https://" + closedAddr(t) + "/", probe.FindingRefused, probe.Failed},
 	} {
 		pf := probe.RunPreflight(context.Background(), probe.Options{URL: tc.url, Roots: roots, Timeout: 10 * time.Second}, candidate(rig, testrig.EC256))
-		if pf.NeedsCard || pf.Finding != tc.finding || pf.Result == nil || pf.Result.Verdict != tc.verdict || pf.Result.Preflight != pf {
-			t.Errorf("%s: finding %q needs card %v result %+v", tc.url, pf.Finding, pf.NeedsCard, pf.Result)
+		if pf.NeedsCard || pf.Finding != tc.finding || pf.Result == nil || pf.Result.Verdict != tc.verdict || pf.Result.Preflight != pf ||
+			pf.Reachable != (tc.finding != probe.FindingRefused) {
+			t.Errorf("%s: finding %q needs card %v reachable %v result %+v", tc.url, pf.Finding, pf.NeedsCard, pf.Reachable, pf.Result)
 			continue
 		}
 		adviceCoded(t, pf.Result)

@@ -166,6 +166,7 @@ type run struct {
 	// preflight.go). pha: the test runs over TLS 1.2 because TLS 1.3
 	// showed the post-handshake authentication pattern.
 	preflight, pha bool
+	connected      bool       // the TCP connection (to the server or through the proxy) was made
 	dialFinding    string     // the pre-flight finding of a failed dial
 	conn           string     // connection label for progress: "preflight", "test", "test-tls12"
 	progressMu     sync.Mutex // OnProgress is never called concurrently
@@ -265,6 +266,7 @@ func (r *run) execute(ctx context.Context) {
 		r.dialFailed(ctx, err)
 		return
 	}
+	r.connected = true
 	if proxy != "" {
 		r.note(noteConnectedVia.New("Proxy", proxy))
 	}

@@ -687,15 +687,15 @@ func TestProxyFailuresAreTheProxys(t *testing.T) {
 		http.ReadRequest(bufio.NewReader(c))
 		io.WriteString(c, "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
 	})
-	for name, tc := range map[string]struct{ proxy, want string }{
-		"down":    {closedAddr(t), "probe.proxy.unreachable"},
-		"refuses": {strings.TrimPrefix(refusing.URL, "https://"), "probe.proxy.refused"},
+	for name, tc := range map[string]struct{ proxy, want, cause string }{
+		"down":    {closedAddr(t), "probe.proxy.unreachable", probe.CauseProxyFailed},
+		"refuses": {strings.TrimPrefix(refusing.URL, "https://"), "probe.proxy.refused", probe.CauseProxyAuth},
 	} {
 		proxy := &url.URL{Scheme: "http", Host: strings.TrimSuffix(tc.proxy, "/")}
 		opt := probe.Options{URL: srv.URL, Timeout: 10 * time.Second, Proxy: func(probe.Target) (*url.URL, error) { return proxy, nil }}
 		pf := probe.RunPreflight(context.Background(), opt, candidate(rig, testrig.EC256))
 		res := pf.Result
-		if pf.NeedsCard || pf.Finding == probe.FindingRefused || res == nil || res.Error == nil ||
+		if pf.NeedsCard || pf.Finding == probe.FindingRefused || pf.Reachable || res == nil || res.Error == nil ||
 			res.Error.MessageMsg.ID != "probe.error.not_reached" {
 			t.Errorf("%s: finding %s, result %+v", name, pf.Finding, res)
 			continue
@@ -703,6 +703,9 @@ func TestProxyFailuresAreTheProxys(t *testing.T) {
 		reason, _ := res.Error.MessageMsg.Args["Reason"].(msg.Msg)
 		if reason.ID != tc.want || !strings.Contains(res.Error.Message, proxy.Host) {
 			t.Errorf("%s: %q (%s), want %s naming the proxy", name, res.Error.Message, reason.ID, tc.want)
+		}
+		if res.CauseCode != tc.cause || len(res.AdviceCodes) == 0 || res.AdviceCodes[0] != probe.AdviceCheckProxy {
+			t.Errorf("%s: cause %q, advice %v; want %s and the proxy setting first", name, res.CauseCode, res.AdviceCodes, tc.cause)
 		}
 	}
 }

@@ -186,7 +186,7 @@ func dial(ctx context.Context, t Target, proxyFor func(Target) (*url.URL, error)
 	}
 	c, err := d.DialContext(ctx, "tcp", proxyAddr(proxy))
 	if err != nil {
-		return nil, "", &proxyError{proxyUnreachable.New("Proxy", proxy.Host, "Reason", err.Error()), err}
+		return nil, "", &proxyError{m: proxyUnreachable.New("Proxy", proxy.Host, "Reason", err.Error()), err: err}
 	}
 	if err := connect(ctx, c, proxy, t.Addr()); err != nil {
 		c.Close()
@@ -201,10 +201,10 @@ func ProxyFromEnvironment(t Target) (*url.URL, error) {
 	u := &url.URL{Scheme: "https", Host: t.Addr()}
 	p, err := httpproxy.FromEnvironment().ProxyFunc()(u)
 	if err != nil {
-		return nil, &proxyError{proxySetting.New("Reason", err.Error()), err}
+		return nil, &proxyError{m: proxySetting.New("Reason", err.Error()), err: err}
 	}
 	if p != nil && p.Scheme != "http" && p.Scheme != "" {
-		return nil, &proxyError{proxyScheme.New("Proxy", p.Redacted()), nil}
+		return nil, &proxyError{m: proxyScheme.New("Proxy", p.Redacted())}
 	}
 	return p, nil
 }
@@ -228,7 +228,7 @@ func connect(ctx context.Context, c net.Conn, proxy *url.URL, addr string) error
 		req += "Proxy-Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(u.Username()+":"+pw)) + "\r\n"
 	}
 	if _, err := c.Write([]byte(req + "\r\n")); err != nil {
-		return &proxyError{proxyNoAnswer.New("Proxy", proxy.Host, "Reason", err.Error()), err}
+		return &proxyError{m: proxyNoAnswer.New("Proxy", proxy.Host, "Reason", err.Error()), err: err}
 	}
 	br := bufio.NewReader(c)
 	resp, err := readResponse(br, &http.Request{Method: http.MethodConnect})
@@ -237,14 +237,15 @@ func connect(ctx context.Context, c net.Conn, proxy *url.URL, addr string) error
 		return &proxyHeadError{proxy: proxy.Host, head: he}
 	}
 	if err != nil {
-		return &proxyError{proxyNoAnswer.New("Proxy", proxy.Host, "Reason", err.Error()), err}
+		return &proxyError{m: proxyNoAnswer.New("Proxy", proxy.Host, "Reason", err.Error()), err: err}
 	}
 	// Not resp.Body.Close: it would read a refusal's body to the end.
 	if resp.StatusCode != http.StatusOK {
-		return &proxyError{proxyRefused.New("Proxy", proxy.Host, "Address", addr, "Status", resp.Status), nil}
+		return &proxyError{m: proxyRefused.New("Proxy", proxy.Host, "Address", addr, "Status", resp.Status),
+			auth: resp.StatusCode == http.StatusProxyAuthRequired}
 	}
 	if br.Buffered() > 0 {
-		return &proxyError{proxyEarlyData.New("Proxy", proxy.Host), nil}
+		return &proxyError{m: proxyEarlyData.New("Proxy", proxy.Host)}
 	}
 	return nil
 }
@@ -252,8 +253,9 @@ func connect(ctx context.Context, c net.Conn, proxy *url.URL, addr string) error
 // proxyError is a failure of the proxy, not of the server, and says so:
 // a proxy that refuses must not be taken for a server that does.
 type proxyError struct {
-	m   msg.Msg
-	err error // the network error behind it, or nil
+	m    msg.Msg
+	err  error // the network error behind it, or nil
+	auth bool  // the proxy answered 407: it wants credentials
 }
 
 func (e *proxyError) Error() string { return msg.English(e.m) }

@@ -86,6 +86,7 @@ const (
 	AdviceInsertCard          = "insert_card"
 	AdviceCheckReachable      = "check_reachable" // flag: --timeout
 	AdviceCheckNetwork        = "check_network"
+	AdviceCheckProxy          = "check_proxy" // the proxy failed; names the HTTPS_PROXY setting, no flag
 	// AdviceLocalCheckPrefix + the check's name with '-' as '_' (for
 	// example "local_check_chain"): a failed local check, its detail
 	// quoted. Details may name flags too (chain: --ca FILE).
@@ -163,6 +164,7 @@ var (
 	adviceAskAccess      = msg.Define("probe.advice.ask_access", "Your card is fine. Ask the service's administrators to grant your account access.")
 	adviceCheckURL       = msg.Define("probe.advice.check_url", "Check the address: the service may use a different URL or port for smart-card login.")
 	adviceNotSetUp       = msg.Define("probe.advice.server_not_set_up", "If this is the right address, the server is not set up for certificate login.")
+	adviceCheckProxy     = msg.Define("probe.advice.check_proxy", "Check the proxy setting (the HTTPS_PROXY and NO_PROXY environment variables): a proxy that answers 407 wants a user name and password in it (http://user:password@proxy:port). Your IT department knows which proxy to use.")
 	adviceGiveCA         = msg.Define("probe.advice.give_server_ca", "If this is a test or internal server, give its CA certificate with --ca FILE.")
 	adviceFixServerCert  = msg.Define("probe.advice.fix_server_certificate", "A CA file will not help here: the server's certificate itself must be replaced. Tell the server's administrators what is wrong with it.")
 	adviceUseCertHost    = msg.Define("probe.advice.use_certificate_host", "Test the server under the host name its certificate is issued for (an IP address or another alias is often not in it), or ask its administrators to add {{.Host}} to the certificate.")

@@ -204,6 +204,9 @@ func (r *run) explain() {
 		if res.Error != nil {
 			r.summary(sumFailedBecause.New("Error", res.Error.MessageMsg))
 		}
+		if res.CauseCode == CauseProxyFailed || res.CauseCode == CauseProxyAuth {
+			r.advise(AdviceCheckProxy, adviceCheckProxy.New())
+		}
 		r.adviseAll(adviceForError(res.Error))
 		switch c := r.failedCheck(); {
 		case res.CauseCode == CauseClosedUnclear && c != nil:
