@@ -88,6 +88,7 @@ func (r *run) handshakeFailed(ctx context.Context, err error) {
 		r.rejectedBy(alert)
 	case alert != nil:
 		r.fail(KindProtocol, errAlertBeforeAsk.New("Alert", strconv.Quote(alert.Name), "Meaning", alertMeaning(alert.Name)))
+		r.alertBeforeAsk = alert.Name
 	case r.ctxFailed(ctx, err, doingHandshake.New()):
 	case errors.As(err, &rh):
 		r.fail(KindProtocol, notTLSMessage(r.target, rh))

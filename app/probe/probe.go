@@ -167,6 +167,7 @@ type run struct {
 	// showed the post-handshake authentication pattern.
 	preflight, pha bool
 	connected      bool       // the TCP connection (to the server or through the proxy) was made
+	alertBeforeAsk string     // the alert that ended the handshake before any certificate request
 	dialFinding    string     // the pre-flight finding of a failed dial
 	conn           string     // connection label for progress: "preflight", "test", "test-tls12"
 	progressMu     sync.Mutex // OnProgress is never called concurrently

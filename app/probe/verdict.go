@@ -207,6 +207,9 @@ func (r *run) explain() {
 		if res.CauseCode == CauseProxyFailed || res.CauseCode == CauseProxyAuth {
 			r.advise(AdviceCheckProxy, adviceCheckProxy.New())
 		}
+		if a, ok := adviceBeforeAsk(r.alertBeforeAsk); ok {
+			r.advise(a.code, a.text)
+		}
 		r.adviseAll(adviceForError(res.Error))
 		switch c := r.failedCheck(); {
 		case res.CauseCode == CauseClosedUnclear && c != nil:
@@ -277,6 +280,20 @@ func (r *run) adviseAll(as []advice) {
 	for _, a := range as {
 		r.advise(a.code, a.text)
 	}
+}
+
+// adviceBeforeAsk is what to do about an alert that ended the handshake
+// before the server asked for a certificate: the version, cipher or
+// protocol settings of the two sides, never the certificate (the advice
+// of a rejection would blame it).
+func adviceBeforeAsk(alert string) (advice, bool) {
+	switch alert {
+	case "protocol_version", "illegal_parameter", "internal_error", "insufficient_security":
+		return alertAdvice(alert), true
+	case "handshake_failure":
+		return alertAdvice("insufficient_security"), true // no common cipher suite, group or version
+	}
+	return advice{}, false
 }
 
 func adviceForError(e *ErrorInfo) []advice {

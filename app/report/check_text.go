@@ -154,7 +154,12 @@ func derefStr(s *string) string {
 func writeRequest(w io.Writer, res *probe.Result) {
 	cr := res.CertificateRequest
 	if cr == nil {
-		fmt.Fprintln(w, "\nCertificate request: none (the server did not ask for a client certificate)")
+		switch res.Verdict {
+		case probe.Failed, probe.ServerUntrusted:
+			fmt.Fprintln(w, "\nCertificate request: none seen (the test ended before the server asked)")
+		default:
+			fmt.Fprintln(w, "\nCertificate request: none (the server did not ask for a client certificate)")
+		}
 		return
 	}
 	fmt.Fprintln(w, "\nCertificate request:")
