@@ -136,6 +136,9 @@ func Environment(now time.Time, t *token.Token) *environment.Environment {
 // intermediates; servers usually trust only the root). Self-signed roots
 // are left out: the server has its own copy.
 func IssuersOnToken(leaf *token.Certificate) []*x509.Certificate {
+	if leaf == nil || leaf.X509 == nil || leaf.Token == nil {
+		return nil // an unreadable certificate has no chain
+	}
 	issuersMemo.Lock()
 	defer issuersMemo.Unlock()
 	m := &issuersMemo

@@ -64,8 +64,8 @@ func loginBeside(cert *token.Certificate, login token.LoginOptions, opt probe.Op
 		return true
 	case login.PIN == "":
 		return false // the PIN pad: the user types while the server would wait
-	case f.UserPINLocked, f.UserPINFinalTry && !login.ConfirmFinalTry:
-		return false // refused before any PIN is sent: no connection for it
+	case f.UserPINLocked, f.UserPINFinalTry:
+		return false // refused before any PIN is sent, or the card's last try: no connection waits on it
 	}
 	return true
 }

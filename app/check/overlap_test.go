@@ -24,11 +24,12 @@ import (
 type certServer struct {
 	URL  string
 	mu   sync.Mutex
-	sent []bool // per completed or failed handshake: a certificate arrived
+	sent []bool        // per completed or failed handshake: a certificate arrived
+	done chan struct{} // one value per handshake recorded
 }
 
 func newCertServer(t *testing.T, rig *testrig.Rig) *certServer {
-	s := &certServer{}
+	s := &certServer{done: make(chan struct{}, 16)}
 	cfg := &tls.Config{Certificates: []tls.Certificate{rig.Server.TLSCertificate()}, ClientAuth: tls.RequestClientCert}
 	srv := testservers.Raw(t, func(c net.Conn) {
 		c.SetDeadline(time.Now().Add(20 * time.Second))
@@ -37,6 +38,7 @@ func newCertServer(t *testing.T, rig *testrig.Rig) *certServer {
 		s.mu.Lock()
 		s.sent = append(s.sent, len(tc.ConnectionState().PeerCertificates) > 0)
 		s.mu.Unlock()
+		s.done <- struct{}{}
 		if err == nil {
 			buf := make([]byte, 4096)
 			tc.Read(buf) // the request
@@ -46,6 +48,20 @@ func newCertServer(t *testing.T, rig *testrig.Rig) *certServer {
 	})
 	s.URL = srv.URL
 	return s
+}
+
+// waitHandshakes waits until the server has recorded n handshakes.
+func (s *certServer) waitHandshakes(t *testing.T, n int) []bool {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for len(s.handshakes()) < n {
+		select {
+		case <-s.done:
+		case <-deadline:
+			t.Fatalf("the server recorded %d handshakes within 10 s, want %d", len(s.handshakes()), n)
+		}
+	}
+	return s.handshakes()
 }
 
 func (s *certServer) handshakes() []bool {
@@ -79,6 +95,20 @@ func testOptions(t *testing.T, rig *testrig.Rig, cert *token.Certificate, url st
 	steps := make(chan tlstrace.Step, 64)
 	opt.Preflight, opt.OnStep = pf, func(s tlstrace.Step) { steps <- s }
 	return opt, steps
+}
+
+// testConnects counts the test's connections (OnProgress), set on opt.
+func testConnects(opt *probe.Options) func() int {
+	var mu sync.Mutex
+	n := 0
+	opt.OnProgress = func(p probe.Progress) {
+		if p.Stage == probe.StageConnect && p.Connection != probe.ConnPreflight {
+			mu.Lock()
+			n++
+			mu.Unlock()
+		}
+	}
+	return func() int { mu.Lock(); defer mu.Unlock(); return n }
 }
 
 // waitStep waits for the test's step named name.
@@ -115,7 +145,7 @@ func TestLoginRunsBesideTheConnection(t *testing.T) {
 	}()
 	<-waiting
 	waitStep(t, steps, "CertificateRequest") // while C_Login is held
-	if got := srv.handshakes(); len(got) != 1 || got[0] {
+	if got := srv.waitHandshakes(t, 1); len(got) != 1 || got[0] {
 		t.Fatalf("handshakes before the login: %v, want the pre-flight's alone, without a certificate", got)
 	}
 	const held = 300 * time.Millisecond
@@ -125,7 +155,7 @@ func TestLoginRunsBesideTheConnection(t *testing.T) {
 	if res.Verdict != probe.Accepted {
 		t.Fatalf("verdict %s: %s", res.Verdict, res.Summary)
 	}
-	if got := srv.handshakes(); len(got) != 2 || !got[1] {
+	if got := srv.waitHandshakes(t, 2); len(got) != 2 || !got[1] {
 		t.Errorf("handshakes %v, want the pre-flight's and the test's with the certificate", got)
 	}
 	tm := res.Timings
@@ -139,51 +169,58 @@ func TestLoginRunsBesideTheConnection(t *testing.T) {
 	}
 }
 
-// A login that fails beside the connection ends the handshake before
-// anything of the card is sent, and the result is the login's failure.
+// A login that fails beside the connection ends the handshake, which
+// waits at the server's CertificateRequest, before anything of the card is
+// sent; the result is the login's failure, and no signature is made.
 func TestFailedLoginBesideTheConnectionSendsNothing(t *testing.T) {
-	f := &tokentest.Faults{LoginErr: pkcs11.Error(pkcs11.CKR_PIN_INCORRECT)}
-	rig, cert := rigCard(t, f)
-	srv := newCertServer(t, rig)
-	opt, _ := testOptions(t, rig, cert, srv.URL)
-	res := check.LoginAndRun(context.Background(), cert, token.LoginOptions{PIN: "wrong-pin"}, opt)
-	if res.Error == nil || res.Error.Kind != token.KindPINIncorrect || res.Preflight == nil || f.Logins() != 1 || f.Signs() != 0 {
-		t.Fatalf("verdict %s, error %+v, pre-flight %v, %d logins, %d signatures; want pin-incorrect after one login, no signature",
-			res.Verdict, res.Error, res.Preflight != nil, f.Logins(), f.Signs())
-	}
-	for i, sent := range srv.handshakes() {
-		if sent {
-			t.Errorf("handshake %d carried the certificate", i)
-		}
-	}
-}
-
-// On the reader's PIN pad the user types while the login waits: the test
-// connects only after it, as a server will not wait for that.
-func TestPINPadLogsInBeforeConnecting(t *testing.T) {
 	gate, waiting := make(chan struct{}), make(chan struct{})
 	open := sync.OnceFunc(func() { close(gate) })
 	defer open()
-	f := &tokentest.Faults{LoginGate: gate, LoginWaiting: waiting, ExtraFlags: pkcs11.CKF_PROTECTED_AUTHENTICATION_PATH,
-		LoginErr: pkcs11.Error(pkcs11.CKR_PIN_INCORRECT)}
+	f := &tokentest.Faults{LoginErr: pkcs11.Error(pkcs11.CKR_PIN_INCORRECT), LoginGate: gate, LoginWaiting: waiting}
 	rig, cert := rigCard(t, f)
 	srv := newCertServer(t, rig)
 	opt, steps := testOptions(t, rig, cert, srv.URL)
 	done := make(chan *probe.Result, 1)
 	go func() {
-		done <- check.LoginAndRun(context.Background(), cert, token.LoginOptions{UsePINPad: true}, opt)
+		done <- check.LoginAndRun(context.Background(), cert, token.LoginOptions{PIN: "wrong-pin"}, opt)
 	}()
 	<-waiting
-	select {
-	case s := <-steps:
-		t.Fatalf("the test connected while the PIN pad waited: %s", s.Message)
-	case <-time.After(200 * time.Millisecond):
+	waitStep(t, steps, "CertificateRequest") // the handshake now waits for the login
+	open()                                   // which fails
+	res := <-done
+	if res.Error == nil || res.Error.Kind != token.KindPINIncorrect || res.Preflight == nil || f.Logins() != 1 || f.Signs() != 0 {
+		t.Fatalf("verdict %s, error %+v, pre-flight %v, %d logins, %d signatures; want pin-incorrect after one login, no signature",
+			res.Verdict, res.Error, res.Preflight != nil, f.Logins(), f.Signs())
 	}
-	open()
-	if res := <-done; res.Error == nil || res.Error.Kind != token.KindPINIncorrect {
-		t.Fatalf("error %+v, want pin-incorrect", res.Error)
+	if got := srv.waitHandshakes(t, 2); got[0] || got[1] {
+		t.Errorf("handshakes %v: a certificate was sent", got)
 	}
-	if got := srv.handshakes(); len(got) != 1 {
-		t.Errorf("handshakes %v, want the pre-flight's alone", got)
+}
+
+// On the reader's PIN pad the user types while the login waits: the test
+// connects only after a login that succeeded, as a server will not wait
+// for the user's keys. The same for a card on its last PIN try.
+func TestLoginFirstOnAPINPadOrAFinalTry(t *testing.T) {
+	for name, tc := range map[string]struct {
+		flags uint
+		login token.LoginOptions
+	}{
+		"PIN pad":   {pkcs11.CKF_PROTECTED_AUTHENTICATION_PATH, token.LoginOptions{UsePINPad: true}},
+		"final try": {pkcs11.CKF_USER_PIN_FINAL_TRY, token.LoginOptions{PIN: "wrong-pin", ConfirmFinalTry: true}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := &tokentest.Faults{ExtraFlags: tc.flags, LoginErr: pkcs11.Error(pkcs11.CKR_PIN_INCORRECT)}
+			rig, cert := rigCard(t, f)
+			srv := newCertServer(t, rig)
+			opt, _ := testOptions(t, rig, cert, srv.URL)
+			connects := testConnects(&opt)
+			res := check.LoginAndRun(context.Background(), cert, tc.login, opt)
+			if res.Error == nil || res.Error.Kind != token.KindPINIncorrect || f.Logins() != 1 {
+				t.Fatalf("error %+v after %d logins, want pin-incorrect after one", res.Error, f.Logins())
+			}
+			if n := connects(); n != 0 {
+				t.Errorf("the test connected %d times before a login that failed", n)
+			}
+		})
 	}
 }

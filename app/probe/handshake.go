@@ -112,8 +112,17 @@ func (r *run) awaitCard(ctx context.Context) error {
 	err := r.cred.Ready(ctx)
 	r.mu.Lock()
 	r.readyWait += time.Since(start)
+	r.readyErr = err
 	r.mu.Unlock()
 	return err
+}
+
+// cardFailed reports whether the handshake ended because the card never
+// became ready (Credential.Ready failed).
+func (r *run) cardFailed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.readyErr != nil
 }
 
 // waitedForCard is the time the handshake spent in awaitCard.

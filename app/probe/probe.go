@@ -193,8 +193,9 @@ type run struct {
 	// tried after it.
 	signErr error
 	// readyWait is how long the handshake waited for Credential.Ready: not
-	// the handshake's time, and left out of it.
+	// the handshake's time, and left out of it. readyErr is its failure.
 	readyWait time.Duration
+	readyErr  error
 	// early are the chain and revocation checks running beside the
 	// handshake (certcheck.StartEarly); finish takes their results.
 	early *certcheck.Early

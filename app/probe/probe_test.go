@@ -3,7 +3,9 @@ package probe_test
 import (
 	"bufio"
 	"context"
+	"crypto"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -706,6 +708,44 @@ func TestProxyFailuresAreTheProxys(t *testing.T) {
 		}
 		if res.CauseCode != tc.cause || len(res.AdviceCodes) == 0 || res.AdviceCodes[0] != probe.AdviceCheckProxy {
 			t.Errorf("%s: cause %q, advice %v; want %s and the proxy setting first", name, res.CauseCode, res.AdviceCodes, tc.cause)
+		}
+	}
+}
+
+// recordingCard is a Card that never signs and counts the attempts.
+type recordingCard struct {
+	pub   crypto.PublicKey
+	signs atomic.Int32
+}
+
+func (c *recordingCard) Public() crypto.PublicKey { return c.pub }
+func (c *recordingCard) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
+	c.signs.Add(1)
+	return nil, errors.New("recordingCard does not sign")
+}
+func (c *recordingCard) SignatureSchemes() []tls.SignatureScheme {
+	return []tls.SignatureScheme{tls.ECDSAWithP256AndSHA256}
+}
+func (c *recordingCard) TLS13Capable() bool { return true }
+
+// A card whose login fails beside the connection (Credential.Ready) is
+// never asked to sign and its certificate never offered, in either TLS
+// version; the test ends without running the certificate checks.
+func TestCardNotReadyIsNeverUsed(t *testing.T) {
+	rig := testrig.Shared(t)
+	srv := testservers.Serve(t, serve.Config{CertFile: rig.ServerCertFile, KeyFile: rig.ServerKeyFile, ClientCAFile: rig.CAFile})
+	roots, _ := probe.LoadRoots(rig.ChainFile)
+	e := rig.Entries[testrig.EC256]
+	for _, v := range []probe.TLSVersion{probe.TLS12, probe.TLS13} {
+		card := &recordingCard{pub: e.Cert.PublicKey}
+		loginFailed := errors.New("the login failed")
+		var asked atomic.Int32
+		cred := probe.Credential{Leaf: e.Cert, Intermediates: e.Chain, Card: card,
+			Ready: func(context.Context) error { asked.Add(1); return loginFailed }}
+		res := probe.Run(context.Background(), probe.Options{URL: srv.URL, Roots: roots, TLSVersion: v, Timeout: 10 * time.Second}, cred)
+		if asked.Load() != 1 || card.signs.Load() != 0 || res.Verdict == probe.Accepted || len(res.Checks) != 0 {
+			t.Errorf("TLS %s: Ready asked %d times, %d signatures, verdict %s, %d checks; want one wait, no signature, no checks",
+				v, asked.Load(), card.signs.Load(), res.Verdict, len(res.Checks))
 		}
 	}
 }

@@ -46,7 +46,9 @@ func (r *run) finish(ctx context.Context, deadline time.Time) {
 		r.res.CertificateRequest = r.certificateRequest()
 	}
 	r.serverResult()
-	r.runChecks(ctx, deadline)
+	if !r.cardFailed() { // else the login failed: its caller reports that, without waiting for the checks
+		r.runChecks(ctx, deadline)
+	}
 	_, spent := r.signStats()
 	r.res.Timings.SignMs = ms(spent)
 	r.res.Timings.TotalMs = ms(time.Since(r.start))

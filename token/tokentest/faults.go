@@ -35,11 +35,12 @@ type Faults struct {
 	// the reader's PIN pad. LoginWaiting is closed when a login waits.
 	LoginGate, LoginWaiting chan struct{}
 
-	mu       sync.Mutex
-	logins   int
-	contexts int
-	signs    int
-	removed  bool
+	mu          sync.Mutex
+	waitingOnce sync.Once
+	logins      int
+	contexts    int
+	signs       int
+	removed     bool
 }
 
 // Loader wraps token.LoadLibrary with these faults.
@@ -142,7 +143,7 @@ func (b *Backend) Login(sh pkcs11.SessionHandle, userType uint, pin string) erro
 	b.f.mu.Unlock()
 	if gate != nil && userType == pkcs11.CKU_USER {
 		if waiting != nil {
-			close(waiting)
+			b.f.waitingOnce.Do(func() { close(waiting) })
 		}
 		<-gate
 	}
