@@ -16,6 +16,7 @@ package msg
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -52,6 +53,7 @@ type Def struct {
 	// Most of the catalog is simple, and cutting is far cheaper than
 	// parsing: a `check` renders a few hundred messages.
 	simple map[string]pieces
+	tmplMu sync.Mutex // guards tmpl after parse: a cut form may be parsed later
 	tmpl   map[string]*template.Template
 	names  []string
 	err    error
@@ -97,9 +99,14 @@ func isField(s string) bool {
 	return true
 }
 
-// render fills the fields in, as text/template would print them; ok is
-// false when an argument is missing (missingkey=error).
-func (p pieces) render(args map[string]any) (string, bool) {
+// errUnusual is render's answer to an argument whose printing it leaves
+// to text/template (pointers, structs, funcs: nothing the catalog passes).
+var errUnusual = errors.New("msg: an argument of an unusual type")
+
+// render fills the fields in, as text/template prints them: strings,
+// numbers and booleans as fmt does. A missing argument is an error
+// (missingkey=error); an argument of another type is errUnusual.
+func (p pieces) render(args map[string]any) (string, error) {
 	var b strings.Builder
 	for i, w := range p.words {
 		b.WriteString(w)
@@ -110,16 +117,38 @@ func (p pieces) render(args map[string]any) (string, bool) {
 		switch v := v.(type) {
 		case string:
 			b.WriteString(v)
+		case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, bool:
+			fmt.Fprint(&b, v)
 		case nil:
 			if !ok {
-				return "", false
+				return "", errors.New("msg: missing argument " + p.fields[i])
 			}
 			b.WriteString("<no value>")
 		default:
-			fmt.Fprint(&b, v)
+			return "", errUnusual
 		}
 	}
-	return b.String(), true
+	return b.String(), nil
+}
+
+// template is the text/template of form, parsed on first use for a form
+// that was cut (an argument render leaves to text/template).
+func (d *Def) template(form string) (*template.Template, error) {
+	d.tmplMu.Lock()
+	defer d.tmplMu.Unlock()
+	if t, ok := d.tmpl[form]; ok {
+		return t, nil
+	}
+	text := d.Other
+	if form == "one" {
+		text = d.One
+	}
+	t, err := template.New(d.ID).Option("missingkey=error").Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	d.tmpl[form] = t
+	return t, nil
 }
 
 // Plural reports whether the entry has one and other forms.
@@ -378,12 +407,18 @@ func english(d *Def, args map[string]any) string {
 		form = "one"
 	}
 	if p, ok := d.simple[form]; ok {
-		if s, ok := p.render(args); ok {
+		s, err := p.render(args)
+		switch {
+		case err == nil:
 			return s
+		case !errors.Is(err, errUnusual):
+			return d.Other // a missing argument, as below
 		}
-		return d.Other // a missing argument, as below
 	}
-	t := d.tmpl[form]
+	t, err := d.template(form)
+	if err != nil {
+		return d.Other
+	}
 	var b strings.Builder
 	if err := t.Execute(&b, args); err != nil {
 		return d.Other // a missing argument: the template's own words rather than half a sentence

@@ -2,6 +2,7 @@ package msg
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -185,5 +186,26 @@ func TestCutMissingArgumentGivesTheTemplate(t *testing.T) {
 	n := Msg{ID: testAdvice.ID, Args: map[string]any{"Cause": 3, "Who": nil}}
 	if got := English(n); got != "Because 3: ask <no value>." {
 		t.Errorf("English = %q", got)
+	}
+}
+
+// Arguments of every kind render as text/template renders them: the
+// common ones by the cutter, the unusual ones by text/template itself.
+func TestCutArgumentKindsAsTemplate(t *testing.T) {
+	n := 5
+	type pair struct{ A, B string }
+	for name, v := range map[string]any{
+		"string": "x", "int": 42, "negative": -3, "uint8": uint8(7), "float": 1.5, "bool": true, "nil": nil,
+		"pointer to int": &n, "pointer to struct": &pair{"a", "b"}, "struct": pair{"a", "b"}, "slice": []string{"a", "b"},
+		"func": func() {}, "error": errors.New("boom"),
+	} {
+		args := map[string]any{"Alert": v}
+		want, err := ByTemplate(testCause, "other", args)
+		if err != nil {
+			want = testCause.Other // text/template refuses: the template's own words
+		}
+		if got := English(Msg{ID: testCause.ID, Args: args}); got != want {
+			t.Errorf("%s: %q, text/template says %q", name, got, want)
+		}
 	}
 }
