@@ -749,3 +749,22 @@ func TestCardNotReadyIsNeverUsed(t *testing.T) {
 		}
 	}
 }
+
+// A proxy setting that is not a valid address is refused (httpproxy would
+// ignore it and connect directly), without quoting it: it may hold a
+// password.
+func TestBadProxySettingIsNotQuoted(t *testing.T) {
+	t.Setenv("HTTPS_PROXY", "alice:s3cret@proxy.example:port")
+	t.Setenv("NO_PROXY", "")
+	tg, err := probe.ParseTarget("https://server.example.org/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := probe.ProxyFromEnvironment(tg); err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("ProxyFromEnvironment: %v", err)
+	}
+	t.Setenv("NO_PROXY", "server.example.org") // a setting that does not apply is no error
+	if p, err := probe.ProxyFromEnvironment(tg); p != nil || err != nil {
+		t.Errorf("ProxyFromEnvironment with NO_PROXY: %v, %v", p, err)
+	}
+}

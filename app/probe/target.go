@@ -199,14 +199,34 @@ func dial(ctx context.Context, t Target, proxyFor func(Target) (*url.URL, error)
 // (unlike http.ProxyFromEnvironment, which caches them for the process).
 func ProxyFromEnvironment(t Target) (*url.URL, error) {
 	u := &url.URL{Scheme: "https", Host: t.Addr()}
-	p, err := httpproxy.FromEnvironment().ProxyFunc()(u)
+	cfg := httpproxy.FromEnvironment()
+	if cfg.HTTPSProxy != "" && !validProxy(cfg.HTTPSProxy) {
+		// httpproxy ignores a setting it cannot parse and connects
+		// directly; say so instead, when the setting applies to this host.
+		cfg.HTTPSProxy = "http://proxy.invalid"
+		if p, _ := cfg.ProxyFunc()(u); p != nil {
+			return nil, &proxyError{m: proxySetting.New()} // not quoted: it may hold a password
+		}
+		return nil, nil
+	}
+	p, err := cfg.ProxyFunc()(u)
 	if err != nil {
-		return nil, &proxyError{m: proxySetting.New("Reason", err.Error()), err: err}
+		return nil, &proxyError{m: proxySetting.New(), err: err}
 	}
 	if p != nil && p.Scheme != "http" && p.Scheme != "" {
 		return nil, &proxyError{m: proxyScheme.New("Proxy", p.Redacted())}
 	}
 	return p, nil
+}
+
+// validProxy reports whether httpproxy can use the setting s: a URL with
+// a scheme and a host, or a host[:port] it reads as http://s.
+func validProxy(s string) bool {
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" {
+		return true
+	}
+	u, err := url.Parse("http://" + s)
+	return err == nil && u.Host != ""
 }
 
 func proxyAddr(p *url.URL) string {
@@ -265,7 +285,7 @@ func (e *proxyError) Unwrap() error { return e.err }
 
 // The proxy's failures, said after "The server was not reached:".
 var (
-	proxySetting     = msg.Define("probe.proxy.setting", "the proxy setting (HTTPS_PROXY) is not valid: {{.Reason}}")
+	proxySetting     = msg.Define("probe.proxy.setting", "the proxy setting (HTTPS_PROXY) is not a valid address")
 	proxyScheme      = msg.Define("probe.proxy.scheme", "the proxy {{.Proxy}} is not an http:// proxy, and only http:// proxies (with CONNECT) are supported")
 	proxyUnreachable = msg.Define("probe.proxy.unreachable", "the proxy {{.Proxy}} could not be reached ({{.Reason}})")
 	proxyNoAnswer    = msg.Define("probe.proxy.no_answer", "the proxy {{.Proxy}} did not answer the request for a tunnel ({{.Reason}})")
