@@ -32,7 +32,7 @@ func TestAdviceHasCodes(t *testing.T) {
 		{"server with another host's certificate", Result{Verdict: ServerUntrusted, Server: ServerInfo{Error: &untrusted,
 			ErrorMsg: serverWrongHost.New("Host", "10.0.0.5")}}, []string{AdviceUseCertificateHost, AdviceContinueUntrusted}, nil},
 		{"server with an expired certificate", Result{Verdict: ServerUntrusted, Server: ServerInfo{Error: &untrusted,
-			ErrorMsg: serverExpired.New()}}, []string{AdviceFixServerCert, AdviceContinueUntrusted}, nil},
+			ErrorMsg: serverExpired.New()}}, []string{AdviceCheckClock, AdviceFixServerCert, AdviceContinueUntrusted}, nil},
 		{"not requested", Result{Verdict: NotRequested}, []string{AdviceCheckURL, AdviceServerNotSetUp}, nil},
 		{"final try", Result{Verdict: Failed, Error: &ErrorInfo{Kind: "pin-final-try"}}, []string{AdviceConfirmFinalTry}, []string{"--final-try"}},
 		{"timeout", Result{Verdict: Failed, Error: &ErrorInfo{Kind: "timeout"}}, []string{AdviceCheckReachable}, []string{"--timeout"}},

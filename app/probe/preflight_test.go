@@ -304,3 +304,29 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// A server without the TLS version the test forces ends the handshake
+// with protocol_version before it could ask for a certificate: the advice
+// is about the version, and the report does not blame the certificate.
+func TestForcedVersionTheServerLacks(t *testing.T) {
+	rig := testrig.Shared(t)
+	roots, _ := probe.LoadRoots(rig.ChainFile)
+	cert, err := tls.LoadX509KeyPair(rig.ServerCertFile, rig.ServerKeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		server uint16
+		force  probe.TLSVersion
+	}{{tls.VersionTLS12, probe.TLS13}, {tls.VersionTLS13, probe.TLS12}} {
+		cfg := &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequestClientCert, MinVersion: tc.server, MaxVersion: tc.server}
+		url := listenTLS(t, cfg, func(c *tls.Conn) { c.Handshake(); c.Close() })
+		pf := probe.RunPreflight(context.Background(), probe.Options{URL: url, Roots: roots, TLSVersion: tc.force, Timeout: 10 * time.Second},
+			candidate(rig, testrig.EC256))
+		res := pf.Result
+		if res == nil || res.Verdict != probe.Failed || res.CertificateRequest != nil ||
+			len(res.AdviceCodes) == 0 || res.AdviceCodes[0] != probe.AdviceTryOtherTLSVersion {
+			t.Errorf("--tls %s: %+v", tc.force, res)
+		}
+	}
+}

@@ -80,6 +80,7 @@ const (
 	AdviceServerUntrustedNote = "server_untrusted_note"
 	AdviceFixServerCert       = "fix_server_certificate" // untrusted for another reason than its CA: a CA file will not help
 	AdviceUseCertificateHost  = "use_certificate_host"   // the server's certificate names other hosts
+	AdviceCheckClock          = "check_clock"            // a certificate out of its validity period: this computer's clock?
 	AdviceRetypePIN           = "retype_pin"
 	AdviceUnblockPIN          = "unblock_pin"
 	AdviceConfirmFinalTry     = "confirm_final_try" // flag: --final-try (GUI: the confirmation box)
@@ -167,6 +168,7 @@ var (
 	adviceCheckProxy     = msg.Define("probe.advice.check_proxy", "Check the proxy setting (the HTTPS_PROXY and NO_PROXY environment variables): a proxy that answers 407 wants a user name and password in it (http://user:password@proxy:port). Your IT department knows which proxy to use.")
 	adviceGiveCA         = msg.Define("probe.advice.give_server_ca", "If this is a test or internal server, give its CA certificate with --ca FILE.")
 	adviceFixServerCert  = msg.Define("probe.advice.fix_server_certificate", "A CA file will not help here: the server's certificate itself must be replaced. Tell the server's administrators what is wrong with it.")
+	adviceCheckClock     = msg.Define("probe.advice.check_clock", "Check this computer's date and time first: a certificate that seems expired or not valid yet often means a wrong clock here.")
 	adviceUseCertHost    = msg.Define("probe.advice.use_certificate_host", "Test the server under the host name its certificate is issued for (an IP address or another alias is often not in it), or ask its administrators to add {{.Host}} to the certificate.")
 	adviceContinue       = msg.Define("probe.advice.continue_untrusted", "To test your card anyway, run again with --continue-untrusted; the report will still mark the server as untrusted.")
 	adviceAskWhichClose  = msg.Define("probe.advice.ask_which_close", "Ask the service's administrators which it was: the server's log names the reason.")

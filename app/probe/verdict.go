@@ -250,6 +250,9 @@ func (r *run) adviseUntrusted(why msg.Msg) {
 		r.advise(AdviceGiveServerCA, adviceGiveCA.New())
 	case serverWrongHost.ID:
 		r.advise(AdviceUseCertificateHost, adviceUseCertHost.New("Host", why.Args["Host"]))
+	case serverExpired.ID:
+		r.advise(AdviceCheckClock, adviceCheckClock.New())
+		r.advise(AdviceFixServerCert, adviceFixServerCert.New())
 	default:
 		r.advise(AdviceFixServerCert, adviceFixServerCert.New())
 	}
