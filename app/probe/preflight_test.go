@@ -326,7 +326,10 @@ func TestForcedVersionTheServerLacks(t *testing.T) {
 		res := pf.Result
 		if res == nil || res.Verdict != probe.Failed || res.CertificateRequest != nil ||
 			len(res.AdviceCodes) == 0 || res.AdviceCodes[0] != probe.AdviceTryOtherTLSVersion {
-			t.Errorf("--tls %s: %+v", tc.force, res)
+			t.Errorf("--tls %s: finding %s, result %v", tc.force, pf.Finding, res != nil)
+			if res != nil {
+				t.Errorf("verdict %s, request %v, advice %v: %s", res.Verdict, res.CertificateRequest, res.AdviceCodes, res.Summary)
+			}
 		}
 	}
 }
