@@ -210,3 +210,4 @@ func checkLadderDrawing(t *testing.T, l *ladder) {
 		}
 	}
 }
+

@@ -152,3 +152,23 @@ func (l *resultColumn) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	}
 	return s
 }
+
+// centeredBlock places each object in the middle of its space, at most
+// width wide and as tall as its text needs at that width. It lays out
+// hidden objects too and asks for no minimum of its own: a note shown
+// later is already the right size (container.NewCenter sizes a hidden
+// object to nothing, and its centred text then spills over both sides),
+// and a long note never widens or lengthens the window.
+type centeredBlock struct{ width float32 }
+
+func (l *centeredBlock) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	w := min(size.Width, l.width)
+	for _, o := range objs {
+		o.Resize(fyne.NewSize(w, size.Height)) // wraps its text at w
+		h := min(o.MinSize().Height, size.Height)
+		o.Move(fyne.NewPos((size.Width-w)/2, (size.Height-h)/2))
+		o.Resize(fyne.NewSize(w, h))
+	}
+}
+
+func (l *centeredBlock) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.Size{} }

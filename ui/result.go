@@ -31,6 +31,7 @@ type resultView struct {
 	backBtn     *widget.Button // from a comparison back to one test
 	connection  *note          // TLS version, suite, HTTP answer, timings
 	noSteps     *note
+	noStepsBox  *fyne.Container // lays noSteps out again when its text changes
 	ladder      *ladder
 	ladderPane  *container.Scroll
 	message     *messageView
@@ -75,7 +76,8 @@ func newResultView(onExplain func(bool), onCompare, onBack func()) *resultView {
 	v.ladder = newLadder(fullLadder, v.selectStep)
 	v.ladderPane = container.NewVScroll(v.ladder)
 	diagram := container.NewBorder(newLadderTitles(fullLadder), nil, nil, nil, v.ladderPane)
-	split := container.NewHSplit(container.NewStack(diagram, container.NewCenter(container.New(&maxWidth{width: 360}, v.noSteps))), v.message.content)
+	v.noStepsBox = container.New(&centeredBlock{width: 360}, v.noSteps)
+	split := container.NewHSplit(container.NewStack(diagram, v.noStepsBox), v.message.content)
 	split.Offset = 0.58
 	// The connection line grows with notes (fallback, pre-flight,
 	// renegotiation); beyond two lines it scrolls, so that the diagram
@@ -122,7 +124,7 @@ func (v *resultView) showCompare() {
 func (v *resultView) reset() {
 	v.res = nil
 	v.ladder.clear()
-	v.noSteps.SetText(lang.L("The handshake appears here, message by message, when you test a connection."))
+	v.setNoSteps(lang.L("The handshake appears here, message by message, when you test a connection."))
 	v.noSteps.Show()
 	v.message.show(nil)
 	v.connection.SetText("")
@@ -139,9 +141,15 @@ func (v *resultView) reset() {
 	v.ladderPane.Refresh()
 }
 
+// setNoSteps changes the note over the empty diagram, and its height.
+func (v *resultView) setNoSteps(text string) {
+	v.noSteps.SetText(text)
+	v.noStepsBox.Refresh()
+}
+
 // waiting says that a test started and no message came yet.
 func (v *resultView) waiting() {
-	v.noSteps.SetText(lang.L("Waiting for the first message…"))
+	v.setNoSteps(lang.L("Waiting for the first message…"))
 }
 
 // addStep shows a message as soon as the probe reports it.
@@ -157,7 +165,7 @@ func (v *resultView) show(res *probe.Result) {
 	v.ladder.setSteps(res.Steps)
 	v.noSteps.Hidden = len(res.Steps) > 0
 	if len(res.Steps) == 0 {
-		v.noSteps.SetText(lang.L("No TLS message was exchanged."))
+		v.setNoSteps(lang.L("No TLS message was exchanged."))
 	}
 	v.noSteps.Refresh()
 	v.connection.SetText(connectionLine(res))
