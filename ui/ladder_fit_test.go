@@ -210,4 +210,3 @@ func checkLadderDrawing(t *testing.T, l *ladder) {
 		}
 	}
 }
-
