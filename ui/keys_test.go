@@ -172,3 +172,42 @@ func TestKeyringProblemInWords(t *testing.T) {
 		}
 	}
 }
+
+// TestVerdictAndAddressErrorFitTheWindow: at the size the window opens
+// with, a verdict with advice and then an address error under the URL
+// still fit: the banner scrolls instead of growing the window (Fyne grows
+// a window whose content needs more, and a 1000×620 one grew by 46 pixels,
+// with the status bar over the diagram).
+func TestVerdictAndAddressErrorFitTheWindow(t *testing.T) {
+	untrusted := func(url string) *probe.Result {
+		r := baseResult(url)
+		r.Verdict = probe.ServerUntrusted
+		r.Summary = "The server's own certificate could not be verified, so the test stopped before your certificate was sent."
+		r.Cause = "the server's certificate was issued by a CA this computer does not trust"
+		r.Advice = []string{"If this is a test or internal server, give its CA certificate with --ca FILE.",
+			"To test your card anyway, run again with --continue-untrusted; the report will still mark the server as untrusted."}
+		r.AdviceCodes = []string{probe.AdviceGiveServerCA, probe.AdviceContinueUntrusted}
+		return r
+	}
+	h := newDemoHarness(t) // the demo's banner takes height too
+	h.w.Resize(initialWindowSize)
+	h.be.card.set(false, untrusted)
+	test.Tap(h.m.conn.test)
+	test.Tap(h.pinDialog().ok)
+	h.waitResult()
+	h.m.conn.url.SetText("htps://server.example.org/")
+	h.m.begin(false) // the address error under the URL
+	if h.m.conn.message.Hidden {
+		t.Fatal("no address error shown")
+	}
+	h.w.Content().Refresh()
+	need, have := h.w.Content().MinSize(), h.w.Canvas().Size()
+	if need.Height > have.Height || need.Width > have.Width {
+		t.Errorf("the content needs %v in a %v window: the window would grow", need, have)
+	}
+	tabs := h.m.tabs
+	d := fyne.CurrentApp().Driver()
+	if bottom := d.AbsolutePositionForObject(tabs).Y + tabs.Size().Height; bottom > have.Height {
+		t.Errorf("the tabs end at %v, below the %v-high window", bottom, have.Height)
+	}
+}

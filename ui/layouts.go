@@ -131,6 +131,7 @@ func (l *resultColumn) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	y += top.MinSize().Height + pad
 	if banner.Visible() {
 		h := min(l.banner.fullHeight(), max(banner.MinSize().Height, size.Height*bannerShare))
+		h = min(h, size.Height-y-pad-tabs.MinSize().Height) // the tabs keep their minimum: the banner scrolls
 		h = max(h, banner.MinSize().Height)
 		banner.Move(fyne.NewPos(0, y))
 		banner.Resize(fyne.NewSize(size.Width, h))
