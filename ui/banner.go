@@ -109,7 +109,7 @@ func (b *verdictBanner) done(res *probe.Result) {
 	b.setLook(name)
 	b.icon.SetResource(icon)
 	b.title.SetText(verdictHeadline(res.Verdict))
-	b.summary.SetText(sentence(res.SummaryMsg, res.Summary))
+	b.summary.SetText(sentence(withoutHeadline(res.SummaryMsg), res.Summary))
 	b.summary.Hidden = restatesHeadline(res)
 	cause := causeText(res)
 	setOptional(b.cause, cause, lang.L("Cause: {{.Cause}}", map[string]any{"Cause": cause}))
@@ -201,6 +201,18 @@ func restatesHeadline(res *probe.Result) bool {
 		return summaryIs(res, probe.SummaryRejected)
 	}
 	return false
+}
+
+// withoutHeadline is a summary without the words the headline says
+// already: "The test could not be completed: X" is X under the headline
+// "The test could not be completed".
+func withoutHeadline(m msg.Msg) msg.Msg {
+	if m.ID == probe.SummaryFailedBecause {
+		if e, ok := m.Args["Error"].(msg.Msg); ok && !e.IsZero() {
+			return e
+		}
+	}
+	return m
 }
 
 // summaryIs says whether res's summary is the message id (by its English

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/cardcheck/cardcheck/app/msg"
 	"github.com/cardcheck/cardcheck/app/probe"
 )
 
@@ -209,5 +210,25 @@ func TestVerdictAndAddressErrorFitTheWindow(t *testing.T) {
 	d := fyne.CurrentApp().Driver()
 	if bottom := d.AbsolutePositionForObject(tabs).Y + tabs.Size().Height; bottom > have.Height {
 		t.Errorf("the tabs end at %v, below the %v-high window", bottom, have.Height)
+	}
+}
+
+// TestFailedBannerSaysTheErrorOnce: under the headline "The test could
+// not be completed" the banner says what went wrong, without repeating
+// the headline in front of it.
+func TestFailedBannerSaysTheErrorOnce(t *testing.T) {
+	be := newFakeBackend(newFakeToken(t, readyFlags))
+	host := msg.Msg{ID: "probe.error.unknown_host", Args: map[string]any{"Host": `"no-such-host.invalid"`}}
+	be.card.set(false, func(url string) *probe.Result {
+		r := baseResult(url)
+		r.Verdict = probe.Failed
+		r.SummaryMsg = msg.Msg{ID: probe.SummaryFailedBecause, Args: map[string]any{"Error": host}}
+		r.Summary = msg.English(r.SummaryMsg)
+		return r
+	})
+	h := runAliceTest(t, be)
+	title, summary := h.m.banner.title.Text, h.m.banner.summary.Text
+	if summary != text(host) || strings.Contains(summary, title) {
+		t.Errorf("headline %q, then %q; want the error alone: %q", title, summary, text(host))
 	}
 }

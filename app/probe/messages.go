@@ -14,6 +14,10 @@ import "github.com/cardcheck/cardcheck/app/msg"
 const (
 	SummaryAccepted = "probe.summary.accepted"
 	SummaryRejected = "probe.summary.rejected"
+	// SummaryFailedBecause restates the failed verdict before its error (its
+	// Error argument): a GUI with the verdict as a headline may show the
+	// error alone.
+	SummaryFailedBecause = "probe.summary.failed_because"
 )
 
 // Verdict summaries.
@@ -25,7 +29,7 @@ var (
 	sumNotRequested    = msg.Define("probe.summary.not_requested", "The server never asked for a client certificate, so your card was not used.")
 	sumServerUntrusted = msg.Define("probe.summary.server_untrusted", "The server's own certificate could not be verified, so the test stopped before your certificate was sent.")
 	sumFailed          = msg.Define("probe.summary.failed", "The test could not be completed.")
-	sumFailedBecause   = msg.Define("probe.summary.failed_because", "The test could not be completed: {{.Error}}")
+	sumFailedBecause   = msg.Define(SummaryFailedBecause, "The test could not be completed: {{.Error}}")
 	sumClosedUnclear   = msg.Define("probe.summary.closed_unclear", "The server closed the connection after receiving your certificate, without saying why: either it refused the certificate, or it accepted it and the service behind it closed.")
 	sumPHAFailed       = msg.Define("probe.summary.post_handshake_failed", "Your card could not be tested over TLS 1.3: {{.Error}}")
 	sumServiceClosed   = msg.Define("probe.summary.service_closed", "The server accepted your certificate, but then the service closed the connection without an answer.")
