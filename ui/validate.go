@@ -10,11 +10,14 @@ import (
 )
 
 // normalizeURL turns what people type into the URL to test: surrounding
-// blanks go, and an address without a scheme is taken as https (people
-// type "server.example.org" far more often than "https://…").
+// blanks go, a scheme missing its "://" is mended, and an address without
+// a scheme is taken as https (people type "server.example.org" far more
+// often than "https://…").
 func normalizeURL(s string) string {
 	s = strings.TrimSpace(s)
-	if s != "" && !strings.Contains(s, "://") {
+	if fixed, ok := probe.RepairScheme(s); ok {
+		s = fixed // "https//host": the colon or a slash was lost
+	} else if s != "" && !strings.Contains(s, "://") {
 		s = "https://" + s
 	}
 	if rest, ok := strings.CutPrefix(s, "https://"); ok && !strings.ContainsAny(rest, "/?#") {

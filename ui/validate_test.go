@@ -49,11 +49,14 @@ func TestValidateURL(t *testing.T) {
 
 func TestNormalizeURL(t *testing.T) {
 	for in, want := range map[string]string{
-		"server.example.org":   "https://server.example.org/",
-		" https://a.example/ ": "https://a.example/",
-		"tls://a.example:636":  "tls://a.example:636",
-		"":                     "",
-		"127.0.0.1:8443/x":     "https://127.0.0.1:8443/x",
+		"server.example.org":    "https://server.example.org/",
+		" https://a.example/ ":  "https://a.example/",
+		"tls://a.example:636":   "tls://a.example:636",
+		"":                      "",
+		"127.0.0.1:8443/x":      "https://127.0.0.1:8443/x",
+		"https//a.example/":     "https://a.example/",
+		"HTTPS:/a.example":      "https://a.example/",
+		"tls//ldap.example:636": "tls://ldap.example:636",
 	} {
 		if got := normalizeURL(in); got != want {
 			t.Errorf("normalizeURL(%q) = %q, want %q", in, got, want)

@@ -87,6 +87,24 @@ var (
 
 func urlErr(p URLProblem, m msg.Msg) error { return &URLError{Problem: p, Msg: m} }
 
+// RepairScheme mends a scheme typed without its "://" ("https//host",
+// "https:/host", "https:host", and the same for http and tls); ok is false
+// when raw has "://" or no such scheme in front.
+func RepairScheme(raw string) (string, bool) {
+	if strings.Contains(raw, "://") {
+		return raw, false
+	}
+	lower := strings.ToLower(raw)
+	for _, scheme := range []string{"https", "http", "tls"} {
+		for _, sep := range []string{"//", ":/", ":"} {
+			if rest, ok := strings.CutPrefix(lower, scheme+sep); ok && rest != "" {
+				return scheme + "://" + raw[len(raw)-len(rest):], true
+			}
+		}
+	}
+	return raw, false
+}
+
 // urlMessage is ParseTarget's error as a message.
 func urlMessage(err error) msg.Msg {
 	if ue, ok := errors.AsType[*URLError](err); ok {
@@ -105,7 +123,11 @@ func ParseTarget(raw string) (Target, error) {
 		return Target{}, urlErr(URLEmpty, urlEmpty.New())
 	}
 	if !strings.Contains(raw, "://") {
-		return Target{}, urlErr(URLNoScheme, urlNoScheme.New("URL", strconv.Quote(raw), "Bare", raw))
+		bare := raw
+		if fixed, ok := RepairScheme(raw); ok {
+			_, bare, _ = strings.Cut(fixed, "://")
+		}
+		return Target{}, urlErr(URLNoScheme, urlNoScheme.New("URL", strconv.Quote(raw), "Bare", bare))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {

@@ -60,6 +60,7 @@ func TestURLProblemsAreMessages(t *testing.T) {
 	for raw, want := range map[string]string{
 		"":                           "enter the server's address, for example https://server.example.org/",
 		"server.example.org":         `"server.example.org" has no scheme: write https://server.example.org (or tls://HOST:PORT for a non-HTTP service)`,
+		"https//127.0.0.1:36127/":    `"https//127.0.0.1:36127/" has no scheme: write https://127.0.0.1:36127/ (or tls://HOST:PORT for a non-HTTP service)`,
 		"https://exa mple.org/":      `"https://exa mple.org/" is not a valid address: invalid character " " in host name`,
 		"http://server.example.org/": `"http://server.example.org/" is plain HTTP, which never uses client certificates: use https://`,
 		"ftp://server.example.org/":  `scheme "ftp" is not supported: use https:// or tls://`,
