@@ -63,10 +63,13 @@ func tokensCmd(args []string, io IO) exitCode {
 			res.err = nil // the listing shows the module's error; say it once
 		}
 	}
-	var login *loginResult
+	var (
+		login  *loginResult
+		failed *token.Token // the token whose login failed
+	)
 	if *pinStdin {
 		var err error
-		login, err = loginAndReread(inv, pinSource{stdin: true, finalTry: *finalTry, io: io})
+		login, failed, err = loginAndReread(inv, pinSource{stdin: true, finalTry: *finalTry, io: io})
 		if err != nil && res.code == 0 {
 			res = exitCode{ExitFail, err}
 			var ue usageError
@@ -83,7 +86,7 @@ func tokensCmd(args []string, io IO) exitCode {
 	} else {
 		report.WriteHostText(io.Stdout, environment.Current(now))
 		fmt.Fprintln(io.Stdout)
-		report.WriteTokensText(io.Stdout, inv, now)
+		report.WriteTokensText(io.Stdout, inv, now, failed)
 		writeNotListed(io, below, len(inv.Tokens) == 0)
 	}
 	return res
@@ -141,7 +144,7 @@ func explicitModuleErrors(inv *token.Inventory) error {
 // loginAndReread logs in to the one token that needs a PIN and reads it
 // again so has_private_key becomes definite. One PIN is never sent to
 // several tokens: a second card would count it as a wrong try.
-func loginAndReread(inv *token.Inventory, pins pinSource) (*loginResult, error) {
+func loginAndReread(inv *token.Inventory, pins pinSource) (*loginResult, *token.Token, error) {
 	var cands []int
 	for i, t := range inv.Tokens {
 		if t.Flags.LoginRequired {
@@ -150,20 +153,20 @@ func loginAndReread(inv *token.Inventory, pins pinSource) (*loginResult, error) 
 	}
 	switch len(cands) {
 	case 0:
-		return nil, usagef("--pin-stdin: no token needs a PIN")
+		return nil, nil, usagef("--pin-stdin: no token needs a PIN")
 	case 1:
 	default:
 		var names []string
 		for _, i := range cands {
 			names = append(names, fmt.Sprintf("%q (serial %s)", inv.Tokens[i].Label, inv.Tokens[i].Serial))
 		}
-		return nil, usagef("--pin-stdin: %d tokens need a PIN; choose one with --token so the PIN is not sent to the wrong card: %s",
+		return nil, nil, usagef("--pin-stdin: %d tokens need a PIN; choose one with --token so the PIN is not sent to the wrong card: %s",
 			len(cands), strings.Join(names, ", "))
 	}
 	t := inv.Tokens[cands[0]]
 	pin, _, err := pins.forToken(t)
 	if err != nil && token.KindOf(err) == "" {
-		return nil, err // nothing usable on standard input
+		return nil, nil, err // nothing usable on standard input
 	}
 	res := &loginResult{Token: t.Label}
 	var s *token.Session
@@ -172,7 +175,8 @@ func loginAndReread(inv *token.Inventory, pins pinSource) (*loginResult, error) 
 	}
 	if err != nil {
 		res.Error = &errorJSON{Kind: string(token.KindOf(err)), Message: err.Error()}
-		return res, fmt.Errorf("login to %q: %w", t.Label, err)
+		refreshFlags(t) // a wrong PIN changed them: the listing shows tries left as they are now
+		return res, t, fmt.Errorf("login to %q: %w", t.Label, err)
 	}
 	defer s.Close()
 	fresh, err := s.Token()
@@ -183,7 +187,20 @@ func loginAndReread(inv *token.Inventory, pins pinSource) (*loginResult, error) 
 	if err != nil {
 		res.Error = &errorJSON{Kind: string(token.KindOf(err)), Message: err.Error()}
 	}
-	return res, err
+	return res, nil, err
+}
+
+// refreshFlags reads t's PIN state again (it stays as it was when the
+// token cannot be asked).
+func refreshFlags(t *token.Token) {
+	s, err := t.Module.Open(t.Ref())
+	if err != nil {
+		return
+	}
+	defer s.Close()
+	if f, err := s.Flags(); err == nil {
+		t.Flags = f
+	}
 }
 
 // loginTo opens a session on t and logs in once.

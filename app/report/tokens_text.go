@@ -13,8 +13,10 @@ import (
 )
 
 // WriteTokensText prints the inventory as a readable listing: modules, then
-// each token with its PIN state and a table of certificates.
-func WriteTokensText(w io.Writer, inv *token.Inventory, now time.Time) {
+// each token with its PIN state and a table of certificates. loginFailed,
+// when not nil, is the token a login to was tried and failed (its error is
+// said after the listing).
+func WriteTokensText(w io.Writer, inv *token.Inventory, now time.Time, loginFailed *token.Token) {
 	bw := bufio.NewWriter(w) // one write, not one per line
 	defer bw.Flush()
 	w = termsafe.Writer(bw)
@@ -30,11 +32,11 @@ func WriteTokensText(w io.Writer, inv *token.Inventory, now time.Time) {
 		return
 	}
 	for _, t := range inv.Tokens {
-		writeTokenText(w, t, now)
+		writeTokenText(w, t, now, t == loginFailed)
 	}
 }
 
-func writeTokenText(w io.Writer, t *token.Token, now time.Time) {
+func writeTokenText(w io.Writer, t *token.Token, now time.Time, loginFailed bool) {
 	fmt.Fprintf(w, "Token %q  serial %s  (%s %s, firmware %s)\n", t.Label, safe(t.Serial), safe(t.Manufacturer), safe(t.Model), safe(t.FirmwareVersion))
 	fmt.Fprintf(w, "  module %s\n", safe(t.Module.Path))
 	fmt.Fprintf(w, "  PIN: %s\n", PINStateText(t.Flags))
@@ -56,7 +58,10 @@ func writeTokenText(w io.Writer, t *token.Token, now time.Time) {
 			ValidityText(c, now), c.ID, tristate(c.HasPrivateKey), problemsText(c.Problems))
 	}
 	tw.Flush()
-	if !t.PrivateObjectsVisible {
+	switch {
+	case !t.PrivateObjectsVisible && loginFailed:
+		fmt.Fprintln(w, "  (private keys are hidden until you log in, and the login failed: see below)")
+	case !t.PrivateObjectsVisible:
 		fmt.Fprintln(w, "  (private keys are hidden until you log in: run with --pin-stdin to check them)")
 	}
 	fmt.Fprintln(w)
