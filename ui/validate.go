@@ -17,7 +17,7 @@ func normalizeURL(s string) string {
 	s = strings.TrimSpace(s)
 	if fixed, ok := probe.RepairScheme(s); ok {
 		s = fixed // "https//host": the colon or a slash was lost
-	} else if s != "" && !strings.Contains(s, "://") {
+	} else if s != "" && !probe.HasScheme(s) {
 		s = "https://" + s
 	}
 	if rest, ok := strings.CutPrefix(s, "https://"); ok && !strings.ContainsAny(rest, "/?#") {

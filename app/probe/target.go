@@ -76,7 +76,7 @@ func (e *URLError) Unwrap() error { return e.Err }
 // address as it was given, quoted.
 var (
 	urlEmpty     = msg.Define("probe.url.empty", "enter the server's address, for example https://server.example.org/")
-	urlNoScheme  = msg.Define("probe.url.no_scheme", "{{.URL}} has no scheme: write https://{{.Bare}} (or tls://HOST:PORT for a non-HTTP service)")
+	urlNoScheme  = msg.Define("probe.url.no_scheme", "{{.URL}} has no scheme: write {{.Suggestion}} (or tls://HOST:PORT for a non-HTTP service)")
 	urlInvalid   = msg.Define("probe.url.invalid", "{{.URL}} is not a valid address: {{.Reason}}")
 	urlNoPort    = msg.Define("probe.url.no_port", "{{.URL}} needs a port: tls://HOST:PORT")
 	urlPlainHTTP = msg.Define("probe.url.plain_http", "{{.URL}} is plain HTTP, which never uses client certificates: use https://")
@@ -87,19 +87,32 @@ var (
 
 func urlErr(p URLProblem, m msg.Msg) error { return &URLError{Problem: p, Msg: m} }
 
+// HasScheme reports whether raw starts with a scheme and "://" (a "://"
+// later on, in a path or a query, does not count).
+func HasScheme(raw string) bool {
+	i := strings.Index(raw, "://")
+	return i > 0 && !strings.ContainsAny(raw[:i], "/?#@")
+}
+
 // RepairScheme mends a scheme typed without its "://" ("https//host",
 // "https:/host", "https:host", and the same for http and tls); ok is false
-// when raw has "://" or no such scheme in front.
+// when raw has a scheme or no such typo in front. "tls:636" stays: that is
+// a host called tls and its port.
 func RepairScheme(raw string) (string, bool) {
-	if strings.Contains(raw, "://") {
+	if HasScheme(raw) {
 		return raw, false
 	}
-	lower := strings.ToLower(raw)
 	for _, scheme := range []string{"https", "http", "tls"} {
 		for _, sep := range []string{"//", ":/", ":"} {
-			if rest, ok := strings.CutPrefix(lower, scheme+sep); ok && rest != "" {
-				return scheme + "://" + raw[len(raw)-len(rest):], true
+			p := scheme + sep
+			if len(raw) <= len(p) || !strings.EqualFold(raw[:len(p)], p) {
+				continue
 			}
+			rest := raw[len(p):]
+			if sep == ":" && rest[0] >= '0' && rest[0] <= '9' {
+				continue
+			}
+			return scheme + "://" + rest, true
 		}
 	}
 	return raw, false
@@ -122,12 +135,12 @@ func ParseTarget(raw string) (Target, error) {
 	if raw == "" {
 		return Target{}, urlErr(URLEmpty, urlEmpty.New())
 	}
-	if !strings.Contains(raw, "://") {
-		bare := raw
-		if fixed, ok := RepairScheme(raw); ok {
-			_, bare, _ = strings.Cut(fixed, "://")
+	if !HasScheme(raw) {
+		suggestion, ok := RepairScheme(raw)
+		if !ok {
+			suggestion = "https://" + raw
 		}
-		return Target{}, urlErr(URLNoScheme, urlNoScheme.New("URL", strconv.Quote(raw), "Bare", bare))
+		return Target{}, urlErr(URLNoScheme, urlNoScheme.New("URL", strconv.Quote(raw), "Suggestion", suggestion))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -167,6 +180,10 @@ func ParseTarget(raw string) (Target, error) {
 // for URLs url.Parse refuses.
 var userinfo = regexp.MustCompile(`(//[^/?#@]*?):[^/?#]*@`)
 
+// looseUserinfo finds "user:pass@" at the start of an address typed
+// without a scheme or with a mistyped one ("https//", "https:/", "https:").
+var looseUserinfo = regexp.MustCompile(`^((?i:https?|tls)?[:/]*[^/?#@:]*):[^/?#]*@`)
+
 // RedactURL hides the password of user information in a URL
 // ("https://user:xxxxx@host/"), in reports, JSON and error texts.
 // cardcheck never sends it: the test is about the certificate, and an
@@ -175,6 +192,9 @@ var userinfo = regexp.MustCompile(`(//[^/?#@]*?):[^/?#]*@`)
 func RedactURL(raw string) string {
 	if !strings.Contains(raw, "@") {
 		return raw
+	}
+	if !HasScheme(raw) { // no scheme, or one mistyped: url.Parse finds no user in it
+		return looseUserinfo.ReplaceAllString(raw, "$1:xxxxx@")
 	}
 	if u, err := url.Parse(raw); err == nil {
 		if _, has := u.User.Password(); has {

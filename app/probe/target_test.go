@@ -61,6 +61,7 @@ func TestURLProblemsAreMessages(t *testing.T) {
 		"":                           "enter the server's address, for example https://server.example.org/",
 		"server.example.org":         `"server.example.org" has no scheme: write https://server.example.org (or tls://HOST:PORT for a non-HTTP service)`,
 		"https//127.0.0.1:36127/":    `"https//127.0.0.1:36127/" has no scheme: write https://127.0.0.1:36127/ (or tls://HOST:PORT for a non-HTTP service)`,
+		"tls//ldap.example:636":      `"tls//ldap.example:636" has no scheme: write tls://ldap.example:636 (or tls://HOST:PORT for a non-HTTP service)`,
 		"https://exa mple.org/":      `"https://exa mple.org/" is not a valid address: invalid character " " in host name`,
 		"http://server.example.org/": `"http://server.example.org/" is plain HTTP, which never uses client certificates: use https://`,
 		"ftp://server.example.org/":  `scheme "ftp" is not supported: use https:// or tls://`,
@@ -77,5 +78,42 @@ func TestURLProblemsAreMessages(t *testing.T) {
 	var ue *URLError
 	if _, err := ParseTarget("https://exa mple.org/"); !errors.As(err, &ue) || errors.Unwrap(err) == nil {
 		t.Errorf("an invalid URL keeps url.Parse's error: %v", err)
+	}
+}
+
+// RepairScheme mends what people mistype in front, whatever the rest
+// holds: letters that change length when lower-cased, a "://" later in a
+// query, a host called like a scheme with its port.
+func TestRepairScheme(t *testing.T) {
+	for in, want := range map[string]string{
+		"https//ȺȺȺȺȺȺȺȺȺȺ.example":              "https://ȺȺȺȺȺȺȺȺȺȺ.example",
+		"https//İstanbul.example/":               "https://İstanbul.example/",
+		"HTTPS:/a.example":                       "https://a.example",
+		"tls//ldap.example:636":                  "tls://ldap.example:636",
+		"http:server.example":                    "http://server.example",
+		"tls:636":                                "",
+		"https://a.example/":                     "",
+		"a.example/login?next=https://b.example": "",
+		"https//a.example/?next=https://b":       "https://a.example/?next=https://b",
+	} {
+		got, ok := RepairScheme(in)
+		if !ok {
+			got = ""
+		}
+		if got != want {
+			t.Errorf("RepairScheme(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A password typed with a mistyped scheme, or none, is hidden in what
+// the CLI prints back, the suggestion included.
+func TestPasswordWithAMistypedSchemeIsHidden(t *testing.T) {
+	for _, raw := range []string{"https:/alice:s3cret@host.example/", "https//alice:s3cret@host.example/",
+		"https:alice:s3cret@host.example/", "alice:s3cret@host.example"} {
+		_, err := ParseTarget(raw)
+		if err == nil || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("ParseTarget(%q): %v", raw, err)
+		}
 	}
 }
