@@ -35,8 +35,8 @@ func LoginAndRun(ctx context.Context, cert *token.Certificate, login token.Login
 	defer cancel()
 	late := &lateCard{ready: make(chan struct{}), pub: cert.X509.PublicKey, schemes: cert.SignatureSchemes()}
 	go func() {
-		defer close(late.ready)
 		late.p, late.err = Login(cert, login)
+		close(late.ready) // before cancel: wait then reports the login's error, not the cancellation
 		if late.err != nil {
 			cancel() // the test cannot go on: end its connection now
 		}
@@ -96,7 +96,12 @@ func (c *lateCard) wait(ctx context.Context) error {
 	case <-c.ready:
 		return c.err
 	case <-ctx.Done():
-		return ctx.Err()
+		select {
+		case <-c.ready: // a failed login cancels the test after ready is closed
+			return c.err
+		default:
+			return ctx.Err()
+		}
 	}
 }
 

@@ -112,7 +112,9 @@ func (r *run) awaitCard(ctx context.Context) error {
 	err := r.cred.Ready(ctx)
 	r.mu.Lock()
 	r.readyWait += time.Since(start)
-	r.readyErr = err
+	if err != nil && ctx.Err() == nil {
+		r.readyErr = err // the card failed; a handshake out of time is a time-out, with its checks
+	}
 	r.mu.Unlock()
 	return err
 }
