@@ -87,7 +87,7 @@ func (r *run) handshakeFailed(ctx context.Context, err error) {
 	case alert != nil && requested:
 		r.rejectedBy(alert)
 	case alert != nil:
-		r.fail(KindProtocol, errAlertBeforeAsk.New("Alert", strconv.Quote(alert.Name), "Meaning", alertMeaning(alert.Name)))
+		r.fail(KindProtocol, errAlertBeforeAsk.New("Alert", strconv.Quote(alert.Name), "Meaning", meaningBeforeAsk(alert.Name)))
 		r.alertBeforeAsk = alert.Name
 	case r.ctxFailed(ctx, err, doingHandshake.New()):
 	case errors.As(err, &rh):

@@ -318,14 +318,19 @@ func TestForcedVersionTheServerLacks(t *testing.T) {
 	for _, tc := range []struct {
 		server uint16
 		force  probe.TLSVersion
-	}{{tls.VersionTLS12, probe.TLS13}, {tls.VersionTLS13, probe.TLS12}} {
+		advice string
+	}{
+		{tls.VersionTLS12, probe.TLS13, probe.AdviceTryOtherTLSVersion},
+		{tls.VersionTLS13, probe.TLS12, probe.AdviceTryOtherTLSVersion},
+		{tls.VersionTLS11, probe.TLSAuto, probe.AdviceAskTLSSettings}, // both were offered: the server is too old
+	} {
 		cfg := &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequestClientCert, MinVersion: tc.server, MaxVersion: tc.server}
 		url := listenTLS(t, cfg, func(c *tls.Conn) { c.Handshake(); c.Close() })
 		pf := probe.RunPreflight(context.Background(), probe.Options{URL: url, Roots: roots, TLSVersion: tc.force, Timeout: 10 * time.Second},
 			candidate(rig, testrig.EC256))
 		res := pf.Result
 		if res == nil || res.Verdict != probe.Failed || res.CertificateRequest != nil ||
-			len(res.AdviceCodes) == 0 || res.AdviceCodes[0] != probe.AdviceTryOtherTLSVersion {
+			len(res.AdviceCodes) == 0 || res.AdviceCodes[0] != tc.advice {
 			t.Errorf("--tls %s: finding %s, result %v", tc.force, pf.Finding, res != nil)
 			if res != nil {
 				t.Errorf("verdict %s, request %v, advice %v: %s", res.Verdict, res.CertificateRequest, res.AdviceCodes, res.Summary)

@@ -209,7 +209,7 @@ func (r *run) explain() {
 		if res.CauseCode == CauseProxyFailed || res.CauseCode == CauseProxyAuth {
 			r.advise(AdviceCheckProxy, adviceCheckProxy.New())
 		}
-		if a, ok := adviceBeforeAsk(r.alertBeforeAsk); ok {
+		if a, ok := adviceBeforeAsk(r.alertBeforeAsk, r.opt.TLSVersion); ok {
 			r.advise(a.code, a.text)
 		}
 		r.adviseAll(adviceForError(res.Error))
@@ -291,14 +291,29 @@ func (r *run) adviseAll(as []advice) {
 // before the server asked for a certificate: the version, cipher or
 // protocol settings of the two sides, never the certificate (the advice
 // of a rejection would blame it).
-func adviceBeforeAsk(alert string) (advice, bool) {
+func adviceBeforeAsk(alert string, asked TLSVersion) (advice, bool) {
 	switch alert {
-	case "protocol_version", "illegal_parameter", "internal_error", "insufficient_security":
+	case "protocol_version":
+		if asked == TLSAuto || asked == "" { // 1.2 and 1.3 were offered: the server has neither
+			return advice{AdviceAskTLSSettings, adviceServerOldTLS.New()}, true
+		}
+		return alertAdvice(alert), true
+	case "illegal_parameter", "internal_error", "insufficient_security":
 		return alertAdvice(alert), true
 	case "handshake_failure":
 		return alertAdvice("insufficient_security"), true // no common cipher suite, group or version
 	}
 	return advice{}, false
+}
+
+// meaningBeforeAsk explains an alert that came before any certificate
+// request: handshake_failure then means the offers did not meet, not a
+// refused certificate.
+func meaningBeforeAsk(alert string) msg.Msg {
+	if alert == "handshake_failure" {
+		return meaningNothingInCommon.New()
+	}
+	return alertMeaning(alert)
 }
 
 func adviceForError(e *ErrorInfo) []advice {
