@@ -3,6 +3,8 @@ package ui
 import (
 	"image/color"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -109,7 +111,11 @@ func (b *verdictBanner) done(res *probe.Result) {
 	b.setLook(name)
 	b.icon.SetResource(icon)
 	b.title.SetText(verdictHeadline(res.Verdict))
-	b.summary.SetText(sentence(withoutHeadline(res.SummaryMsg), res.Summary))
+	if m := withoutHeadline(res.SummaryMsg); m.ID != res.SummaryMsg.ID {
+		b.summary.SetText(upperFirst(text(m))) // a fragment after a colon, now on its own
+	} else {
+		b.summary.SetText(sentence(res.SummaryMsg, res.Summary))
+	}
 	b.summary.Hidden = restatesHeadline(res)
 	cause := causeText(res)
 	setOptional(b.cause, cause, lang.L("Cause: {{.Cause}}", map[string]any{"Cause": cause}))
@@ -213,6 +219,16 @@ func withoutHeadline(m msg.Msg) msg.Msg {
 		}
 	}
 	return m
+}
+
+// upperFirst starts s with a capital letter (scripts without case are
+// left as they are).
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || unicode.IsUpper(r) {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // summaryIs says whether res's summary is the message id (by its English

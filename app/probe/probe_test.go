@@ -763,6 +763,13 @@ func TestBadProxySettingIsNotQuoted(t *testing.T) {
 	if _, err := probe.ProxyFromEnvironment(tg); err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("ProxyFromEnvironment: %v", err)
 	}
+	for _, bad := range []string{"http://alice:s3cret@proxy.example:port", "http://alice:s3cret@:3128", "http://alice:pa#ss@proxy.example:3128"} {
+		t.Setenv("HTTPS_PROXY", bad)
+		if _, err := probe.ProxyFromEnvironment(tg); err == nil || strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "pa#ss") {
+			t.Errorf("HTTPS_PROXY=%s: %v", bad, err)
+		}
+	}
+	t.Setenv("HTTPS_PROXY", "alice:s3cret@proxy.example:port")
 	t.Setenv("NO_PROXY", "server.example.org") // a setting that does not apply is no error
 	if p, err := probe.ProxyFromEnvironment(tg); p != nil || err != nil {
 		t.Errorf("ProxyFromEnvironment with NO_PROXY: %v, %v", p, err)

@@ -264,11 +264,18 @@ func ProxyFromEnvironment(t Target) (*url.URL, error) {
 // validProxy reports whether httpproxy can use the setting s: a URL with
 // a scheme and a host, or a host[:port] it reads as http://s.
 func validProxy(s string) bool {
-	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" {
-		return true
+	if !strings.Contains(s, "://") {
+		s = "http://" + s // host[:port], as httpproxy reads it
 	}
-	u, err := url.Parse("http://" + s)
-	return err == nil && u.Host != ""
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Hostname() == "" {
+		return false // httpproxy would fall back to a host named "http:", or to this computer
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		return err == nil && n > 0 && n < 65536
+	}
+	return true
 }
 
 func proxyAddr(p *url.URL) string {

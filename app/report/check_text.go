@@ -151,14 +151,26 @@ func derefStr(s *string) string {
 	return *s
 }
 
+// serverFinished reports whether the server's side of the handshake came
+// to its Finished: only then did it have its chance to ask for a
+// certificate (in TLS 1.3 the request comes before it, in TLS 1.2 long
+// before it).
+func serverFinished(res *probe.Result) bool {
+	for _, s := range res.Steps {
+		if s.From == "server" && s.Message == "Finished" {
+			return true
+		}
+	}
+	return false
+}
+
 func writeRequest(w io.Writer, res *probe.Result) {
 	cr := res.CertificateRequest
 	if cr == nil {
-		switch res.Verdict {
-		case probe.Failed, probe.ServerUntrusted:
-			fmt.Fprintln(w, "\nCertificate request: none seen (the test ended before the server asked)")
-		default:
+		if serverFinished(res) {
 			fmt.Fprintln(w, "\nCertificate request: none (the server did not ask for a client certificate)")
+		} else {
+			fmt.Fprintln(w, "\nCertificate request: none seen (the test ended before the server could ask)")
 		}
 		return
 	}

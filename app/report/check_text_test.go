@@ -84,3 +84,24 @@ func TestCheckTextEscapesHostileNames(t *testing.T) {
 		t.Fatalf("hostile name not shown escaped:\n%s", out)
 	}
 }
+
+// The report says the server did not ask only when it had its chance:
+// a handshake that ended before the server's Finished shows none seen.
+func TestCheckTextCertificateRequestNoneSeen(t *testing.T) {
+	hello := tlstrace.Step{Seq: 1, From: "client", Message: "ClientHello", Bytes: 300}
+	for name, tc := range map[string]struct {
+		steps []tlstrace.Step
+		want  string
+	}{
+		"ended at the version": {[]tlstrace.Step{hello, {Seq: 2, From: "server", Message: "Alert", Bytes: 2}}, "none seen (the test ended before the server could ask)"},
+		"never asked":          {[]tlstrace.Step{hello, {Seq: 2, From: "server", Message: "Finished", Bytes: 36}}, "none (the server did not ask for a client certificate)"},
+	} {
+		res := &probe.Result{Verdict: probe.Failed, Summary: "The test could not be completed.", TLS: probe.TLSInfo{Version: "1.3"},
+			Error: &probe.ErrorInfo{Kind: "protocol", Message: "m"}, Steps: tc.steps}
+		var b strings.Builder
+		WriteCheckText(&b, res)
+		if !strings.Contains(b.String(), "Certificate request: "+tc.want) {
+			t.Errorf("%s:\n%s", name, b.String())
+		}
+	}
+}

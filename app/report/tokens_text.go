@@ -60,7 +60,7 @@ func writeTokenText(w io.Writer, t *token.Token, now time.Time, loginFailed bool
 	tw.Flush()
 	switch {
 	case !t.PrivateObjectsVisible && loginFailed:
-		fmt.Fprintln(w, "  (private keys are hidden until you log in, and the login failed: see below)")
+		fmt.Fprintln(w, "  (private keys are hidden until you log in, and the login did not succeed: see below)")
 	case !t.PrivateObjectsVisible:
 		fmt.Fprintln(w, "  (private keys are hidden until you log in: run with --pin-stdin to check them)")
 	}
