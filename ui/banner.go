@@ -112,7 +112,7 @@ func (b *verdictBanner) done(res *probe.Result) {
 	b.icon.SetResource(icon)
 	b.title.SetText(verdictHeadline(res.Verdict))
 	if m := withoutHeadline(res.SummaryMsg); m.ID != res.SummaryMsg.ID {
-		b.summary.SetText(upperFirst(text(m))) // a fragment after a colon, now on its own
+		b.summary.SetText(ownSentence(m, text(m))) // a fragment after a colon, now on its own
 	} else {
 		b.summary.SetText(sentence(res.SummaryMsg, res.Summary))
 	}
@@ -219,6 +219,18 @@ func withoutHeadline(m msg.Msg) msg.Msg {
 		}
 	}
 	return m
+}
+
+// ownSentence is shown, the window's words for m, as a sentence of its
+// own. Only an English fragment whose first word is the template's (not a
+// value such as a host name) gets a capital: the translations capitalize
+// their own, and a value keeps its case.
+func ownSentence(m msg.Msg, shown string) string {
+	d := msg.Lookup(m.ID)
+	if d == nil || strings.HasPrefix(d.Other, "{{") || shown != msg.English(m) {
+		return shown
+	}
+	return upperFirst(shown)
 }
 
 // upperFirst starts s with a capital letter (scripts without case are

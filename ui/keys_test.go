@@ -240,3 +240,16 @@ func TestFailedBannerSaysTheErrorOnce(t *testing.T) {
 		}
 	}
 }
+
+// ownSentence capitalizes an English fragment, never a value at the start
+// of a translation (a host name in Chinese word order stays as typed).
+func TestOwnSentenceKeepsValues(t *testing.T) {
+	port := msg.Msg{ID: "probe.url.port", Args: map[string]any{"Port": `"0"`}}
+	if got := ownSentence(port, msg.English(port)); !strings.HasPrefix(got, "Port ") {
+		t.Errorf("English fragment: %q", got)
+	}
+	refused := msg.Msg{ID: "probe.error.refused", Args: map[string]any{"Address": "wronghost.test:1"}}
+	if got := ownSentence(refused, "wronghost.test:1上没有程序在监听（连接被拒绝）。"); got != "wronghost.test:1上没有程序在监听（连接被拒绝）。" {
+		t.Errorf("translation starting with the host: %q", got)
+	}
+}
