@@ -20,7 +20,7 @@ func chainCheck(r chainResult) Check {
 	if !errors.As(r.err, &ua) {
 		return result(NameChain, Fail, verifyReason(r.err, r.path))
 	}
-	if c := ua.Cert; c != nil && string(c.RawSubject) != string(c.RawIssuer) && pki.InsecureSignature(c.SignatureAlgorithm) {
+	if c := ua.Cert; pki.WeaklySigned(c) {
 		// crypto/x509 reports a SHA-1 signature by a CA it has as an
 		// unknown authority: the CA may be there, the algorithm is refused.
 		return result(NameChain, Fail, insecureAlgorithm.New("Algorithm", c.SignatureAlgorithm.String()))

@@ -215,21 +215,13 @@ func adviceFor(code string) []advice {
 	return nil
 }
 
-// weaklySigned reports a certificate issued by another with a signature
-// algorithm crypto/x509 no longer verifies (MD2, MD5, SHA-1, DSA). A
-// self-signed one is not: a root's own signature is never checked, and
-// trusting it (--ca) is what it needs.
-func weaklySigned(c *x509.Certificate) bool {
-	return c != nil && string(c.RawSubject) != string(c.RawIssuer) && pki.InsecureSignature(c.SignatureAlgorithm)
-}
-
 // serverErrorText explains a failed server verification in plain words.
 func serverErrorText(err error) msg.Msg {
 	var ua x509.UnknownAuthorityError
 	var hn x509.HostnameError
 	var ci x509.CertificateInvalidError
 	switch {
-	case errors.As(err, &ua) && weaklySigned(ua.Cert):
+	case errors.As(err, &ua) && pki.WeaklySigned(ua.Cert):
 		// crypto/x509 reports a trusted CA's SHA-1 signature as an unknown
 		// authority: the CA may well be trusted, the algorithm is not.
 		return serverWeakSignature.New("Algorithm", ua.Cert.SignatureAlgorithm.String())
